@@ -1,0 +1,20 @@
+# tbfault_test(NAME SOURCES... LIBS ...) builds a GoogleTest binary into bin/ and registers its tests.
+function(tbfault_test name)
+  if(NOT TBFAULT_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;PROPERTIES" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${T_PROPERTIES})
+endfunction()
+
+# tbfault_bench(NAME SOURCES... LIBS ...) builds a Google Benchmark binary into bin/.
+function(tbfault_bench name)
+  if(NOT TBFAULT_BENCH)
+    return()
+  endif()
+  cmake_parse_arguments(B "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${B_SOURCES})
+  target_link_libraries(${name} PRIVATE ${B_LIBS} benchmark::benchmark)
+endfunction()

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what the build needs and is missing, configures and builds one CMake preset.
+# Usage: tools/setup.sh [PRESET]   (default: default). Idempotent: a second run skips apt and pip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-default}
+
+# Debian packages, one per line; keep in step with README.md.
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libprotobuf-dev protobuf-compiler
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libfuse3-dev fuse3
+  libpng-dev
+  gnuplot-nox
+  python3 python3-venv
+)
+[ "$preset" = fuzz ] && packages+=(clang libclang-rt-14-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages and not root: ${missing[*]}" >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# PyPI packages in a venv under build/ (the real TensorBoard reader and tensorboardX writer).
+# Without network the venv stays incomplete; tests that need it skip with a counted message.
+venv=build/venv
+if [ ! -f "$venv/.complete" ]; then
+  mkdir -p build
+  python3 -m venv "$venv" >/dev/null
+  if "$venv/bin/pip" install -q --disable-pip-version-check tensorboard tensorboardX; then
+    touch "$venv/.complete"
+  else
+    echo "setup: PyPI unreachable; tests that need tensorboard/tensorboardX will skip" >&2
+  fi
+fi
+
+jobs=$(nproc)
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$jobs"
