@@ -11,7 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   libfuse3-dev fuse3
-  libpng-dev
+  libpng-dev nlohmann-json3-dev
   gnuplot-nox
   python3 python3-venv
 )
