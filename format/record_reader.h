@@ -51,8 +51,22 @@ class RecordReader {
   bool ReadRecord(std::string_view* data, uint64_t* frame_offset);
 
   // Offset just past the last intact record returned; where a writer could safely append.
-  uint64_t end_of_last_record() const;
-  uint64_t anomalies() const;
+  uint64_t end_of_last_record() const { return end_of_last_record_; }
+  uint64_t anomalies() const { return anomalies_; }
+
+ private:
+  // True when an intact frame (both CRCs) starts at `off`; sets its data length.
+  bool FrameAt(uint64_t off, uint64_t* length);
+  // The first offset >= from where an intact frame starts, or the end of the contents.
+  uint64_t Resync(uint64_t from);
+  void Report(Anomaly kind, uint64_t offset, uint64_t skipped, std::string detail);
+
+  std::string_view contents_;
+  Reporter* reporter_;
+  uint64_t pos_ = 0;
+  uint64_t end_of_last_record_ = 0;
+  uint64_t anomalies_ = 0;
+  uint64_t resync_budget_;  // data bytes that resynchronisation may still check.
 };
 
 // Reads a whole file into `contents`; the error names the path and carries errno.

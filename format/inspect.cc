@@ -1,0 +1,92 @@
+#include "format/inspect.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "format/event_reader.h"
+
+namespace tbfault::format {
+namespace {
+
+class Collector : public RecordReader::Reporter {
+ public:
+  explicit Collector(std::vector<AnomalyReport>* out) : out_(out) {}
+  void Corruption(const AnomalyReport& r) override { out_->push_back(r); }
+
+ private:
+  std::vector<AnomalyReport>* out_;
+};
+
+void CountEvent(const tensorboard::Event& e, FileSummary* file, RunSummary* run,
+                std::map<std::string, std::string>* tag_plugins) {
+  if (!e.has_summary()) {
+    ++file->events_by_kind[std::string(EventKind(e))];
+    return;
+  }
+  for (const auto& v : e.summary().value()) {
+    std::string& plugin = (*tag_plugins)[v.tag()];
+    if (v.has_metadata() && plugin.empty()) plugin = v.metadata().plugin_data().plugin_name();
+    std::string kind = ValueKind(v, plugin);
+    ++file->events_by_kind[kind];
+    auto [it, inserted] = run->tags.try_emplace(v.tag());
+    TagSummary& t = it->second;
+    if (inserted) {
+      t.kind = kind;
+      t.min_step = t.max_step = e.step();
+    }
+    ++t.count;
+    t.min_step = std::min(t.min_step, e.step());
+    t.max_step = std::max(t.max_step, e.step());
+  }
+}
+
+}  // namespace
+
+uint64_t InspectReport::anomaly_count() const {
+  uint64_t n = 0;
+  for (const auto& r : runs) {
+    for (const auto& f : r.files) n += f.anomalies.size();
+  }
+  return n;
+}
+
+Status Inspect(const std::string& path, InspectReport* report) {
+  report->runs.clear();
+  std::vector<RunFiles> runs;
+  Status s = ListRuns(path, &runs);
+  if (!s.ok()) return s;
+  std::string contents;
+  for (const auto& rf : runs) {
+    RunSummary run;
+    run.run = rf.run;
+    std::map<std::string, std::string> tag_plugins;
+    for (const auto& file_path : rf.files) {
+      s = ReadFileToString(file_path, &contents);
+      if (!s.ok()) return s;
+      FileSummary file;
+      file.path = file_path;
+      file.size = contents.size();
+      Collector collector(&file.anomalies);
+      EventReader reader(contents, &collector);
+      EventRecord rec;
+      uint64_t events = 0;
+      while (reader.Next(&rec)) {
+        ++events;
+        CountEvent(rec.event, &file, &run, &tag_plugins);
+      }
+      // Intact frames: events plus those reported as bad-proto.
+      file.records = events + std::count_if(file.anomalies.begin(), file.anomalies.end(),
+                                            [](const AnomalyReport& a) {
+                                              return a.kind == Anomaly::kBadProto;
+                                            });
+      std::sort(file.anomalies.begin(), file.anomalies.end(),
+                [](const AnomalyReport& a, const AnomalyReport& b) { return a.offset < b.offset; });
+      run.files.push_back(std::move(file));
+    }
+    report->runs.push_back(std::move(run));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tbfault::format
