@@ -1,0 +1,114 @@
+// Runs the built tbfault binary as a user would and checks output and exit status.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/tbfault-cli-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Result Run(const std::string& args) {
+    std::string cmd = std::string(TBFAULT_BIN) + " " + args + " >" + (dir_ / "out").string() +
+                      " 2>" + (dir_ / "err").string();
+    int raw = std::system(cmd.c_str());
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(dir_ / "out"), Slurp(dir_ / "err")};
+  }
+  fs::path dir_;
+};
+
+int CountLines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST_F(CliTest, BadUsageExitsTwo) {
+  EXPECT_EQ(Run("").status, 2);
+  Result r = Run("no-such-command");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(CountLines(r.err), 1) << r.err;
+  EXPECT_EQ(Run("demo").status, 2);
+  EXPECT_EQ(Run("inspect").status, 2);
+  EXPECT_EQ(Run("inspect a b").status, 2);
+}
+
+TEST_F(CliTest, HelpListsCommands) {
+  Result r = Run("--help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("inspect"), std::string::npos);
+  EXPECT_NE(r.out.find("demo"), std::string::npos);
+}
+
+TEST_F(CliTest, InspectMissingPathIsOneLineNamingIt) {
+  Result r = Run("inspect " + (dir_ / "missing").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(CountLines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("missing"), std::string::npos);
+  EXPECT_NE(r.err.find("ENOENT"), std::string::npos);
+}
+
+TEST_F(CliTest, DemoThenInspectReportsThePlantedDamage) {
+  fs::path logdir = dir_ / "logs";
+  ASSERT_EQ(Run("demo --logdir " + logdir.string()).status, 0);
+
+  Result clean = Run("inspect " + (logdir / "clean").string());
+  EXPECT_EQ(clean.status, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.out.find("ANOMALY"), std::string::npos);
+  EXPECT_NE(clean.out.find("tag loss"), std::string::npos);
+
+  Result all = Run("inspect " + logdir.string());
+  EXPECT_EQ(all.status, 3);
+  EXPECT_NE(all.out.find("ANOMALY truncated file=" + (logdir / "damaged").string()),
+            std::string::npos)
+      << all.out;
+  int anomaly_lines = 0;
+  for (size_t p = 0; (p = all.out.find("\nANOMALY ", p)) != std::string::npos; ++p) ++anomaly_lines;
+  EXPECT_GE(anomaly_lines, 2);  // the flipped bit and the torn tail.
+
+  Result json = Run("inspect --json " + logdir.string());
+  EXPECT_EQ(json.status, 3);
+  auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["anomalies"].get<int>(), anomaly_lines);
+  ASSERT_EQ(doc["runs"].size(), 2u);
+  EXPECT_EQ(doc["runs"][0]["run"], "clean");
+  EXPECT_EQ(doc["runs"][0]["tags"]["loss"]["count"], 100);
+  EXPECT_EQ(doc["runs"][0]["files"][0]["events_by_kind"]["file_version"], 1);
+}
+
+TEST_F(CliTest, InspectOnCorruptFileIsExitThreeNotACrash) {
+  fs::path f = dir_ / "events.out.tfevents.1.h.1.0";
+  std::ofstream(f, std::ios::binary) << std::string(1000, '\x55');
+  Result r = Run("inspect " + f.string());
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.out.find("ANOMALY bad-length-crc"), std::string::npos) << r.out;
+}
+
+}  // namespace
