@@ -1,0 +1,238 @@
+#include "writers/engine.h"
+
+#include <algorithm>
+
+#include "format/events.h"
+#include "format/record.h"
+
+namespace tbfault::writers {
+
+using Clock = std::chrono::steady_clock;
+
+TagId TagTable::Intern(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::lower_bound(index_.begin(), index_.end(), name,
+                             [](const auto& e, std::string_view n) { return e.first < n; });
+  if (it != index_.end() && it->first == name) return it->second;
+  size_t id = size_.load(std::memory_order_relaxed);
+  if (id >= kMaxTags) return kMaxTags;
+  Entry& e = tags_[id];
+  e.name = std::string(name);
+  e.first = ScalarTemplate(name, true);
+  e.later = ScalarTemplate(name, false);
+  index_.insert(it, {std::string(name), static_cast<TagId>(id)});
+  size_.store(id + 1, std::memory_order_release);
+  return static_cast<TagId>(id);
+}
+
+void TagTable::ResetMetadata() {
+  size_t n = size();
+  for (size_t i = 0; i < n; ++i) tags_[i].metadata_written = false;
+}
+
+Engine::Engine(std::string run_dir, std::string suffix, const Policy& policy, TagTable* tags)
+    : file_({std::move(run_dir), std::move(suffix), policy.durable}),
+      policy_(policy),
+      tags_(tags),
+      last_flush_(Clock::now()),
+      retry_at_(Clock::now()) {}
+
+Status Engine::Start() {
+  Status s = file_.EnsureOpen();
+  if (!s.ok()) Error(s);
+  Publish();
+  return s;
+}
+
+Status Engine::Append(Item& item) {
+  TagTable::Entry& tag = tags_->at(item.tag);
+  bool first = !tag.metadata_written;
+  if (item.kind == Item::kScalar) {
+    const ScalarTemplate& t = first ? tag.first : tag.later;
+    char* out = file_.Reserve(t.max_frame_size());
+    file_.Commit(t.Encode(out, item.wall_time, item.step, item.value), item.seq);
+  } else {
+    tensorboard::Event e;
+    e.set_wall_time(item.wall_time);
+    e.set_step(item.step);
+    auto* summary = e.mutable_summary();
+    const std::string& p = *item.payload;
+    switch (item.kind) {
+      case Item::kHistogram:
+        format::AddHistogram(
+            summary, tag.name,
+            {reinterpret_cast<const format::HistogramBucket*>(p.data()),
+             p.size() / sizeof(format::HistogramBucket)},
+            first);
+        break;
+      case Item::kImage:
+        format::AddImage(summary, tag.name, item.width, item.height, p, first);
+        break;
+      default:
+        format::AddText(summary, tag.name, p, first);
+        break;
+    }
+    size_t n = e.ByteSizeLong();
+    char* out = file_.Reserve(n + record::kFrameOverhead);
+    e.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out + record::kHeaderSize));
+    file_.Commit(record::FrameInPlace(out, n), item.seq);
+    delete item.payload;
+    item.payload = nullptr;
+  }
+  tag.metadata_written = true;
+  ++pending_events_;
+  if (!Due(Clock::now())) return Status::Ok();
+  return Flush(false);
+}
+
+bool Engine::Due(Clock::time_point now) const {
+  if (file_.pending_bytes() == 0) return false;
+  if (policy_.kind == Policy::Kind::kEveryEvent) return true;
+  if (now < retry_at_) return false;  // backing off after a failure.
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_flush_).count();
+  bool time = policy_.flush_ms > 0 && static_cast<uint64_t>(ms) >= policy_.flush_ms;
+  if (policy_.kind == Policy::Kind::kPeriodic) return time;
+  return time || (policy_.flush_bytes > 0 && file_.pending_bytes() >= policy_.flush_bytes) ||
+         (policy_.flush_events > 0 && pending_events_ >= policy_.flush_events);
+}
+
+Status Engine::Tick() {
+  if (!Due(Clock::now())) return Status::Ok();
+  return Flush(false);
+}
+
+Status Engine::WriteNow(bool check_vanished) {
+  Status s = file_.Write(check_vanished);
+  if (file_.lost_last() != 0) {
+    // The file vanished: its events are gone. Say so, then start over in a new file.
+    Failed(file_.lost_first(), file_.lost_last(), ENOENT);
+    Error(s);
+    tags_->ResetMetadata();
+    s = file_.Write(false);
+  }
+  if (!s.ok()) {
+    Error(s);
+    retry_at_ = Clock::now() + backoff_;
+    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(1000));
+    if (file_.pending_bytes() > policy_.max_pending) {
+      uint64_t first = file_.first_pending_seq(), last = file_.last_pending_seq();
+      file_.DropPending();
+      pending_events_ = 0;
+      Failed(first, last, s.error_number());
+      tags_->ResetMetadata();  // a tag's first value may be among the lost.
+    }
+  } else {
+    backoff_ = std::chrono::milliseconds(1);
+    pending_events_ = 0;
+  }
+  Publish();
+  return s;
+}
+
+Status Engine::Flush(bool sync) {
+  Status s = WriteNow(true);
+  if (s.ok() && (policy_.durable || sync)) {
+    uint64_t synced = file_.synced_seq(), written = file_.written_seq();
+    s = file_.Sync();
+    if (!s.ok()) {
+      // The kernel may have dropped what was written since the last good fsync.
+      Error(s);
+      if (written > synced) Failed(synced + 1, written, s.error_number());
+      tags_->ResetMetadata();
+    } else {
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+      synced_.store(file_.synced_seq(), std::memory_order_release);
+    }
+  }
+  if (s.ok()) {
+    flushed_.store(file_.written_seq(), std::memory_order_release);
+    flushes_.fetch_add(1, std::memory_order_relaxed);
+    last_flush_ = Clock::now();
+  }
+  return s;
+}
+
+Status Engine::Close() {
+  Status s = Flush(false);
+  if (file_.pending_bytes() > 0) {
+    uint64_t first = file_.first_pending_seq(), last = file_.last_pending_seq();
+    file_.DropPending();
+    Failed(first, last, s.ok() ? EIO : s.error_number());
+  }
+  Status c = file_.Close();
+  if (!c.ok()) Error(c);
+  Publish();
+  return s.ok() ? c : s;
+}
+
+void Engine::ReportDropped(uint64_t first, uint64_t last, int err) {
+  dropped_.fetch_add(last - first + 1, std::memory_order_relaxed);
+  Failed(first, last, err);
+}
+
+void Engine::SkipTo(uint64_t seq) {
+  if (file_.pending_bytes() > 0) WriteNow(false).Ignore();  // errors already reported.
+  if (file_.pending_bytes() > 0) {
+    uint64_t first = file_.first_pending_seq(), last = file_.last_pending_seq();
+    file_.DropPending();
+    Failed(first, last, EIO);
+  }
+  file_.SkipTo(seq);
+  Publish();
+}
+
+void Engine::Failed(uint64_t first, uint64_t last, int err) {
+  failed_.fetch_add(last - first + 1, std::memory_order_relaxed);
+  if (on_failed_) on_failed_(first, last, err);
+}
+
+void Engine::Error(const Status& s) {
+  errors_.fetch_add(1, std::memory_order_relaxed);
+  int e = s.error_number();
+  errors_by_errno_[e >= 0 && e < 134 ? e : 0].fetch_add(1, std::memory_order_relaxed);
+  if (on_error_) on_error_(s);
+}
+
+void Engine::Publish() {
+  uint64_t files = file_.files_created();
+  if (files != files_.load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lock(path_mu_);
+    path_ = file_.path();
+  }
+  written_.store(file_.written_seq(), std::memory_order_release);
+  bytes_.store(file_.bytes_written(), std::memory_order_relaxed);
+  files_.store(files, std::memory_order_relaxed);
+}
+
+Watermarks Engine::watermarks() const {
+  Watermarks w;
+  w.accepted = accepted_.load(std::memory_order_acquire);
+  w.written = written_.load(std::memory_order_acquire);
+  w.flushed = flushed_.load(std::memory_order_acquire);
+  w.synced = synced_.load(std::memory_order_acquire);
+  return w;
+}
+
+Counters Engine::counters() const {
+  Counters c;
+  c.accepted = accepted_count_.load(std::memory_order_relaxed);
+  c.written = written_.load(std::memory_order_relaxed);
+  c.flushes = flushes_.load(std::memory_order_relaxed);
+  c.syncs = syncs_.load(std::memory_order_relaxed);
+  c.dropped = dropped_.load(std::memory_order_relaxed);
+  c.failed = failed_.load(std::memory_order_relaxed);
+  c.bytes_written = bytes_.load(std::memory_order_relaxed);
+  c.files_created = files_.load(std::memory_order_relaxed);
+  c.errors = errors_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < c.errors_by_errno.size(); ++i) {
+    c.errors_by_errno[i] = errors_by_errno_[i].load(std::memory_order_relaxed);
+  }
+  return c;
+}
+
+std::string Engine::current_file() const {
+  std::lock_guard<std::mutex> lock(path_mu_);
+  return path_;
+}
+
+}  // namespace tbfault::writers

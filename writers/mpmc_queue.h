@@ -1,0 +1,81 @@
+// MpmcQueue: a bounded, allocation-free multi-producer multi-consumer queue (Dmitry Vyukov's design):
+// every slot carries a sequence counter, so push and pop are one CAS each and never lock. Capacity is
+// rounded up to a power of two. The position a push took (its ticket) is returned: tickets are dense
+// and ordered like the queue, which lets the writer use them as sequence numbers.
+#pragma once
+
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace tbfault::writers {
+
+template <typename T>
+class MpmcQueue {
+ public:
+  explicit MpmcQueue(size_t capacity)
+      : mask_(std::bit_ceil(std::max<size_t>(capacity, 2)) - 1), cells_(new Cell[mask_ + 1]) {
+    for (size_t i = 0; i <= mask_; ++i) cells_[i].seq.store(i, std::memory_order_relaxed);
+  }
+
+  // False when full. `ticket` receives the position taken.
+  bool TryPush(const T& value, uint64_t* ticket) {
+    uint64_t pos = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      Cell& c = cells_[pos & mask_];
+      uint64_t seq = c.seq.load(std::memory_order_acquire);
+      int64_t diff = static_cast<int64_t>(seq) - static_cast<int64_t>(pos);
+      if (diff == 0) {
+        if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+          c.value = value;
+          c.value.ticket = pos;
+          c.seq.store(pos + 1, std::memory_order_release);
+          *ticket = pos;
+          return true;
+        }
+      } else if (diff < 0) {
+        return false;
+      } else {
+        pos = tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  bool TryPop(T* value) {
+    uint64_t pos = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      Cell& c = cells_[pos & mask_];
+      uint64_t seq = c.seq.load(std::memory_order_acquire);
+      int64_t diff = static_cast<int64_t>(seq) - static_cast<int64_t>(pos + 1);
+      if (diff == 0) {
+        if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+          *value = c.value;
+          c.seq.store(pos + mask_ + 1, std::memory_order_release);
+          return true;
+        }
+      } else if (diff < 0) {
+        return false;
+      } else {
+        pos = head_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  size_t capacity() const { return mask_ + 1; }
+  uint64_t pushed() const { return tail_.load(std::memory_order_acquire); }
+  uint64_t popped() const { return head_.load(std::memory_order_acquire); }
+
+ private:
+  struct Cell {
+    std::atomic<uint64_t> seq;
+    T value;
+  };
+  const size_t mask_;
+  std::unique_ptr<Cell[]> cells_;
+  alignas(64) std::atomic<uint64_t> tail_{0};
+  alignas(64) std::atomic<uint64_t> head_{0};
+};
+
+}  // namespace tbfault::writers

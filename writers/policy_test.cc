@@ -1,0 +1,63 @@
+#include "writers/policy.h"
+
+#include <gtest/gtest.h>
+
+namespace tbfault::writers {
+namespace {
+
+TEST(Policy, EveryNameParses) {
+  for (const char* const* n = PolicyNames(); *n != nullptr; ++n) {
+    Policy p;
+    EXPECT_TRUE(ParsePolicy(*n, &p).ok()) << *n;
+    Policy back;
+    ASSERT_TRUE(ParsePolicy(PolicySpec(p), &back).ok()) << PolicySpec(p);
+    EXPECT_EQ(PolicySpec(back), PolicySpec(p));
+  }
+}
+
+TEST(Policy, OptionsAndDurable) {
+  Policy p;
+  ASSERT_TRUE(
+      ParsePolicy("async:queue=16,overflow=drop-oldest,max_block_ms=5,ms=20+durable", &p).ok());
+  EXPECT_EQ(p.kind, Policy::Kind::kAsync);
+  EXPECT_EQ(p.queue, 16u);
+  EXPECT_EQ(p.overflow, Policy::Overflow::kDropOldest);
+  EXPECT_EQ(p.max_block_ms, 5u);
+  EXPECT_EQ(p.flush_ms, 20u);
+  EXPECT_TRUE(p.durable);
+  ASSERT_TRUE(ParsePolicy("buffered:bytes=100,events=3", &p).ok());
+  EXPECT_EQ(p.flush_bytes, 100u);
+  EXPECT_EQ(p.flush_events, 3u);
+  EXPECT_FALSE(p.durable);
+}
+
+TEST(Policy, PresetsFollowTheWritersTheyImitate) {
+  Policy p;
+  ASSERT_TRUE(ParsePolicy("tf2-like", &p).ok());
+  EXPECT_EQ(p.kind, Policy::Kind::kBuffered);
+  EXPECT_EQ(p.flush_events, 10u);
+  EXPECT_EQ(p.flush_ms, 120000u);
+  ASSERT_TRUE(ParsePolicy("tensorboardx-like", &p).ok());
+  EXPECT_EQ(p.kind, Policy::Kind::kAsync);
+  EXPECT_EQ(p.queue, 10u);
+  EXPECT_TRUE(p.durable);
+  ASSERT_TRUE(ParsePolicy("pytorch-like", &p).ok());
+  EXPECT_FALSE(p.durable);
+}
+
+TEST(Policy, BadSpecsNameTheProblem) {
+  Policy p;
+  Status s = ParsePolicy("fast", &p);
+  EXPECT_NE(s.message().find("unknown policy 'fast'"), std::string::npos) << s.message();
+  s = ParsePolicy("async:queue", &p);
+  EXPECT_NE(s.message().find("not key=value"), std::string::npos) << s.message();
+  s = ParsePolicy("async:queue=-1", &p);
+  EXPECT_NE(s.message().find("not a non-negative integer"), std::string::npos) << s.message();
+  s = ParsePolicy("async:overflow=explode", &p);
+  EXPECT_NE(s.message().find("overflow must be"), std::string::npos) << s.message();
+  s = ParsePolicy("buffered:colour=red", &p);
+  EXPECT_NE(s.message().find("colour"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace tbfault::writers

@@ -1,0 +1,226 @@
+#include "writers/summary_writer.h"
+
+#include <chrono>
+
+#include "format/png.h"
+
+namespace tbfault::writers {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Status Closed() { return Status::FromErrno(EBADF, "add after close"); }
+
+}  // namespace
+
+Status SummaryWriter::Create(const Options& options, std::unique_ptr<SummaryWriter>* out) {
+  Policy policy;
+  Status s = ParsePolicy(options.policy, &policy);
+  if (!s.ok()) return s;
+  out->reset(new SummaryWriter(options, policy));
+  s = (*out)->engine_.Start();
+  if (policy.kind == Policy::Kind::kAsync) (*out)->thread_ = std::thread(&SummaryWriter::Run, out->get());
+  return s;
+}
+
+SummaryWriter::SummaryWriter(const Options& options, const Policy& policy)
+    : policy_(policy), engine_(options.run_dir, options.suffix, policy, &tags_) {
+  if (policy_.kind == Policy::Kind::kAsync) queue_ = std::make_unique<MpmcQueue<Item>>(policy_.queue);
+}
+
+SummaryWriter::~SummaryWriter() {
+  if (!closed_.load()) Close().Ignore();  // Errors were reported through the callbacks.
+}
+
+TagId SummaryWriter::Tag(std::string_view name) { return tags_.Intern(name); }
+
+Status SummaryWriter::AddScalar(TagId tag, int64_t step, float value) {
+  Item item;
+  item.kind = Item::kScalar;
+  item.tag = tag;
+  item.step = step;
+  item.value = value;
+  return Submit(item);
+}
+
+Status SummaryWriter::AddHistogram(TagId tag, int64_t step, std::span<const double> values) {
+  format::HistogramBucket buckets[format::kDefaultHistogramBuckets];
+  format::BucketValues(values, format::kDefaultHistogramBuckets, buckets);
+  return AddHistogramBuckets(tag, step, buckets);
+}
+
+Status SummaryWriter::AddHistogramBuckets(TagId tag, int64_t step,
+                                          std::span<const format::HistogramBucket> buckets) {
+  Item item;
+  item.kind = Item::kHistogram;
+  item.tag = tag;
+  item.step = step;
+  item.payload = new std::string(reinterpret_cast<const char*>(buckets.data()),
+                                 buckets.size_bytes());
+  return Submit(item);
+}
+
+Status SummaryWriter::AddImage(TagId tag, int64_t step, std::span<const uint8_t> pixels,
+                               int height, int width, int channels) {
+  auto png = std::make_unique<std::string>();
+  Status s = format::EncodePng(pixels, height, width, channels, png.get());
+  if (!s.ok()) return s;
+  Item item;
+  item.kind = Item::kImage;
+  item.tag = tag;
+  item.step = step;
+  item.width = width;
+  item.height = height;
+  item.payload = png.release();
+  return Submit(item);
+}
+
+Status SummaryWriter::AddText(TagId tag, int64_t step, std::string_view text) {
+  Item item;
+  item.kind = Item::kText;
+  item.tag = tag;
+  item.step = step;
+  item.payload = new std::string(text);
+  return Submit(item);
+}
+
+Status SummaryWriter::Submit(Item& item) {
+  if (item.tag >= tags_.size()) {
+    delete item.payload;
+    return Status::FromErrno(EINVAL, "unknown tag id " + std::to_string(item.tag));
+  }
+  item.wall_time = format::WallTimeNow();
+  if (queue_) return Enqueue(item);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_.load(std::memory_order_relaxed)) {
+    delete item.payload;
+    return Closed();
+  }
+  item.seq = ++seq_;
+  engine_.set_accepted(item.seq);
+  engine_.count_accepted();
+  return engine_.Append(item);
+}
+
+Status SummaryWriter::Enqueue(Item& item) {
+  if (closed_.load(std::memory_order_relaxed)) {
+    delete item.payload;
+    return Closed();
+  }
+  uint64_t ticket;
+  if (queue_->TryPush(item, &ticket)) return Status::Ok();
+  // The queue is full: the overflow policy decides, and no event disappears unreported.
+  switch (policy_.overflow) {
+    case Policy::Overflow::kDropOldest:
+      for (;;) {
+        Item old;
+        if (queue_->TryPop(&old)) {
+          engine_.ReportDropped(old.ticket + 1, old.ticket + 1, ENOBUFS);
+          delete old.payload;
+        }
+        if (queue_->TryPush(item, &ticket)) return Status::Ok();
+      }
+    case Policy::Overflow::kBlock: {
+      auto deadline = Clock::now() + std::chrono::milliseconds(policy_.max_block_ms);
+      for (int spins = 0;; ++spins) {
+        if (queue_->TryPush(item, &ticket)) return Status::Ok();
+        if (Clock::now() >= deadline) break;
+        if (spins < 64) {
+          std::this_thread::yield();
+        } else {
+          std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+      }
+      engine_.count_dropped(1);
+      delete item.payload;
+      return Status::FromErrno(ENOBUFS, "queue full for " + std::to_string(policy_.max_block_ms) +
+                                            " ms: event dropped");
+    }
+    case Policy::Overflow::kDropNewest:
+      break;
+  }
+  engine_.count_dropped(1);
+  delete item.payload;
+  return Status::FromErrno(ENOBUFS, "queue full: event dropped");
+}
+
+void SummaryWriter::Run() {
+  uint64_t next_seq = 1;
+  Item item;
+  for (;;) {
+    int drained = 0;
+    while (drained < 4096 && queue_->TryPop(&item)) {
+      item.seq = item.ticket + 1;
+      if (item.seq != next_seq) engine_.SkipTo(item.seq - 1);  // others dropped those.
+      next_seq = item.seq + 1;
+      engine_.set_accepted(item.seq);
+      engine_.Append(item).Ignore();  // Failures reach the caller through callbacks and Flush().
+      ++drained;
+    }
+    std::unique_lock<std::mutex> lock(flush_mu_);
+    if (flush_requested_ > flush_done_ && queue_->popped() >= flush_target_) {
+      uint64_t generation = flush_requested_, target = flush_target_;
+      bool sync = sync_request_;
+      sync_request_ = false;
+      lock.unlock();
+      if (next_seq - 1 < target) engine_.SkipTo(target);  // the tail was dropped by producers.
+      Status s = engine_.Flush(sync);
+      lock.lock();
+      flush_status_ = s;
+      flush_done_ = generation;
+      done_cv_.notify_all();
+      continue;
+    }
+    if (drained > 0) continue;
+    if (stop_ && queue_->popped() == queue_->pushed()) return;
+    lock.unlock();
+    engine_.Tick().Ignore();
+    lock.lock();
+    if (flush_requested_ <= flush_done_ && !stop_) {
+      work_cv_.wait_for(lock, std::chrono::microseconds(200));
+    }
+  }
+}
+
+Status SummaryWriter::FlushImpl(bool sync) {
+  if (!queue_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return engine_.Flush(sync);
+  }
+  std::unique_lock<std::mutex> lock(flush_mu_);
+  uint64_t generation = ++flush_requested_;
+  flush_target_ = std::max(flush_target_, queue_->pushed());
+  sync_request_ = sync_request_ || sync;
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return flush_done_ >= generation; });
+  return flush_status_;
+}
+
+Status SummaryWriter::Close() {
+  if (closed_.exchange(true)) return Status::FromErrno(EBADF, "close: already closed");
+  if (queue_) {
+    {
+      std::lock_guard<std::mutex> lock(flush_mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return engine_.Close();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return engine_.Close();
+}
+
+Watermarks SummaryWriter::watermarks() const {
+  Watermarks w = engine_.watermarks();
+  if (queue_) w.accepted = queue_->pushed();
+  return w;
+}
+
+Counters SummaryWriter::counters() const {
+  Counters c = engine_.counters();
+  if (queue_) c.accepted = queue_->pushed();
+  return c;
+}
+
+}  // namespace tbfault::writers

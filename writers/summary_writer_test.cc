@@ -1,0 +1,240 @@
+#include "writers/summary_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <set>
+#include <thread>
+
+#include "writers/test_util.h"
+
+// Counts heap allocations made by the current thread while counting is on.
+namespace {
+thread_local bool counting = false;
+thread_local uint64_t allocations = 0;
+}  // namespace
+void* operator new(std::size_t n) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace tbfault::writers {
+namespace {
+
+using testing::ReadRun;
+using testing::SmallFs;
+using testing::TempDir;
+
+std::unique_ptr<SummaryWriter> Make(const std::string& dir, const std::string& policy) {
+  std::unique_ptr<SummaryWriter> w;
+  Status s = SummaryWriter::Create({dir, policy, ""}, &w);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return w;
+}
+
+class EveryPolicy : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(EveryPolicy, EverythingWrittenIsReadBackExactly) {
+  TempDir dir;
+  auto w = Make(dir.path(), GetParam());
+  ASSERT_TRUE(w);
+  TagId loss = w->Tag("loss"), acc = w->Tag("acc");
+  EXPECT_EQ(w->Tag("loss"), loss);  // interned.
+  std::vector<double> values = {1, 2, 3, 4};
+  std::vector<uint8_t> pixels(4 * 4 * 3, 7);
+  for (int step = 0; step < 300; ++step) {
+    ASSERT_TRUE(w->AddScalar(loss, step, step * 0.5f).ok());
+    ASSERT_TRUE(w->AddScalar(acc, step, 1.0f / (step + 1)).ok());
+  }
+  ASSERT_TRUE(w->AddHistogram(w->Tag("w"), 5, values).ok());
+  ASSERT_TRUE(w->AddImage(w->Tag("img"), 6, pixels, 4, 4, 3).ok());
+  ASSERT_TRUE(w->AddText(w->Tag("note"), 7, "hello").ok());
+  ASSERT_TRUE(w->Flush().ok());
+  Watermarks m = w->watermarks();
+  EXPECT_EQ(m.accepted, 603u);
+  EXPECT_EQ(m.written, 603u);
+  EXPECT_EQ(m.flushed, 603u);
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(w->AddScalar(loss, 1, 1).error_number(), EBADF);
+
+  auto rb = ReadRun(dir.path());
+  EXPECT_EQ(rb.anomalies, 0);
+  EXPECT_EQ(rb.first_event_kind, "file_version");
+  ASSERT_EQ(rb.values.size(), 603u);
+  std::map<std::string, int> count, with_metadata;
+  for (size_t i = 0; i < rb.values.size(); ++i) {
+    const auto& v = rb.values[i];
+    ++count[v.tag];
+    with_metadata[v.tag] += v.has_metadata;
+    if (v.tag == "loss") EXPECT_EQ(v.scalar, v.step * 0.5f);
+    if (count[v.tag] == 1) EXPECT_TRUE(v.has_metadata) << v.tag;  // on the first value only.
+  }
+  for (auto& [tag, n] : with_metadata) EXPECT_EQ(n, 1) << tag;
+  EXPECT_EQ(count["loss"], 300);
+  EXPECT_EQ(rb.values.back().kind, "text");
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, EveryPolicy,
+                         ::testing::Values("every-event", "buffered", "buffered:events=7",
+                                           "periodic:ms=1", "async", "async:queue=8",
+                                           "tf2-like", "tensorboardx-like", "pytorch-like",
+                                           "every-event+durable", "async+durable"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n) c = isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return n;
+                         });
+
+TEST(SummaryWriter, BadPolicyMakesNoWriter) {
+  TempDir dir;
+  std::unique_ptr<SummaryWriter> w;
+  Status s = SummaryWriter::Create({dir.path(), "nonsense", ""}, &w);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(w);
+}
+
+TEST(SummaryWriter, AsyncAddScalarAllocatesNothingAfterWarmUp) {
+  TempDir dir;
+  auto w = Make(dir.path(), "async:queue=1048576");
+  TagId t = w->Tag("loss");
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1.0f).ok());
+  counting = true;
+  allocations = 0;
+  for (int i = 0; i < 100000; ++i) {
+    Status s = w->AddScalar(t, i, 1.0f);
+    if (!s.ok()) break;
+  }
+  counting = false;
+  EXPECT_EQ(allocations, 0u);
+  ASSERT_TRUE(w->Close().ok());
+}
+
+TEST(SummaryWriter, ManyProducersEveryEventAccountedFor) {
+  TempDir dir;
+  auto w = Make(dir.path(), "async:queue=64,overflow=drop-oldest");
+  std::mutex mu;
+  std::set<uint64_t> failed;
+  w->set_failed_callback([&](uint64_t a, uint64_t b, int err) {
+    EXPECT_EQ(err, ENOBUFS);
+    std::lock_guard<std::mutex> lock(mu);
+    for (uint64_t s = a; s <= b; ++s) failed.insert(s);
+  });
+  TagId t = w->Tag("x");
+  std::vector<std::thread> threads;
+  for (int p = 0; p < 4; ++p) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1).ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE(w->Close().ok());
+  Counters c = w->counters();
+  EXPECT_EQ(c.accepted, 80000u);
+  EXPECT_EQ(c.dropped, failed.size());
+  auto rb = ReadRun(dir.path());
+  EXPECT_EQ(rb.anomalies, 0);
+  EXPECT_EQ(rb.values.size() + failed.size(), 80000u);  // nothing lost silently.
+}
+
+TEST(SummaryWriter, DropNewestRefusesAndCounts) {
+  TempDir dir;
+  auto w = Make(dir.path(), "async:queue=2,overflow=drop-newest");
+  TagId t = w->Tag("x");
+  uint64_t refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Status s = w->AddScalar(t, i, 1);
+    if (!s.ok()) {
+      EXPECT_EQ(s.error_number(), ENOBUFS);
+      ++refused;
+    }
+  }
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(w->counters().dropped, refused);
+  EXPECT_EQ(ReadRun(dir.path()).values.size(), 20000u - refused);
+}
+
+class FaultPolicy : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FaultPolicy, DiskFullIsReportedThenWritingResumes) {
+  SmallFs fs(256 << 10);
+  TBFAULT_NEED_SMALL_FS(fs);
+  std::string run = fs.path() + "/run";
+  auto w = Make(run, GetParam());
+  std::vector<Status> errors;
+  std::mutex mu;
+  w->set_error_callback([&](const Status& s) {
+    std::lock_guard<std::mutex> lock(mu);
+    errors.push_back(s);
+  });
+  TagId t = w->Tag("loss");
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(w->AddScalar(t, i, i).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  fs.Fill();
+  for (int i = 100; i < 5000; ++i) w->AddScalar(t, i, i).Ignore();
+  Status s = w->Flush();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error_number(), ENOSPC);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_FALSE(errors.empty());
+    EXPECT_EQ(errors.back().error_number(), ENOSPC);
+  }
+  EXPECT_GT(w->counters().errors_by_errno[ENOSPC], 0u);
+  EXPECT_LT(w->watermarks().flushed, 5000u);
+  EXPECT_EQ(ReadRun(run).anomalies, 0);  // no torn record while full.
+
+  fs.Free();
+  ASSERT_TRUE(w->Flush().ok());  // resumes without reopening.
+  EXPECT_EQ(w->watermarks().flushed, 5000u);
+  ASSERT_TRUE(w->Close().ok());
+  auto rb = ReadRun(run);
+  EXPECT_EQ(rb.anomalies, 0);
+  ASSERT_EQ(rb.values.size(), 5000u);
+  for (size_t i = 0; i < rb.values.size(); ++i) EXPECT_EQ(rb.values[i].step, int64_t(i));
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, FaultPolicy,
+                         ::testing::Values("every-event", "buffered", "async"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n) c = isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return n;
+                         });
+
+TEST(SummaryWriter, DurableFlushFsyncs) {
+  TempDir dir;
+  auto w = Make(dir.path(), "buffered+durable");
+  ASSERT_TRUE(w->AddScalar("x", 1, 1).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  EXPECT_EQ(w->watermarks().synced, 1u);
+  EXPECT_GE(w->counters().syncs, 1u);
+  auto plain = Make(dir.path() + "/b", "buffered");
+  ASSERT_TRUE(plain->AddScalar("x", 1, 1).ok());
+  ASSERT_TRUE(plain->Flush().ok());
+  EXPECT_EQ(plain->watermarks().synced, 0u);
+  ASSERT_TRUE(plain->Sync().ok());
+  EXPECT_EQ(plain->watermarks().synced, 1u);
+}
+
+TEST(SummaryWriter, UnwritableLogdirIsReportedAtCreate) {
+  SmallFs fs(16 << 10);
+  TBFAULT_NEED_SMALL_FS(fs);
+  fs.Fill();
+  std::unique_ptr<SummaryWriter> w;
+  Status s = SummaryWriter::Create({fs.path() + "/run", "buffered", ""}, &w);
+  EXPECT_EQ(s.error_number(), ENOSPC) << s.ToString();
+  ASSERT_TRUE(w);  // made anyway: it retries when space comes back.
+  ASSERT_TRUE(w->AddScalar("x", 1, 1).ok());
+  fs.Free();
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(ReadRun(fs.path() + "/run").values.size(), 1u);
+}
+
+}  // namespace
+}  // namespace tbfault::writers
