@@ -1,0 +1,171 @@
+// Each mutant breaks its promise where the control (and SummaryWriter) keeps it, shown on real files.
+#include "writers/mutants/mutant_writer.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "writers/test_util.h"
+#include "writers/writer_factory.h"
+
+namespace tbfault::writers {
+namespace {
+
+using testing::ReadRun;
+using testing::SmallFs;
+using testing::TempDir;
+
+std::unique_ptr<EventWriter> Make(const std::string& spec, const std::string& dir) {
+  std::unique_ptr<EventWriter> w;
+  Status s = MakeWriter(spec, dir, &w);
+  EXPECT_TRUE(s.ok()) << spec << ": " << s.ToString();
+  return w;
+}
+
+// The writers every mutant is compared with: they must keep the promise.
+const char* const kHonest[] = {"mutant:control", "ours:buffered"};
+
+TEST(Mutants, FactoryKnowsEveryName) {
+  for (auto name : MutationNames()) {
+    TempDir dir;
+    EXPECT_TRUE(Make("mutant:" + std::string(name), dir.path())) << name;
+  }
+  std::unique_ptr<EventWriter> w;
+  EXPECT_FALSE(MakeWriter("mutant:nope", "/tmp", &w).ok());
+}
+
+// Writes 3000 scalars onto a full disk, frees it, writes 10 more and closes. Returns the read-back.
+struct DiskFullRun {
+  Status flush_while_full;
+  uint64_t errors = 0;
+  testing::ReadBack rb;
+  bool skipped = false;
+};
+DiskFullRun RunDiskFull(const std::string& spec, bool expect_clean = true) {
+  DiskFullRun r;
+  SmallFs fs(512 << 10);
+  if (!fs.mounted()) {
+    r.skipped = true;
+    return r;
+  }
+  auto w = Make(spec, fs.path() + "/run");
+  TagId t = w->Tag("loss");
+  for (int i = 0; i < 10; ++i) w->AddScalar(t, i, 1).Ignore();
+  EXPECT_TRUE(w->Flush().ok());
+  fs.Fill();
+  for (int i = 10; i < 3000; ++i) w->AddScalar(t, i, 1).Ignore();
+  r.flush_while_full = w->Flush();
+  fs.Free();
+  for (int i = 3000; i < 3010; ++i) w->AddScalar(t, i, 1).Ignore();
+  w->Close().Ignore();
+  r.errors = w->counters().errors;
+  r.rb = ReadRun(fs.path() + "/run", expect_clean);
+  return r;
+}
+
+TEST(Mutants, SwallowErrorsHidesTheDiskFullThatOthersReport) {
+  for (const char* honest : kHonest) {
+    DiskFullRun r = RunDiskFull(honest);
+    if (r.skipped) GTEST_SKIP() << "no tmpfs";
+    EXPECT_EQ(r.flush_while_full.error_number(), ENOSPC) << honest;
+    EXPECT_GT(r.errors, 0u) << honest;
+    EXPECT_EQ(r.rb.values.size(), 3010u) << honest;  // recovered everything once space came back.
+  }
+  DiskFullRun m = RunDiskFull("mutant:swallow-errors");
+  EXPECT_TRUE(m.flush_while_full.ok());
+  EXPECT_EQ(m.errors, 0u);
+  EXPECT_LT(m.rb.values.size(), 3010u);  // lost, silently.
+}
+
+TEST(Mutants, TornRecordsLeaveDamageMidFile) {
+  SmallFs probe(4096);
+  if (!probe.mounted()) GTEST_SKIP() << "no tmpfs";
+  DiskFullRun m = RunDiskFull("mutant:torn-records", /*expect_clean=*/false);
+  EXPECT_GT(m.rb.anomalies, 0);  // a torn record in the middle of the file.
+  EXPECT_EQ(RunDiskFull("mutant:control").rb.anomalies, 0);
+}
+
+TEST(Mutants, DropOnFlushFailureLosesEventsWithoutReportingThem) {
+  DiskFullRun m = RunDiskFull("mutant:drop-on-flush-failure");
+  if (m.skipped) GTEST_SKIP() << "no tmpfs";
+  EXPECT_FALSE(m.flush_while_full.ok());
+  EXPECT_LT(m.rb.values.size(), 3010u);  // the control recovers all 3010 (above).
+}
+
+TEST(Mutants, NoFileVersion) {
+  TempDir a, b;
+  for (auto [spec, dir, want] : {std::tuple{"mutant:control", &a, "file_version"},
+                                 std::tuple{"mutant:no-file-version", &b, "summary"}}) {
+    auto w = Make(spec, dir->path());
+    w->AddScalar("x", 1, 1).Ignore();
+    ASSERT_TRUE(w->Close().ok());
+    auto rb = ReadRun(dir->path());
+    EXPECT_EQ(rb.first_event_kind, want) << spec;
+    EXPECT_EQ(rb.file_versions, std::string(want) == "file_version" ? 1 : 0);
+  }
+}
+
+TEST(Mutants, UnflushedFileVersionLeavesAnEmptyFileUntilTheFirstFlush) {
+  TempDir a, b;
+  auto control = Make("mutant:control", a.path());
+  auto mutant = Make("mutant:unflushed-file-version", b.path());
+  struct stat st;
+  ASSERT_EQ(::stat(control->current_file().c_str(), &st), 0);
+  EXPECT_GT(st.st_size, 0);
+  ASSERT_EQ(::stat(mutant->current_file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 0);
+}
+
+TEST(Mutants, SecondNamesCollideInOneSecond) {
+  TempDir dir;
+  for (int attempt = 0; attempt < 3; ++attempt) {  // retried if the second ticks between the two.
+    std::filesystem::remove_all(dir.path() + "/run");
+    auto w1 = Make("mutant:second-names", dir.path() + "/run");
+    auto w2 = Make("mutant:second-names", dir.path() + "/run");
+    if (w1->current_file() != w2->current_file()) continue;
+    w1->AddScalar("first", 1, 1).Ignore();
+    w2->AddScalar("second", 1, 1).Ignore();
+    ASSERT_TRUE(w2->Close().ok());
+    ASSERT_TRUE(w1->Close().ok());
+    testing::ReadBack rb = ReadRun(dir.path() + "/run", /*expect_clean=*/false);
+    EXPECT_EQ(rb.files.size(), 1u);
+    return;
+  }
+  FAIL() << "two writers never landed in the same second";
+}
+
+TEST(Mutants, HonestWritersNeverCollide) {
+  TempDir dir;
+  auto w1 = Make("ours:buffered", dir.path());
+  auto w2 = Make("ours:buffered", dir.path());
+  EXPECT_NE(w1->current_file(), w2->current_file());
+}
+
+TEST(Mutants, DoubleScalarsAndLateMetadataAtTheByteLevel) {
+  TempDir a, b;
+  auto d = Make("mutant:double-scalars", a.path());
+  d->AddScalar("x", 1, 0.5f).Ignore();
+  ASSERT_TRUE(d->Close().ok());
+  auto rb = ReadRun(a.path());
+  ASSERT_EQ(rb.values.size(), 1u);
+  EXPECT_EQ(rb.values[0].scalar, 0.0f);  // not a DT_FLOAT: the float read finds nothing.
+
+  auto l = Make("mutant:late-metadata", b.path());
+  for (int i = 0; i < 3; ++i) l->AddScalar("x", i, 1).Ignore();
+  ASSERT_TRUE(l->Close().ok());
+  rb = ReadRun(b.path());
+  ASSERT_EQ(rb.values.size(), 3u);
+  EXPECT_FALSE(rb.values[0].has_metadata);
+  EXPECT_TRUE(rb.values[1].has_metadata);
+}
+
+TEST(Mutants, FakeSyncClaimsSynced) {
+  // That no fsync happened is shown by faultfs's power cut in the harness suite; here, the claim.
+  TempDir dir;
+  auto w = Make("mutant:fake-sync", dir.path());
+  w->AddScalar("x", 1, 1).Ignore();
+  ASSERT_TRUE(w->Sync().ok());
+  EXPECT_EQ(w->watermarks().synced, 1u);
+}
+
+}  // namespace
+}  // namespace tbfault::writers
