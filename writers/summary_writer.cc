@@ -123,6 +123,7 @@ Status SummaryWriter::Enqueue(Item& item) {
     case Policy::Overflow::kBlock: {
       auto deadline = Clock::now() + std::chrono::milliseconds(policy_.max_block_ms);
       for (int spins = 0;; ++spins) {
+        work_cv_.notify_one();  // the consumer may be idling: a full queue is work.
         if (queue_->TryPush(item, &ticket)) return Status::Ok();
         if (Clock::now() >= deadline) break;
         if (spins < 64) {

@@ -111,4 +111,32 @@ TEST_F(CliTest, InspectOnCorruptFileIsExitThreeNotACrash) {
   EXPECT_NE(r.out.find("ANOMALY bad-length-crc"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, WriteAcknowledgesEveryEventAndReadsBackClean) {
+  fs::path run = dir_ / "run";
+  Result r = Run("write --logdir " + run.string() +
+                 " --policy async --scalars 5000 --tags 7 --histograms 3 --images 2 --text 2");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("every event flushed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("events/s"), std::string::npos);
+  Result inspect = Run("inspect --json " + run.string());
+  ASSERT_EQ(inspect.status, 0) << inspect.out;
+  auto doc = nlohmann::json::parse(inspect.out);
+  auto kinds = doc["runs"][0]["files"][0]["events_by_kind"];
+  EXPECT_EQ(kinds["scalar"], 5000);
+  EXPECT_EQ(kinds["histogram"], 3);
+  EXPECT_EQ(kinds["image"], 2);
+  EXPECT_EQ(kinds["text"], 2);
+}
+
+TEST_F(CliTest, WriteExitsOneWhenEventsAreLostAndTwoOnBadUsage) {
+  std::ofstream(dir_ / "file") << "x";
+  Result lost = Run("write --logdir " + (dir_ / "file" / "run").string() +
+                    " --policy buffered --scalars 10");
+  EXPECT_EQ(lost.status, 1) << lost.out << lost.err;
+  EXPECT_NE(lost.out.find("ENOTDIR"), std::string::npos) << lost.out;
+  EXPECT_EQ(Run("write --logdir x --policy warp-speed").status, 2);
+  EXPECT_EQ(Run("write --logdir x").status, 2);
+  EXPECT_EQ(Run("write --logdir x --policy async --scalars -3").status, 2);
+}
+
 }  // namespace
