@@ -1,5 +1,7 @@
 #include "writers/summary_writer.h"
 
+#include <time.h>
+
 #include <chrono>
 
 #include "format/png.h"
@@ -10,6 +12,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 Status Closed() { return Status::FromErrno(EBADF, "add after close"); }
+
+// The async add's wall time: CLOCK_REALTIME_COARSE costs a quarter of CLOCK_REALTIME through the vDSO
+// and is exact to the kernel tick (1-4 ms), which is finer than any chart of training time needs.
+double CoarseWallTime() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec / 1000) / 1e6;
+}
 
 }  // namespace
 
@@ -89,8 +99,11 @@ Status SummaryWriter::Submit(Item& item) {
     delete item.payload;
     return Status::FromErrno(EINVAL, "unknown tag id " + std::to_string(item.tag));
   }
+  if (queue_) {
+    item.wall_time = CoarseWallTime();
+    return Enqueue(item);
+  }
   item.wall_time = format::WallTimeNow();
-  if (queue_) return Enqueue(item);
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_.load(std::memory_order_relaxed)) {
     delete item.payload;
