@@ -236,5 +236,24 @@ TEST(SummaryWriter, UnwritableLogdirIsReportedAtCreate) {
   EXPECT_EQ(ReadRun(fs.path() + "/run").values.size(), 1u);
 }
 
+TEST(SummaryWriter, ReadOnlyFileSystemIsReportedAndWritingResumesWhenWritable) {
+  SmallFs fs(1 << 20);
+  TBFAULT_NEED_SMALL_FS(fs);
+  ASSERT_TRUE(fs.Remount(true)) << std::strerror(errno);
+  std::unique_ptr<SummaryWriter> w;
+  Status s = SummaryWriter::Create({fs.path() + "/run", "buffered", ""}, &w);
+  EXPECT_EQ(s.error_number(), EROFS) << s.ToString();
+  ASSERT_TRUE(w);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->AddScalar("x", i, i).ok());
+  s = w->Flush();
+  EXPECT_EQ(s.error_number(), EROFS) << s.ToString();
+  EXPECT_EQ(w->watermarks().flushed, 0u);
+  ASSERT_TRUE(fs.Remount(false)) << std::strerror(errno);
+  ASSERT_TRUE(w->Flush().ok());  // the same writer, no reopen.
+  EXPECT_EQ(w->watermarks().flushed, 10u);
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(ReadRun(fs.path() + "/run").values.size(), 10u);
+}
+
 }  // namespace
 }  // namespace tbfault::writers

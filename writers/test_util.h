@@ -59,6 +59,11 @@ class SmallFs {
     }
   }
   void Free() { std::filesystem::remove(path() + "/filler"); }
+  // Remounts read-only or read-write in place (fails with EBUSY while a file is open for writing).
+  bool Remount(bool read_only) {
+    unsigned long flags = MS_REMOUNT | (read_only ? MS_RDONLY : 0);
+    return ::mount("tmpfs", path().c_str(), "tmpfs", flags, nullptr) == 0;
+  }
 
  private:
   TempDir dir_;
