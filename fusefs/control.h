@@ -1,0 +1,48 @@
+// The control channel: a unix stream socket (mode 0600). Each message, either way, is a 4-byte
+// little-endian length and that many bytes; no length limit beyond memory. A request is one command
+// line; the answer starts with "OK" or "ERR", a space or newline, then the details.
+//   ping                                   OK
+//   add-rule <Rule in text format>         OK <id>
+//   remove-rule <id>  |  clear             OK
+//   quota <bytes> [short]                  OK      (0: no quota; short: cut writes at the quota)
+//   window open|close <name>               OK
+//   power-cut [plain|torn|zero-fill|reorder]   OK, then one line per change made
+//   thaw                                   OK
+//   status                                 OK, then frozen/quota/used, rules with hits, files with
+//                                          durable and unsynced bytes
+//   unmount                                OK      (the daemon unmounts and exits)
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "fusefs/faultfs.h"
+
+namespace faultfs {
+
+class ControlServer {
+ public:
+  ControlServer(FaultFs* fs, std::function<void()> unmount) : fs_(fs), unmount_(std::move(unmount)) {}
+  ~ControlServer();
+  bool Start(const std::string& socket_path, std::string* error);
+  // Answers one request (also used by tests without a socket).
+  std::string Handle(const std::string& request);
+
+ private:
+  void Serve();
+
+  FaultFs* fs_;
+  std::function<void()> unmount_;
+  std::string path_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Message framing shared by server and client: false on EOF or error.
+bool SendMessage(int fd, const std::string& payload);
+bool ReceiveMessage(int fd, std::string* payload);
+
+}  // namespace faultfs

@@ -1,0 +1,67 @@
+// RuleEngine: decides, per operation, whether a fault fires and what it is. Rules are tried in order;
+// the first that matches and fires decides. Deciding takes no lock and allocates nothing: the rule set
+// is an immutable snapshot swapped atomically by the control thread (old snapshots are kept until the
+// engine dies), per-rule counters are atomics, and a rule's random draw is a hash of (seed, rule id,
+// match number) — so a single-writer workload gets the same decisions for the same seed whatever the
+// thread timing.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fusefs/ops.h"
+#include "fusefs/rules.pb.h"
+
+namespace faultfs {
+
+struct Decision {
+  uint32_t rule_id = 0;     // 0: no fault.
+  int err = 0;              // fail the op with this errno.
+  bool deferred = false;    // ... but only at the next fsync/close of the file.
+  int64_t short_bytes = -1; // accept only this many bytes of a write.
+  uint32_t delay_ms = 0;
+  bool fsync_lie = false;
+  int kill_signal = 0;
+  bool fired() const { return rule_id != 0; }
+};
+
+class RuleEngine {
+ public:
+  explicit RuleEngine(uint64_t seed);
+
+  // Parses and validates a rule; the error names the field. Assigns an id when it has none.
+  bool Add(const Rule& rule, uint32_t* id, std::string* error);
+  bool Remove(uint32_t id);
+  void Clear();
+  void SetWindow(const std::string& name, bool open);
+
+  // `bytes`: the write's size (0 for other ops).
+  Decision Decide(Op op, const char* path, uint64_t bytes);
+
+  // One line per rule: id, the rule in text format, hits and matches.
+  std::string Describe() const;
+
+ private:
+  struct State;
+  struct Snapshot {
+    std::vector<std::shared_ptr<State>> rules;
+  };
+  void Publish(std::vector<std::shared_ptr<State>> rules);  // holds mu_.
+  std::atomic<bool>* Window(const std::string& name);
+
+  const uint64_t seed_;
+  std::atomic<const Snapshot*> current_;
+  mutable std::mutex mu_;  // control side only: edits, and the snapshots kept alive.
+  std::vector<std::unique_ptr<Snapshot>> snapshots_;
+  std::vector<std::pair<std::string, std::unique_ptr<std::atomic<bool>>>> windows_;
+  uint32_t next_id_ = 1;
+};
+
+// errno from "ENOSPC" or a decimal number; 0 when neither.
+int ParseErrno(const std::string& text);
+
+}  // namespace faultfs
