@@ -89,13 +89,12 @@ def sorted_doc(profile, runs):
 # ---------------------------------------------------------------- tb-python
 
 
-def series_python(logdir):
+def python_loader(logdir):
+    """TensorBoard's Python multiplexer over LOGDIR, keeping every sample."""
     import logging
 
-    from tensorboard.backend.event_processing import data_provider
     from tensorboard.backend.event_processing import plugin_event_multiplexer
     from tensorboard.backend.event_processing import tag_types
-    from tensorboard import context as tb_context
 
     logging.getLogger("tensorboard").setLevel(logging.ERROR)
     mux = plugin_event_multiplexer.EventMultiplexer(
@@ -103,23 +102,31 @@ def series_python(logdir):
         tensor_size_guidance={p: 0 for p in PLUGINS},
         purge_orphaned_data=True,  # TensorBoard's default
     )
+    return mux
+
+
+def python_reload(mux, logdir, errors):
+    """One reload cycle, as TensorBoard's reload thread does it."""
     mux.AddRunsFromDirectory(logdir)
     # TensorBoard reloads every run in one thread; an exception other than
     # OSError escaping a run's Reload (an invalid proto raises DecodeError)
     # ends TensorBoard's reload thread for good. Here each run is reloaded on
     # its own so one bad run cannot hide the others; the error is reported.
-    errors = {}
-    for _ in range(2):  # a second pass must add nothing: the files are static
-        for name in sorted(mux.Runs()):
-            if name in errors:
-                continue
-            try:
-                mux.GetAccumulator(name).Reload()
-            except Exception as e:  # pylint: disable=broad-except
-                errors[name] = "%s: %s" % (type(e).__name__, e)
-    for name, err in sorted(errors.items()):
-        print("tb_series: tb-python: run %s: reload raised %s" % (name, err),
-              file=sys.stderr)
+    for name in sorted(mux.Runs()):
+        if name in errors:
+            continue
+        try:
+            mux.GetAccumulator(name).Reload()
+        except Exception as e:  # pylint: disable=broad-except
+            errors[name] = "%s: %s" % (type(e).__name__, e)
+            print("tb_series: tb-python: run %s: reload raised %s" % (name, errors[name]),
+                  file=sys.stderr)
+
+
+def python_read(mux, logdir):
+    """What the plugins read through MultiplexerDataProvider."""
+    from tensorboard.backend.event_processing import data_provider
+    from tensorboard import context as tb_context
 
     prov = data_provider.MultiplexerDataProvider(mux, logdir)
     ctx = tb_context.RequestContext()
@@ -159,6 +166,14 @@ def series_python(logdir):
                 pts.append([d.step, png_size(blob)])
             runs[run][tag] = {"kind": "image", "points": pts}
     return sorted_doc("tb-python", runs)
+
+
+def series_python(logdir):
+    mux = python_loader(logdir)
+    errors = {}
+    for _ in range(2):  # a second cycle must add nothing: the files are static
+        python_reload(mux, logdir, errors)
+    return python_read(mux, logdir)
 
 
 # ------------------------------------------------------------------ tb-rust
@@ -266,23 +281,28 @@ def snapshot(srv):
     return sorted_doc("tb-rust", runs)
 
 
+def settled(srv, timeout, settle, profile):
+    """Polls the HTTP API until its answer stays the same for SETTLE seconds."""
+    deadline = time.time() + timeout
+    last, stable_since = None, None
+    while True:
+        doc = snapshot(srv)
+        now = time.time()
+        if doc != last:
+            last, stable_since = doc, now
+        elif now - stable_since >= settle:
+            doc["profile"] = profile
+            return doc
+        if now > deadline:
+            fail("%s: series still changing after %ss" % (profile, timeout))
+        time.sleep(0.5)
+
+
 def series_http(logdir, timeout, settle, profile):
     srv = Server(logdir, timeout, "true" if profile == "tb-rust" else "false")
     try:
         srv.wait_ready()
-        deadline = time.time() + timeout
-        last, stable_since = None, None
-        while True:
-            doc = snapshot(srv)
-            now = time.time()
-            if doc != last:
-                last, stable_since = doc, now
-            elif now - stable_since >= settle:
-                doc["profile"] = profile
-                return doc
-            if now > deadline:
-                fail("tb-rust: series still changing after %ss" % timeout)
-            time.sleep(0.5)
+        return settled(srv, timeout, settle, profile)
     finally:
         srv.stop()
 
