@@ -55,6 +55,10 @@ struct RuleEngine::State {
   std::atomic<uint64_t> matches{0}, bytes{0}, hits{0};
   std::atomic<int> armed_err{0};  // short-write: the next matching write fails with it.
   std::atomic<bool>* window = nullptr;
+  // The glob's literal head (up to its first wildcard): most non-matching paths differ there, which
+  // spares fnmatch. A glob without wildcards is compared whole.
+  std::string prefix;
+  bool literal = false;
 };
 
 RuleEngine::RuleEngine(uint64_t seed) : seed_(seed) {
@@ -79,6 +83,9 @@ void RuleEngine::SetWindow(const std::string& name, bool open) {
 void RuleEngine::Publish(std::vector<std::shared_ptr<State>> rules) {
   auto snap = std::make_unique<Snapshot>();
   snap->rules = std::move(rules);
+  for (const auto& r : snap->rules) {
+    snap->hot.push_back({r->ops, r->prefix.size(), r->prefix.c_str(), r.get()});
+  }
   current_.store(snap.get(), std::memory_order_release);
   snapshots_.push_back(std::move(snap));
 }
@@ -95,6 +102,9 @@ bool RuleEngine::Add(const Rule& rule, uint32_t* id, std::string* error) {
     s->ops |= op;
   }
   if (s->ops == 0) s->ops = kAllOps;
+  size_t wild = rule.path().find_first_of("*?[\\");
+  s->prefix = rule.path().substr(0, wild);
+  s->literal = !rule.path().empty() && wild == std::string::npos;
   const Effect& e = rule.effect();
   switch (e.kind_case()) {
     case Effect::kError:
@@ -156,10 +166,16 @@ void RuleEngine::Clear() {
 Decision RuleEngine::Decide(Op op, const char* path, uint64_t bytes) {
   Decision d;
   const Snapshot* snap = current_.load(std::memory_order_acquire);
-  for (const auto& sp : snap->rules) {
-    State& s = *sp;
-    if ((s.ops & op) == 0) continue;
-    if (!s.rule.path().empty() && fnmatch(s.rule.path().c_str(), path, 0) != 0) continue;
+  for (const Snapshot::Hot& hot : snap->hot) {
+    if ((hot.ops & op) == 0) continue;
+    size_t i = 0;
+    while (i < hot.prefix_len && path[i] == hot.prefix[i]) ++i;
+    if (i < hot.prefix_len) continue;
+    State& s = *hot.state;
+    if (s.literal ? path[hot.prefix_len] != '\0'
+                  : !s.rule.path().empty() && fnmatch(s.rule.path().c_str(), path, 0) != 0) {
+      continue;
+    }
     uint64_t n = s.matches.fetch_add(1, std::memory_order_relaxed) + 1;
     uint64_t seen = s.bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
     if (op == kWrite) {

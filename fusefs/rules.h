@@ -49,6 +49,14 @@ class RuleEngine {
   struct State;
   struct Snapshot {
     std::vector<std::shared_ptr<State>> rules;
+    // What Decide() reads for every rule, contiguous: most rules are ruled out here.
+    struct Hot {
+      uint32_t ops;
+      size_t prefix_len;
+      const char* prefix;
+      State* state;
+    };
+    std::vector<Hot> hot;
   };
   void Publish(std::vector<std::shared_ptr<State>> rules);  // holds mu_.
   std::atomic<bool>* Window(const std::string& name);

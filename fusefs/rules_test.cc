@@ -51,6 +51,20 @@ TEST(Rules, OpsPathAndFromTheNthOp) {
   EXPECT_TRUE(e.Decide(kWrite, "/run/x", 10).fired());  // from the Nth on.
 }
 
+TEST(Rules, GlobsLiteralPrefixesAndExactPaths) {
+  RuleEngine e(1);
+  Add(&e, "path: \"/exact\" effect { error: \"EIO\" }");
+  Add(&e, "path: \"/logs/*/events.*\" effect { error: \"ENOSPC\" }");
+  Add(&e, "path: \"*.tmp\" effect { error: \"EPERM\" }");
+  EXPECT_EQ(e.Decide(kWrite, "/exact", 1).err, EIO);
+  EXPECT_FALSE(e.Decide(kWrite, "/exact2", 1).fired());
+  EXPECT_FALSE(e.Decide(kWrite, "/exac", 1).fired());
+  EXPECT_EQ(e.Decide(kWrite, "/logs/run/events.out", 1).err, ENOSPC);
+  EXPECT_FALSE(e.Decide(kWrite, "/logs/run/other", 1).fired());
+  EXPECT_FALSE(e.Decide(kWrite, "/log/run/events.out", 1).fired());
+  EXPECT_EQ(e.Decide(kWrite, "/a/b.tmp", 1).err, EPERM);
+}
+
 TEST(Rules, AfterBytesCountAndClear) {
   RuleEngine e(1);
   uint32_t id = Add(&e, "trigger { after_bytes: 100 count: 1 } effect { error: \"EIO\" }");
