@@ -247,6 +247,25 @@ def p_legacy(d):
     write(os.path.join(d, F1), recs)
 
 
+def p_scalar_rank1(d):
+    # A DT_FLOAT scalar of shape [1] instead of rank 0.
+    recs = [frame(file_version())]
+    for st in range(3):
+        t = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[st + 0.5])
+        t.tensor_shape.dim.add(size=1)
+        v = summary_pb2.Summary.Value(tag="loss", tensor=t, metadata=meta("scalars"))
+        recs.append(frame(ev(st, summary=summary_pb2.Summary(value=[v]))))
+    write(os.path.join(d, F1), recs)
+
+
+def p_two_files_truncated_first(d):
+    # The older file ends in a torn record (step 2); a newer file follows.
+    recs = [frame(file_version())] + scalars("loss", range(3))
+    recs[-1] = recs[-1][:10]
+    write(os.path.join(d, F1), recs)
+    write(os.path.join(d, F2), [frame(file_version())] + scalars("loss", range(10, 13)))
+
+
 def p_special_values(d):
     vals = [float("nan"), float("inf"), float("-inf"), 0.1, -0.0]
     recs = [frame(file_version())]
@@ -267,6 +286,8 @@ def main():
         d = os.path.join(out, name)
         shutil.rmtree(d, ignore_errors=True)
         fn(d)
+    # A run at the logdir itself (run name ".").
+    write(os.path.join(out, F1), [frame(file_version())] + scalars("root_loss", range(2)))
     print("\n".join(PROBES))
 
 
