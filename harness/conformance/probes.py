@@ -266,6 +266,28 @@ def p_two_files_truncated_first(d):
     write(os.path.join(d, F2), [frame(file_version())] + scalars("loss", range(10, 13)))
 
 
+def p_hole_then_data(d):
+    # Steps 0,1; a 4096-byte zero-filled hole (power cut, unsynced block);
+    # then intact records for steps 3,4.
+    recs = [frame(file_version())] + scalars("loss", range(2)) + [b"\x00" * 4096]
+    recs += scalars("loss", range(3, 5))
+    write(os.path.join(d, F1), recs)
+
+
+def p_zero_tail(d):
+    # All records intact, then 4096 zero bytes (file extended, never written).
+    write(os.path.join(d, F1), [frame(file_version())] + scalars("loss", range(4))
+          + [b"\x00" * 4096])
+
+
+def p_restart_new_file(d):
+    # A resumed job: F1 has steps 0-5; the restarted writer's F2 (newer name,
+    # with file_version, no SessionLog) logs steps 3,4 again with new values.
+    write(os.path.join(d, F1), [frame(file_version())] + scalars("loss", range(6)))
+    write(os.path.join(d, F2), [frame(file_version())]
+          + [frame(scalar("loss", s, s + 100.5)) for s in (3, 4)])
+
+
 def p_special_values(d):
     vals = [float("nan"), float("inf"), float("-inf"), 0.1, -0.0]
     recs = [frame(file_version())]
