@@ -1,0 +1,268 @@
+#include "harness/core/profile.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "harness/core/test_logdir.h"
+
+namespace tbfault::core {
+namespace {
+
+using testing::DoubleScalarEvent;
+using testing::FileBuilder;
+using testing::TempLogdir;
+
+ProfileView Read(Profile p, const std::string& path) {
+  ProfileView v;
+  Status s = ReadProfile(p, path, &v);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return v;
+}
+
+std::vector<int64_t> Steps(const ProfileView& v, const std::string& tag, const std::string& run = ".") {
+  std::vector<int64_t> steps;
+  auto r = v.runs.find(run);
+  if (r == v.runs.end()) return steps;
+  auto t = r->second.tags.find(tag);
+  if (t == r->second.tags.end()) return steps;
+  for (const Point& p : t->second.points) steps.push_back(p.step);
+  return steps;
+}
+
+using Steps_ = std::vector<int64_t>;
+
+TEST(ProfileTest, CleanFileShowsEverythingInEveryProfile) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version();
+  for (int s = 0; s < 5; ++s) b.Scalar(s, 0.5f * s, s == 0);
+  std::string file = dir.WriteFile(".", 1, b.bytes());
+  for (Profile p : {Profile::kStrict, Profile::kTbRust, Profile::kTbPython}) {
+    ProfileView v = Read(p, dir.path());
+    ASSERT_EQ(Steps(v, "loss"), (Steps_{0, 1, 2, 3, 4})) << ProfileName(p);
+    const Series& s = v.runs.at(".").tags.at("loss");
+    EXPECT_EQ(s.kind, Kind::kScalar);
+    EXPECT_EQ(s.points[3].value.number, 1.5);
+    EXPECT_EQ(s.points[3].file, file);
+    EXPECT_EQ(s.points[3].offset, b.offset(4));
+    EXPECT_TRUE(v.runs.at(".").unreached.empty());
+  }
+}
+
+// A torn record followed by more records: strict resynchronises; both TensorBoard readers stop there.
+TEST(ProfileTest, TornRecordInTheMiddleHidesTheRestFromTensorBoard) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2);
+  b.Torn(format::ScalarEvent(3, 2, "loss", 3, false), 3);
+  b.Scalar(3, 4);
+  std::string file = dir.WriteFile(".", 1, b.bytes());
+  EXPECT_EQ(Steps(Read(Profile::kStrict, dir.path()), "loss"), (Steps_{0, 1, 3}));
+  for (Profile p : {Profile::kTbRust, Profile::kTbPython}) {
+    ProfileView v = Read(p, dir.path());
+    EXPECT_EQ(Steps(v, "loss"), (Steps_{0, 1})) << ProfileName(p);
+    std::string cf;
+    uint64_t co = 0;
+    std::string why = v.WhyNotShown(".", "loss", file, b.offset(4), &cf, &co);
+    EXPECT_NE(why.find("bad-data-crc"), std::string::npos) << why;
+    EXPECT_EQ(co, b.offset(3));
+  }
+  EXPECT_NE(Read(Profile::kTbRust, dir.path()).runs.at(".").unreached[0].reason.find("dead"),
+            std::string::npos);
+}
+
+TEST(ProfileTest, ZeroFilledHeaderKillsTheFileForTensorBoard) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Raw(std::string(64, '\0')).Scalar(1, 2);
+  dir.WriteFile(".", 1, b.bytes());
+  EXPECT_EQ(Steps(Read(Profile::kStrict, dir.path()), "loss"), (Steps_{0, 1}));
+  ProfileView rust = Read(Profile::kTbRust, dir.path());
+  EXPECT_EQ(Steps(rust, "loss"), (Steps_{0}));
+  EXPECT_EQ(rust.runs.at(".").unreached.at(0).reason.rfind("dead: zero-filled", 0), 0u);
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0}));
+}
+
+TEST(ProfileTest, TruncatedTailIsWaitedOnByRust) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2).Torn(format::ScalarEvent(3, 2, "loss", 3, false), 10);
+  dir.WriteFile(".", 1, b.bytes());
+  ProfileView rust = Read(Profile::kTbRust, dir.path());
+  EXPECT_EQ(Steps(rust, "loss"), (Steps_{0, 1}));
+  ASSERT_EQ(rust.runs.at(".").unreached.size(), 1u);
+  EXPECT_NE(rust.runs.at(".").unreached[0].reason.find("waited on"), std::string::npos);
+  EXPECT_EQ(rust.runs.at(".").unreached[0].offset, b.offset(3));
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1}));
+}
+
+// A flipped bit inside the float value: the frame still parses. tb-rust shows the wrong value,
+// tb-python stops the file, strict skips the record.
+TEST(ProfileTest, FlippedValueBitIsShownByRustOnly) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2).Scalar(2, 3);
+  std::string& bytes = b.mutable_bytes();
+  // The float is the last 4 bytes before the data CRC of record 2 (a non-first scalar carries no
+  // metadata, so the tensor's float_val ends the data).
+  size_t end_of_data = b.offset(3) - record::kFooterSize;
+  bytes[end_of_data - 1] ^= 0x01;
+  dir.WriteFile(".", 1, bytes);
+  ProfileView rust = Read(Profile::kTbRust, dir.path());
+  ASSERT_EQ(Steps(rust, "loss"), (Steps_{0, 1, 2}));
+  EXPECT_NE(rust.runs.at(".").tags.at("loss").points[1].value.number, 2.0);
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0}));
+  EXPECT_EQ(Steps(Read(Profile::kStrict, dir.path()), "loss"), (Steps_{0, 2}));
+}
+
+TEST(ProfileTest, DoubleScalarsAreDroppedByRustOnly) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Add(DoubleScalarEvent(0, 0.25, true)).Add(DoubleScalarEvent(1, 0.5, false));
+  dir.WriteFile(".", 1, b.bytes());
+  ProfileView rust = Read(Profile::kTbRust, dir.path());
+  EXPECT_TRUE(rust.runs.at(".").tags.empty());
+  ASSERT_EQ(rust.runs.at(".").dropped.size(), 2u);
+  EXPECT_NE(rust.runs.at(".").dropped[0].reason.find("DT_DOUBLE"), std::string::npos);
+  for (Profile p : {Profile::kStrict, Profile::kTbPython}) {
+    ProfileView v = Read(p, dir.path());
+    ASSERT_EQ(Steps(v, "loss"), (Steps_{0, 1})) << ProfileName(p);
+    EXPECT_EQ(v.runs.at(".").tags.at("loss").points[1].value.number, 0.5);
+  }
+}
+
+// Restart from a checkpoint at step 5, in a second file with a SessionLog.START.
+TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
+  TempLogdir dir;
+  FileBuilder a, b;
+  a.Version();
+  for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
+  b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
+  for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
+  std::string fa = dir.WriteFile(".", 1, a.bytes());
+  std::string fb = dir.WriteFile(".", 2, b.bytes());
+  EXPECT_EQ(Steps(Read(Profile::kStrict, dir.path()), "loss").size(), 13u);
+  for (Profile p : {Profile::kTbRust, Profile::kTbPython}) {
+    ProfileView v = Read(p, dir.path());
+    EXPECT_EQ(Steps(v, "loss"), (Steps_{0, 1, 2, 3, 4, 5, 6, 7})) << ProfileName(p);
+    std::string cf;
+    uint64_t co = 0;
+    std::string why = v.WhyNotShown(".", "loss", fa, a.offset(8), &cf, &co);  // step 7 of file 1.
+    EXPECT_FALSE(why.empty());
+    EXPECT_EQ(cf, fb);
+    if (p == Profile::kTbPython) {
+      EXPECT_NE(why.find("SessionLog.START"), std::string::npos) << why;
+      EXPECT_EQ(co, b.offset(1));
+    } else {
+      EXPECT_NE(why.find("evicted"), std::string::npos) << why;
+      EXPECT_EQ(co, b.offset(2));  // the value at step 5 of file 2.
+    }
+  }
+}
+
+// Restart without SessionLog.START: with a file_version, tb-python does not purge (steps repeat);
+// tb-rust evicts per tag.
+TEST(ProfileTest, RestartWithoutSessionStart) {
+  TempLogdir dir;
+  FileBuilder a;
+  a.Version();
+  for (int s = 0; s < 4; ++s) a.Scalar(s, s, s == 0);
+  a.Scalar(2, 20);
+  dir.WriteFile(".", 1, a.bytes());
+  EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "loss"), (Steps_{0, 1, 2}));
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1, 2, 3, 2}));
+}
+
+// Without a file_version event (a common C++ logger), a step regression purges that tag.
+TEST(ProfileTest, StepRegressionWithoutFileVersionPurgesThatTagInPython) {
+  TempLogdir dir;
+  FileBuilder a;
+  for (int s = 0; s < 4; ++s) a.Scalar(s, s, s == 0);
+  a.Scalar(2, 20).Scalar(3, 2, true, "acc");
+  dir.WriteFile(".", 1, a.bytes());
+  ProfileView py = Read(Profile::kTbPython, dir.path());
+  EXPECT_EQ(Steps(py, "loss"), (Steps_{0, 1, 2}));
+  EXPECT_EQ(py.runs.at(".").tags.at("loss").points[2].value.number, 20);
+  EXPECT_NE(py.runs.at(".").dropped.at(0).reason.find("step regression"), std::string::npos);
+}
+
+// tb-python never goes back to a file once a newer one exists: damage in an older file abandons the
+// rest of it even when tb-rust reads past it (a flipped bit that parses).
+TEST(ProfileTest, OlderFileAbandonedByPython) {
+  TempLogdir dir;
+  FileBuilder a, b;
+  a.Version().Scalar(0, 1, true).Scalar(1, 2).Scalar(2, 3);
+  a.mutable_bytes()[a.offset(3) - record::kFooterSize - 1] ^= 0x01;
+  b.Version().Scalar(3, 4);
+  std::string fa = dir.WriteFile(".", 1, a.bytes());
+  std::string fb = dir.WriteFile(".", 2, b.bytes());
+  ProfileView py = Read(Profile::kTbPython, dir.path());
+  EXPECT_EQ(Steps(py, "loss"), (Steps_{0, 3}));
+  ASSERT_EQ(py.runs.at(".").unreached.size(), 1u);
+  EXPECT_NE(py.runs.at(".").unreached[0].reason.find("abandoned"), std::string::npos);
+  EXPECT_NE(py.runs.at(".").unreached[0].reason.find(fb), std::string::npos);
+  EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "loss"), (Steps_{0, 1, 2, 3}));
+}
+
+// A tag whose first value is a tensor without plugin metadata.
+TEST(ProfileTest, FirstValueWithoutMetadata) {
+  TempLogdir dir;
+  FileBuilder a;
+  a.Version().Scalar(0, 1, false).Scalar(1, 2, true).Scalar(2, 3, false);
+  dir.WriteFile(".", 1, a.bytes());
+  ProfileView rust = Read(Profile::kTbRust, dir.path());
+  EXPECT_TRUE(rust.runs.at(".").tags.empty());
+  EXPECT_NE(rust.runs.at(".").dropped.at(0).reason.find("first value"), std::string::npos);
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1, 2}));
+  EXPECT_EQ(Steps(Read(Profile::kStrict, dir.path()), "loss"), (Steps_{0, 1, 2}));
+}
+
+TEST(ProfileTest, AllAtStepZeroKeepsOnePointInRust) {
+  TempLogdir dir;
+  FileBuilder a;
+  a.Version();
+  for (int i = 0; i < 4; ++i) a.Scalar(0, i, i == 0);
+  dir.WriteFile(".", 1, a.bytes());
+  ProfileView rust = Read(Profile::kTbRust, dir.path());
+  ASSERT_EQ(Steps(rust, "loss"), (Steps_{0}));
+  EXPECT_EQ(rust.runs.at(".").tags.at("loss").points[0].value.number, 3);
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss").size(), 4u);
+}
+
+TEST(ProfileTest, KindsModernAndLegacy) {
+  TempLogdir dir;
+  FileBuilder a;
+  std::vector<double> values = {1, 2, 2, 3, 7};
+  std::vector<uint8_t> pixels(4 * 3 * 3, 128);
+  tensorboard::Event image;
+  ASSERT_TRUE(format::ImageEvent(1, 0, "img", pixels, 4, 3, 3, true, &image).ok());
+  a.Version()
+      .Add(format::HistogramEvent(1, 0, "h", values, true))
+      .Add(format::LegacyHistogramEvent(1, 0, "lh", values))
+      .Add(format::LegacyScalarEvent(1, 0, "ls", 0.75f))
+      .Add(format::TextEvent(1, 0, "t", "hello", true))
+      .Add(image);
+  dir.WriteFile("run1", 1, a.bytes());
+  for (Profile p : {Profile::kStrict, Profile::kTbRust, Profile::kTbPython}) {
+    ProfileView v = Read(p, dir.path());
+    const auto& tags = v.runs.at("run1").tags;
+    ASSERT_EQ(tags.size(), 5u) << ProfileName(p);
+    EXPECT_EQ(tags.at("h").kind, Kind::kHistogram);
+    EXPECT_EQ(tags.at("h").points[0].value.number, 5);
+    EXPECT_EQ(tags.at("lh").points[0].value.number, 5);
+    EXPECT_EQ(tags.at("ls").points[0].value.number, 0.75);
+    EXPECT_EQ(tags.at("t").points[0].value.text, "hello");
+    EXPECT_EQ(ValueToString(tags.at("img").points[0].value), "3x4");
+  }
+}
+
+TEST(ProfileTest, MissingPathIsAnError) {
+  ProfileView v;
+  Status s = ReadProfile(Profile::kTbRust, "/nonexistent/tbfault", &v);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("/nonexistent/tbfault"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tbfault::core

@@ -1,0 +1,158 @@
+// tb-python: TensorBoard's Python loader (--load_fast=false: DirectoryWatcher + EventAccumulator), as
+// DESIGN.md section 3 states it:
+// - one file at a time per run, in name order; a file is read until its end or its first damaged frame,
+//   and never gone back to once a newer file exists (an older file stopped by damage is abandoned; the
+//   newest is retried at the same offset forever, which shows nothing more either);
+// - every frame's length CRC and data CRC are checked; a truncated frame, a bad CRC, a zero-filled
+//   header or data that is not an Event all stop the file at that frame (modelled alike; the loader's
+//   exact reaction to an unparsable frame is left to the conformance test);
+// - the run's file_version is taken from file_version events; with version >= 2 ("brain.Event:2") a
+//   SessionLog.START at step s purges, on all tags, the values with step >= s; without a file_version a
+//   summary event whose step is below the most recent step purges, on the tags it carries, the values
+//   with step >= its step (the most recent step is not lowered by such an event, as in the source);
+// - legacy values (simple_value, histo, image) are migrated to tensors with their plugin's metadata;
+//   a tag's plugin is taken from the first of its values that has metadata, so a first value without
+//   metadata is still shown once a later value names the plugin; a tag never given one is not shown;
+// - scalars may be any one-element floating-point tensor (DT_DOUBLE is shown).
+#include <map>
+
+#include "format/proto/event.pb.h"
+#include "harness/core/frame_scanner.h"
+#include "harness/core/profile.h"
+
+namespace tbfault::core {
+namespace {
+
+struct Stored {
+  int64_t step;
+  double wall_time;
+  std::string file;
+  uint64_t offset;
+  tensorboard::Summary::Value value;
+};
+
+struct TagState {
+  Kind kind = Kind::kUnknown;
+  bool has_plugin = false;
+  std::vector<Stored> values;
+};
+
+std::string At(uint64_t offset) { return " at offset " + std::to_string(offset); }
+
+int ParseFileVersion(const std::string& s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return 0;
+  return std::atoi(s.c_str() + colon + 1);
+}
+
+void Purge(TagState& ts, const std::string& tag, int64_t step, const std::string& reason,
+           const std::string& cause_file, uint64_t cause_offset, RunView* out) {
+  std::vector<Stored> kept;
+  for (Stored& s : ts.values) {
+    if (s.step >= step) {
+      out->dropped.push_back({tag, s.step, s.file, s.offset, reason, cause_file, cause_offset});
+    } else {
+      kept.push_back(std::move(s));
+    }
+  }
+  ts.values = std::move(kept);
+}
+
+}  // namespace
+
+void ReadTbPythonRun(const RunInput& in, RunView* out) {
+  std::map<std::string, TagState> tags;
+  int file_version = 0;
+  int64_t most_recent_step = -1;
+  for (size_t f = 0; f < in.files.size(); ++f) {
+    const std::string& file = in.files[f];
+    const bool newest = f + 1 == in.files.size();
+    FrameScanner scanner(in.contents[f]);
+    ScanFrame frame;
+    std::string stop_reason;
+    uint64_t stop_offset = 0;
+    while (scanner.Next(&frame)) {
+      tensorboard::Event event;
+      if (!frame.data_crc_ok) {
+        stop_reason = "bad-data-crc";
+      } else if (!event.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
+        stop_reason = "invalid proto";
+      }
+      if (!stop_reason.empty()) {
+        stop_offset = frame.offset;
+        break;
+      }
+      if (event.has_file_version()) file_version = ParseFileVersion(event.file_version());
+      if (file_version >= 2) {
+        if (event.has_session_log() &&
+            event.session_log().status() == tensorboard::SessionLog::START) {
+          for (auto& [tag, ts] : tags) {
+            Purge(ts, tag, event.step(),
+                  "purged by SessionLog.START at step " + std::to_string(event.step()), file,
+                  frame.offset, out);
+          }
+        }
+      } else if (event.step() < most_recent_step && event.has_summary()) {
+        for (const auto& v : event.summary().value()) {
+          Purge(tags[v.tag()], v.tag(), event.step(),
+                "purged by a step regression to " + std::to_string(event.step()) +
+                    " (no file_version)",
+                file, frame.offset, out);
+        }
+      } else {
+        most_recent_step = event.step();
+      }
+      if (!event.has_summary()) continue;
+      for (const auto& v : event.summary().value()) {
+        TagState& ts = tags[v.tag()];
+        if (!ts.has_plugin) {
+          Kind k = KindOfLegacyValue(v);  // migrated legacy values carry their plugin.
+          bool named = k != Kind::kUnknown || v.has_metadata();
+          if (v.has_metadata() && k == Kind::kUnknown) {
+            k = KindOfPlugin(v.metadata().plugin_data().plugin_name());
+          }
+          if (named) {
+            ts.has_plugin = true;
+            ts.kind = k;
+          }
+        }
+        ts.values.push_back({event.step(), event.wall_time(), file, frame.offset, v});
+      }
+    }
+    if (stop_reason.empty() && scanner.stop() != ScanStop::kEnd) {
+      stop_reason = ScanStopName(scanner.stop());
+      stop_offset = scanner.stop_offset();
+    }
+    if (!stop_reason.empty()) {
+      out->unreached.push_back(
+          {file, stop_offset,
+           newest ? "stopped: " + stop_reason + At(stop_offset) + " (retried while newest file)"
+                  : "abandoned: " + stop_reason + At(stop_offset) + ", a newer file exists (" +
+                        in.files[f + 1] + ")"});
+    }
+  }
+  const DecodeRules rules{.scalar_requires_rank0_float = false};
+  for (auto& [tag, ts] : tags) {
+    for (Stored& s : ts.values) {
+      std::string why;
+      Point p;
+      if (!ts.has_plugin) {
+        why = "no value of the tag carries plugin metadata: no plugin shows it";
+      } else if (ts.kind == Kind::kUnknown) {
+        why = "the tag's plugin is not one of scalars/histograms/images/text";
+      } else if (DecodeValue(s.value, ts.kind, rules, &p.value, &why)) {
+        p.step = s.step;
+        p.file = s.file;
+        p.offset = s.offset;
+        p.wall_time = s.wall_time;
+        Series& series = out->tags[tag];
+        series.kind = ts.kind;
+        series.points.push_back(std::move(p));
+        continue;
+      }
+      out->dropped.push_back({tag, s.step, s.file, s.offset, why, "", 0});
+    }
+  }
+}
+
+}  // namespace tbfault::core

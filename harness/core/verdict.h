@@ -1,0 +1,96 @@
+// Verdicts (DESIGN.md section 5): for every logged event and every reader profile, what became of it —
+// from the ledger (what was asked, and the writer's acknowledgements), how the run ended, the strict
+// view (which records are intact on disk) and the profile's view (what a user sees).
+//
+// Matching: ledger events are first placed on disk — per (run, tag, step), in seq order against the
+// strict reader's intact records in file/offset order, equal values first. A point a profile shows is
+// then the event whose record it came from; a point from a record the strict reader does not hold (a
+// frame with a bad data CRC that still parses) is matched by (run, tag, step), equal value first.
+//   visible       shown once with the logged value.
+//   corrupt       shown with another value.
+//   duplicate     shown again (a second point for an event already shown).
+//   phantom       shown but never logged.
+//   hidden        not shown though its record is intact on disk; names the record or anomaly that
+//                 hides it (the profile's Dropped/Unreached entry).
+//   lost-unacked  not on disk, and either reported failed by the writer or never acknowledged at the
+//                 level the ending destroys (process crash: written; power cut: synced).
+//   lost-acked    not on disk though acknowledged at that level.
+//   lost-silent   not on disk after a clean close, and never reported failed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/ledger.h"
+#include "harness/core/profile.h"
+
+namespace tbfault::core {
+
+enum class Verdict {
+  kVisible,
+  kLostUnacked,
+  kLostAcked,
+  kLostSilent,
+  kHidden,
+  kCorrupt,
+  kPhantom,
+  kDuplicate,
+};
+constexpr int kVerdictCount = 8;
+std::string_view VerdictName(Verdict v);  // "visible", "lost-unacked", ...
+bool ParseVerdict(std::string_view name, Verdict* out);
+inline bool IsViolation(Verdict v) { return v != Verdict::kVisible && v != Verdict::kLostUnacked; }
+
+// How the writer's run ended: what the fault destroys.
+enum class Ending { kCleanClose, kProcessCrash, kPowerCut };
+std::string_view EndingName(Ending e);  // "clean-close", "process-crash", "power-cut".
+
+struct EventVerdict {
+  uint64_t seq = 0;  // the logged event; for a phantom 0, for a duplicate the event shown again.
+  std::string run;
+  std::string tag;
+  int64_t step = 0;
+  Verdict verdict = Verdict::kVisible;
+  std::string file;     // the record shown (or, for hidden, the intact record); "" when lost.
+  uint64_t offset = 0;
+  std::string reason;   // why: the hiding record's reason, the ack level, "seen 0.5, logged 0.25".
+  std::string cause_file;  // hidden: the record or anomaly that hides it.
+  uint64_t cause_offset = 0;
+};
+
+struct LossWindow {
+  uint64_t events = 0;  // lost-unacked events.
+  uint64_t bytes = 0;   // their payload bytes as the ledger recorded them.
+  double seconds = 0;   // training time from the first to the last of them (ledger t_ns).
+};
+
+struct ProfileJudgement {
+  Profile profile = Profile::kStrict;
+  std::vector<EventVerdict> verdicts;  // logged events in seq order, then phantoms and duplicates.
+  std::array<uint64_t, kVerdictCount> counts{};
+  LossWindow loss_window;
+
+  uint64_t count(Verdict v) const { return counts[static_cast<int>(v)]; }
+  uint64_t violations() const;
+};
+
+ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks, Ending ending,
+                       const ProfileView& strict, const ProfileView& view);
+
+// Expectations of one profile: for each listed class, the exact count expected (kAtLeastOne: any
+// positive count); every violation class not listed is expected to be 0.
+constexpr uint64_t kAtLeastOne = UINT64_MAX;
+using Expectation = std::map<Verdict, uint64_t>;
+// True when `j` meets `expected`; otherwise `why` lists each mismatch ("hidden: expected 0, got 3").
+bool MeetsExpectation(const ProfileJudgement& j, const Expectation& expected, std::string* why);
+
+// A scenario's summary: events logged, then per profile visible, loss window and violations by class
+// with the first `examples` of each (tag, step, file, offset, reason).
+std::string RenderSummary(uint64_t events_logged, const std::vector<ProfileJudgement>& judgements,
+                          size_t examples = 3);
+
+}  // namespace tbfault::core
