@@ -288,6 +288,30 @@ def p_restart_new_file(d):
           + [frame(scalar("loss", s, s + 100.5)) for s in (3, 4)])
 
 
+def p_step_regression_kinds(d):
+    # Histogram, image and text series going back to step 1 (file_version, no
+    # SessionLog): is the step eviction / purge the same as for scalars?
+    recs = [frame(file_version())]
+    for st in (0, 1, 2):
+        recs += [frame(histogram("w", st, [1, st])), frame(image("img", st, 2 + st, 2)),
+                 frame(text("note", st, "t%d" % st))]
+    recs += [frame(histogram("w", 1, [5, 5])), frame(image("img", 1, 9, 9)),
+             frame(text("note", 1, "again"))]
+    write(os.path.join(d, F1), recs)
+
+
+def p_multi_value_regression(d):
+    # No file_version; one event carrying two tags; then an event with only
+    # tag a going back: the Python purge is by the tags of that event.
+    recs = []
+    for st in range(4):
+        va = summary_pb2.Summary.Value(tag="a", simple_value=st + 0.5)
+        vb = summary_pb2.Summary.Value(tag="b", simple_value=st + 0.5)
+        recs.append(frame(ev(st, summary=summary_pb2.Summary(value=[va, vb]))))
+    recs.append(frame(legacy_scalar("a", 1, 101.5)))
+    write(os.path.join(d, F1), recs)
+
+
 def p_special_values(d):
     vals = [float("nan"), float("inf"), float("-inf"), 0.1, -0.0]
     recs = [frame(file_version())]
