@@ -1,0 +1,222 @@
+#include "reports/html.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "reports/gnuplot.h"
+#include "reports/junit.h"
+
+namespace tbfault::reports {
+namespace {
+
+constexpr char kTerminal[] =
+    "set terminal svg size 760,340 noenhanced font 'sans,11' background rgb 'white'\n"
+    "set grid lc rgb '#dddddd'\nset key outside right top\n";
+
+constexpr char kStyle[] = R"(body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+th{background:#f3f3f3}.passed{color:#17692b}.failed{color:#b00020}.error{color:#a35c00}
+.plot svg{max-width:100%;height:auto}.missing{color:#a35c00;font-style:italic}
+code{background:#f6f6f6;padding:0 3px}section{border-top:1px solid #ddd;margin-top:2em})";
+
+std::string Fmt(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+std::string Plot(const std::string& script, const std::string& what) {
+  if (script.empty()) return "";
+  if (!GnuplotAvailable()) {
+    return "<p class=\"missing\">" + XmlEscape(what) + ": plot unavailable (gnuplot not found)</p>\n";
+  }
+  std::string svg;
+  Status s = RenderSvg(script, &svg);
+  if (!s.ok()) {
+    return "<p class=\"missing\">" + XmlEscape(what) + ": plot unavailable (" +
+           XmlEscape(s.ToString()) + ")</p>\n";
+  }
+  return "<div class=\"plot\" data-plot=\"" + XmlEscape(what) + "\">\n" + svg + "</div>\n";
+}
+
+std::string ProfileCounts(const ProfileResult& p) {
+  std::string out;
+  for (int i = 0; i < kVerdictCount; ++i) {
+    if (p.counts[i] == 0) continue;
+    out += (out.empty() ? "" : ", ") + std::string(VerdictName(static_cast<Verdict>(i))) + " " +
+           std::to_string(p.counts[i]);
+  }
+  return out.empty() ? "no events" : out;
+}
+
+std::string SummaryTable(const Results& results) {
+  std::string out = "<table><tr><th>scenario</th><th>writer</th><th>outcome</th>";
+  for (auto p : kProfiles) out += "<th>" + std::string(p) + "</th>";
+  out += "<th>events/s</th></tr>\n";
+  for (const auto& s : results.scenarios) {
+    std::string outcome(OutcomeName(s.outcome));
+    out += "<tr><td><a href=\"#s-" + XmlEscape(s.name) + "\">" + XmlEscape(s.name) + "</a></td><td><code>" +
+           XmlEscape(s.writer) + "</code></td><td class=\"" + outcome + "\">" + outcome + "</td>";
+    for (auto name : kProfiles) {
+      const ProfileResult* p = s.profile(name);
+      if (p == nullptr) {
+        out += "<td>–</td>";
+        continue;
+      }
+      out += "<td class=\"" + std::string(p->passed ? "passed" : "failed") + "\">" +
+             std::to_string(p->violations()) + " violations</td>";
+    }
+    out += "<td>" + (s.figures.events_per_s ? Fmt("%.3g", *s.figures.events_per_s) : "–") +
+           "</td></tr>\n";
+  }
+  return out + "</table>\n";
+}
+
+std::string BenchmarkTable(const nlohmann::json& bench) {
+  if (!bench.is_object() || !bench.contains("benchmarks")) return "";
+  std::string out =
+      "<section><h2>Benchmarks</h2><table><tr><th>benchmark</th><th>aggregate</th><th>real "
+      "time</th><th>unit</th></tr>\n";
+  size_t rows = 0;
+  for (const auto& b : bench["benchmarks"]) {
+    if (!b.is_object()) continue;
+    std::string type = b.value("run_type", "iteration");
+    std::string aggregate = b.value("aggregate_name", "");
+    // With repetitions, show the aggregates (median, stddev, ...); without, the single runs.
+    if (type == "iteration" && b.value("repetitions", 1) > 1) continue;
+    if (!b.contains("real_time") || !b["real_time"].is_number()) continue;
+    out += "<tr><td>" + XmlEscape(b.value("run_name", b.value("name", ""))) + "</td><td>" +
+           XmlEscape(aggregate) + "</td><td>" + Fmt("%.4g", b["real_time"].get<double>()) +
+           "</td><td>" + XmlEscape(b.value("time_unit", "ns")) + "</td></tr>\n";
+    ++rows;
+  }
+  return rows ? out + "</table></section>\n" : "";
+}
+
+std::string ScenarioSection(const ScenarioResult& s) {
+  std::string outcome(OutcomeName(s.outcome));
+  std::string out = "<section id=\"s-" + XmlEscape(s.name) + "\"><h2>" + XmlEscape(s.name) +
+                    " <span class=\"" + outcome + "\">" + outcome + "</span></h2>\n<p>writer <code>" +
+                    XmlEscape(s.writer) + "</code>, seed " + std::to_string(s.seed) + ", " +
+                    std::to_string(s.events_logged) + " events logged, " + Fmt("%.2f", s.duration_s) +
+                    " s</p>\n";
+  if (!s.error.empty()) out += "<p class=\"error\">error: " + XmlEscape(s.error) + "</p>\n";
+  out += "<table><tr><th>profile</th><th>verdicts</th><th>loss window</th></tr>\n";
+  for (const auto& p : s.profiles) {
+    out += "<tr><td class=\"" + std::string(p.passed ? "passed" : "failed") + "\">" +
+           XmlEscape(p.profile) + "</td><td>" + XmlEscape(ProfileCounts(p)) + "</td><td>" +
+           std::to_string(p.loss_window.events) + " events, " + std::to_string(p.loss_window.bytes) +
+           " bytes, " + Fmt("%.3f", p.loss_window.seconds) + " s</td></tr>\n";
+  }
+  out += "</table>\n";
+  std::string examples;
+  for (const auto& p : s.profiles) {
+    for (const auto& e : p.examples) {
+      examples += "<li><b>" + XmlEscape(p.profile) + "</b> " + std::string(VerdictName(e.verdict)) +
+                  " <code>" + XmlEscape(e.tag) + "</code> step " + std::to_string(e.step) +
+                  " in <code>" + XmlEscape(e.file) + "</code> at offset " + std::to_string(e.offset) +
+                  ": " + XmlEscape(e.reason) + "</li>\n";
+    }
+  }
+  if (!examples.empty()) out += "<ul>\n" + examples + "</ul>\n";
+  std::string figures;
+  for (const auto& [name, value] : FigureList(s.figures)) {
+    if (value) figures += "<tr><td>" + std::string(name) + "</td><td>" + Fmt("%.4g", *value) + "</td></tr>";
+  }
+  if (!figures.empty()) out += "<table><tr><th>figure</th><th>value</th></tr>" + figures + "</table>\n";
+  out += Plot(TimelineScript(s), s.name + " timeline");
+  out += Plot(StepTimesScript(s), s.name + " step times");
+  return out + "</section>\n";
+}
+
+}  // namespace
+
+std::string TimelineScript(const ScenarioResult& s) {
+  if (s.timeline.empty()) return "";
+  std::string script = kTerminal;
+  script += "set title " + GnuplotQuote(s.name + ": events logged vs visible per reader profile") + "\n";
+  script += "set xlabel 'training step'\nset ylabel 'events (cumulative)'\n";
+  for (const auto& f : s.faults) {
+    script += "set arrow from " + std::to_string(f.step) + ", graph 0 to " + std::to_string(f.step) +
+              ", graph 1 nohead lc rgb '#b00020' dt 2\n";
+    script += "set label " + GnuplotQuote(f.label) + " at " + std::to_string(f.step) +
+              ", graph 0.95 offset 0.5,0 tc rgb '#b00020'\n";
+  }
+  script += "$d << EOD\n";
+  for (const auto& t : s.timeline) {
+    script += std::to_string(t.step) + " " + std::to_string(t.logged);
+    for (auto p : kProfiles) {
+      auto it = t.visible.find(std::string(p));
+      script += " " + (it == t.visible.end() ? std::string("NaN") : std::to_string(it->second));
+    }
+    script += "\n";
+  }
+  script += "EOD\nplot $d using 1:2 with lines lw 2 lc rgb '#444444' title 'logged'";
+  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
+  for (size_t i = 0; i < kProfiles.size(); ++i) {
+    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 lc rgb '" + colors[i] +
+              "' title " + GnuplotQuote(std::string("visible (") + std::string(kProfiles[i]) + ")");
+  }
+  return script + "\n";
+}
+
+std::string StepTimesScript(const ScenarioResult& s) {
+  const auto& a = s.step_times.without_logging_ms;
+  const auto& b = s.step_times.with_logging_ms;
+  if (a.empty() && b.empty()) return "";
+  std::string script = kTerminal;
+  script += "set title " + GnuplotQuote(s.name + ": training step time") + "\n";
+  script += "set ylabel 'step time (ms)'\nset style fill solid 0.3\nset boxwidth 0.5\n"
+            "set xtics ('without logging' 1, 'with logging' 2)\nset xrange [0.3:2.7]\nunset key\n";
+  auto block = [&](const char* name, const std::vector<double>& v) {
+    std::string out = std::string("$") + name + " << EOD\n";
+    for (double x : v) out += Fmt("%.9g", x) + "\n";
+    if (v.empty()) out += "NaN\n";
+    return out + "EOD\n";
+  };
+  script += block("a", a) + block("b", b);
+  script += "plot $a using (1):1 with boxplot lc rgb '#1f77b4', $b using (2):1 with boxplot lc rgb '#ff7f0e'\n";
+  return script;
+}
+
+std::string TradeOffScript(const Results& results) {
+  std::string data;
+  for (const auto& s : results.scenarios) {
+    if (!s.figures.events_per_s) continue;
+    double seconds = 0;
+    for (const auto& p : s.profiles) seconds = std::max(seconds, p.loss_window.seconds);
+    std::string label = s.writer;
+    for (char& c : label) {
+      if (c == '"' || c == '\n') c = ' ';
+    }
+    data += Fmt("%.9g", *s.figures.events_per_s) + " " + Fmt("%.9g", seconds) + " \"" + label + "\"\n";
+  }
+  if (data.empty()) return "";
+  std::string script = kTerminal;
+  script += "set title 'flush policy trade-off: throughput vs loss window'\n"
+            "set xlabel 'events/s'\nset ylabel 'loss window (s of training)'\nunset key\n"
+            "set offsets graph 0.1, graph 0.2, graph 0.1, graph 0.1\n";
+  script += "$d << EOD\n" + data + "EOD\n";
+  script += "plot $d using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4', "
+            "$d using 1:2:3 with labels offset 0,1 font 'sans,9'\n";
+  return script;
+}
+
+std::string HtmlReport(const Results& results) {
+  size_t passed = 0;
+  for (const auto& s : results.scenarios) passed += s.outcome == Outcome::kPassed;
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                    "<title>tbfault report</title>\n<style>";
+  out += kStyle;
+  out += "</style></head><body>\n<h1>tbfault report</h1>\n<p>" + std::to_string(passed) + " of " +
+         std::to_string(results.scenarios.size()) + " scenarios passed; host " +
+         XmlEscape(results.host) + ", " + XmlEscape(results.created) + ", schema " +
+         std::to_string(results.schema_version) + "</p>\n";
+  out += SummaryTable(results);
+  out += Plot(TradeOffScript(results), "policy trade-off");
+  for (const auto& s : results.scenarios) out += ScenarioSection(s);
+  out += BenchmarkTable(results.benchmark);
+  return out + "</body></html>\n";
+}
+
+}  // namespace tbfault::reports

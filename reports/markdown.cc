@@ -1,0 +1,103 @@
+#include "reports/markdown.h"
+
+#include <cstdio>
+
+namespace tbfault::reports {
+namespace {
+
+std::string Cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Code(std::string_view text) {  // inline code that survives backticks in the text.
+  std::string out;
+  for (char c : text) out += c == '`' ? '\'' : c;
+  return "`" + Cell(out) + "`";
+}
+
+std::string Fmt(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+std::string Violations(const ProfileResult& p) {
+  std::string out;
+  for (int i = 0; i < kVerdictCount; ++i) {
+    auto v = static_cast<Verdict>(i);
+    if (IsViolation(v) && p.counts[i]) {
+      out += (out.empty() ? "" : ", ") + std::to_string(p.counts[i]) + " " + std::string(VerdictName(v));
+    }
+  }
+  return out;
+}
+
+std::string ProfileCell(const ProfileResult* p) {
+  if (p == nullptr) return "–";
+  std::string mark = p->passed ? "✅" : "❌";
+  std::string v = Violations(*p);
+  return mark + " " + (v.empty() ? std::to_string(p->count(Verdict::kVisible)) + " visible" : v);
+}
+
+}  // namespace
+
+std::string MarkdownSummary(const Results& results) {
+  size_t passed = 0, failed = 0, errors = 0;
+  for (const auto& s : results.scenarios) {
+    (s.outcome == Outcome::kPassed ? passed : s.outcome == Outcome::kFailed ? failed : errors)++;
+  }
+  std::string out = "## tbfault: " + std::to_string(passed) + " passed, " + std::to_string(failed) +
+                    " failed, " + std::to_string(errors) + " errors\n\n";
+  if (!results.scenarios.empty()) {
+    out += "| scenario | writer | outcome |";
+    for (auto p : kProfiles) out += " " + std::string(p) + " |";
+    out += " loss window | events/s |\n|---|---|---|";
+    for (size_t i = 0; i < kProfiles.size(); ++i) out += "---|";
+    out += "---:|---:|\n";
+    for (const auto& s : results.scenarios) {
+      std::string mark = s.outcome == Outcome::kPassed ? "✅ " : s.outcome == Outcome::kFailed ? "❌ " : "⚠️ ";
+      out += "| " + Code(s.name) + " | " + Code(s.writer) + " | " + mark +
+             std::string(OutcomeName(s.outcome)) + " |";
+      LossWindow worst;
+      for (auto name : kProfiles) {
+        const ProfileResult* p = s.profile(name);
+        out += " " + ProfileCell(p) + " |";
+        if (p && p->loss_window.events > worst.events) worst = p->loss_window;
+      }
+      out += " " + std::to_string(worst.events) + " ev, " + Fmt("%.2f", worst.seconds) + " s |";
+      out += " " + (s.figures.events_per_s ? Fmt("%.3g", *s.figures.events_per_s) : "–") + " |\n";
+    }
+  }
+  bool header = false;
+  for (const auto& s : results.scenarios) {
+    if (s.outcome == Outcome::kPassed) continue;
+    if (!header) out += "\n### Failures\n", header = true;
+    out += "\n**" + Cell(s.name) + "** (" + Cell(s.writer) + ", seed " + std::to_string(s.seed) +
+           "): " + std::string(OutcomeName(s.outcome)) + "\n";
+    if (!s.error.empty()) out += "- error: " + Code(s.error) + "\n";
+    for (const auto& p : s.profiles) {
+      if (p.passed) continue;
+      out += "- `" + p.profile + "`: " + Violations(p) + "\n";
+      size_t shown = 0;
+      for (const auto& e : p.examples) {
+        if (shown++ == 3) break;
+        out += "  - " + std::string(VerdictName(e.verdict)) + " " + Code(e.tag) + " step " +
+               std::to_string(e.step) + " in " + Code(e.file) + " at offset " +
+               std::to_string(e.offset) + ": " + Cell(e.reason) + "\n";
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace tbfault::reports

@@ -1,0 +1,405 @@
+#include "reports/results.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace tbfault::reports {
+namespace {
+
+constexpr std::array<std::string_view, kVerdictCount> kVerdictNames = {
+    "visible", "lost-unacked", "lost-acked", "lost-silent",
+    "hidden",  "corrupt",      "phantom",    "duplicate"};
+constexpr std::array<std::string_view, 3> kOutcomeNames = {"passed", "failed", "error"};
+
+using json = nlohmann::json;
+
+// A field that is missing or of the wrong type: `where` is its path from the root.
+struct FieldError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void Fail(const std::string& where, const std::string& what) {
+  throw FieldError(where + ": " + what);
+}
+
+const json& Field(const json& obj, const char* key, const std::string& where) {
+  if (!obj.is_object()) Fail(where, "expected an object");
+  auto it = obj.find(key);
+  if (it == obj.end()) Fail(where + "." + key, "missing");
+  return *it;
+}
+
+std::string String(const json& j, const std::string& where) {
+  if (!j.is_string()) Fail(where, "expected a string");
+  return j.get<std::string>();
+}
+double Number(const json& j, const std::string& where) {
+  if (!j.is_number()) Fail(where, "expected a number");
+  return j.get<double>();
+}
+uint64_t Unsigned(const json& j, const std::string& where) {
+  if (!j.is_number_unsigned()) Fail(where, "expected a non-negative integer");
+  return j.get<uint64_t>();
+}
+int64_t Integer(const json& j, const std::string& where) {
+  if (!j.is_number_integer()) Fail(where, "expected an integer");
+  return j.get<int64_t>();
+}
+const json& Array(const json& j, const std::string& where) {
+  if (!j.is_array()) Fail(where, "expected an array");
+  return j;
+}
+std::string Index(const std::string& where, size_t i) {
+  return where + "[" + std::to_string(i) + "]";
+}
+
+// Optional fields: absent is the default value.
+template <typename T, typename Parse>
+void Optional(const json& obj, const char* key, const std::string& where, Parse parse, T* out) {
+  auto it = obj.find(key);
+  if (it != obj.end()) *out = parse(*it, where + "." + key);
+}
+
+json ExampleToJson(const Example& e) {
+  return {{"verdict", VerdictName(e.verdict)}, {"tag", e.tag},       {"step", e.step},
+          {"file", e.file},                    {"offset", e.offset}, {"reason", e.reason}};
+}
+
+Example ExampleFromJson(const json& j, const std::string& w) {
+  Example e;
+  std::string name = String(Field(j, "verdict", w), w + ".verdict");
+  auto v = VerdictFromName(name);
+  if (!v) Fail(w + ".verdict", "unknown verdict class \"" + name + "\"");
+  e.verdict = *v;
+  e.tag = String(Field(j, "tag", w), w + ".tag");
+  e.step = Integer(Field(j, "step", w), w + ".step");
+  Optional(j, "file", w, String, &e.file);
+  Optional(j, "offset", w, Unsigned, &e.offset);
+  Optional(j, "reason", w, String, &e.reason);
+  return e;
+}
+
+json ProfileToJson(const ProfileResult& p) {
+  json counts = json::object();
+  for (int i = 0; i < kVerdictCount; ++i) counts[std::string(kVerdictNames[i])] = p.counts[i];
+  json examples = json::array();
+  for (const auto& e : p.examples) examples.push_back(ExampleToJson(e));
+  return {{"profile", p.profile},
+          {"passed", p.passed},
+          {"counts", counts},
+          {"examples", examples},
+          {"loss_window",
+           {{"events", p.loss_window.events},
+            {"bytes", p.loss_window.bytes},
+            {"seconds", p.loss_window.seconds}}}};
+}
+
+ProfileResult ProfileFromJson(const json& j, const std::string& w) {
+  ProfileResult p;
+  p.profile = String(Field(j, "profile", w), w + ".profile");
+  const json& passed = Field(j, "passed", w);
+  if (!passed.is_boolean()) Fail(w + ".passed", "expected true or false");
+  p.passed = passed.get<bool>();
+  const json& counts = Field(j, "counts", w);
+  if (!counts.is_object()) Fail(w + ".counts", "expected an object");
+  for (const auto& [name, n] : counts.items()) {
+    auto v = VerdictFromName(name);
+    if (!v) Fail(w + ".counts." + name, "unknown verdict class");
+    p.counts[static_cast<int>(*v)] = Unsigned(n, w + ".counts." + name);
+  }
+  auto it = j.find("examples");
+  if (it != j.end()) {
+    const json& ex = Array(*it, w + ".examples");
+    for (size_t i = 0; i < ex.size(); ++i) {
+      p.examples.push_back(ExampleFromJson(ex[i], Index(w + ".examples", i)));
+    }
+  }
+  it = j.find("loss_window");
+  if (it != j.end()) {
+    std::string lw = w + ".loss_window";
+    p.loss_window.events = Unsigned(Field(*it, "events", lw), lw + ".events");
+    p.loss_window.bytes = Unsigned(Field(*it, "bytes", lw), lw + ".bytes");
+    p.loss_window.seconds = Number(Field(*it, "seconds", lw), lw + ".seconds");
+  }
+  return p;
+}
+
+std::optional<double>* FigureSlot(Figures* f, std::string_view name) {
+  if (name == "events_per_s") return &f->events_per_s;
+  if (name == "mb_per_s") return &f->mb_per_s;
+  if (name == "add_ns_p50") return &f->add_ns_p50;
+  if (name == "add_ns_p99") return &f->add_ns_p99;
+  if (name == "add_ns_max") return &f->add_ns_max;
+  if (name == "step_overhead_pct_p50") return &f->step_overhead_pct_p50;
+  if (name == "step_overhead_pct_p99") return &f->step_overhead_pct_p99;
+  if (name == "queue_peak_bytes") return &f->queue_peak_bytes;
+  return nullptr;
+}
+
+std::vector<double> Numbers(const json& j, const std::string& w) {
+  std::vector<double> out;
+  const json& a = Array(j, w);
+  for (size_t i = 0; i < a.size(); ++i) out.push_back(Number(a[i], Index(w, i)));
+  return out;
+}
+
+json ScenarioToJson(const ScenarioResult& s) {
+  json profiles = json::array();
+  for (const auto& p : s.profiles) profiles.push_back(ProfileToJson(p));
+  json figures = json::object();
+  for (const auto& [name, value] : FigureList(s.figures)) {
+    if (value) figures[std::string(name)] = *value;
+  }
+  json faults = json::array();
+  for (const auto& f : s.faults) faults.push_back({{"step", f.step}, {"label", f.label}});
+  json timeline = json::array();
+  for (const auto& t : s.timeline) {
+    timeline.push_back({{"step", t.step}, {"logged", t.logged}, {"visible", t.visible}});
+  }
+  json out = {{"name", s.name},
+              {"seed", s.seed},
+              {"writer", s.writer},
+              {"outcome", OutcomeName(s.outcome)},
+              {"duration_s", s.duration_s},
+              {"events_logged", s.events_logged},
+              {"profiles", profiles},
+              {"figures", figures},
+              {"faults", faults},
+              {"timeline", timeline},
+              {"step_times_ms",
+               {{"without_logging", s.step_times.without_logging_ms},
+                {"with_logging", s.step_times.with_logging_ms}}}};
+  if (!s.error.empty()) out["error"] = s.error;
+  return out;
+}
+
+ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
+  ScenarioResult s;
+  s.name = String(Field(j, "name", w), w + ".name");
+  s.seed = Unsigned(Field(j, "seed", w), w + ".seed");
+  s.writer = String(Field(j, "writer", w), w + ".writer");
+  std::string outcome = String(Field(j, "outcome", w), w + ".outcome");
+  bool known = false;
+  for (int i = 0; i < 3; ++i) {
+    if (outcome == kOutcomeNames[i]) s.outcome = static_cast<Outcome>(i), known = true;
+  }
+  if (!known) Fail(w + ".outcome", "expected passed, failed or error, got \"" + outcome + "\"");
+  Optional(j, "error", w, String, &s.error);
+  Optional(j, "duration_s", w, Number, &s.duration_s);
+  Optional(j, "events_logged", w, Unsigned, &s.events_logged);
+  const json& profiles = Array(Field(j, "profiles", w), w + ".profiles");
+  for (size_t i = 0; i < profiles.size(); ++i) {
+    s.profiles.push_back(ProfileFromJson(profiles[i], Index(w + ".profiles", i)));
+  }
+  auto it = j.find("figures");
+  if (it != j.end()) {
+    if (!it->is_object()) Fail(w + ".figures", "expected an object");
+    for (const auto& [name, value] : it->items()) {
+      std::optional<double>* slot = FigureSlot(&s.figures, name);
+      if (slot == nullptr) Fail(w + ".figures." + name, "unknown figure");
+      *slot = Number(value, w + ".figures." + name);
+    }
+  }
+  it = j.find("faults");
+  if (it != j.end()) {
+    const json& a = Array(*it, w + ".faults");
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string fw = Index(w + ".faults", i);
+      s.faults.push_back({Integer(Field(a[i], "step", fw), fw + ".step"),
+                          String(Field(a[i], "label", fw), fw + ".label")});
+    }
+  }
+  it = j.find("timeline");
+  if (it != j.end()) {
+    const json& a = Array(*it, w + ".timeline");
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string tw = Index(w + ".timeline", i);
+      TimelinePoint t;
+      t.step = Integer(Field(a[i], "step", tw), tw + ".step");
+      t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
+      const json& visible = Field(a[i], "visible", tw);
+      if (!visible.is_object()) Fail(tw + ".visible", "expected an object");
+      for (const auto& [profile, n] : visible.items()) {
+        t.visible[profile] = Unsigned(n, tw + ".visible." + profile);
+      }
+      s.timeline.push_back(std::move(t));
+    }
+  }
+  it = j.find("step_times_ms");
+  if (it != j.end()) {
+    std::string sw = w + ".step_times_ms";
+    Optional(*it, "without_logging", sw, Numbers, &s.step_times.without_logging_ms);
+    Optional(*it, "with_logging", sw, Numbers, &s.step_times.with_logging_ms);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string_view VerdictName(Verdict v) { return kVerdictNames[static_cast<int>(v)]; }
+
+std::optional<Verdict> VerdictFromName(std::string_view name) {
+  for (int i = 0; i < kVerdictCount; ++i) {
+    if (kVerdictNames[i] == name) return static_cast<Verdict>(i);
+  }
+  return std::nullopt;
+}
+
+bool IsViolation(Verdict v) { return v != Verdict::kVisible && v != Verdict::kLostUnacked; }
+
+std::string_view OutcomeName(Outcome o) { return kOutcomeNames[static_cast<int>(o)]; }
+
+uint64_t ProfileResult::violations() const {
+  uint64_t n = 0;
+  for (int i = 0; i < kVerdictCount; ++i) {
+    if (IsViolation(static_cast<Verdict>(i))) n += counts[i];
+  }
+  return n;
+}
+
+std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f) {
+  return {{"events_per_s", f.events_per_s},
+          {"mb_per_s", f.mb_per_s},
+          {"add_ns_p50", f.add_ns_p50},
+          {"add_ns_p99", f.add_ns_p99},
+          {"add_ns_max", f.add_ns_max},
+          {"step_overhead_pct_p50", f.step_overhead_pct_p50},
+          {"step_overhead_pct_p99", f.step_overhead_pct_p99},
+          {"queue_peak_bytes", f.queue_peak_bytes}};
+}
+
+const ProfileResult* ScenarioResult::profile(std::string_view name) const {
+  for (const auto& p : profiles) {
+    if (p.profile == name) return &p;
+  }
+  return nullptr;
+}
+
+const ScenarioResult* Results::scenario(std::string_view name) const {
+  for (const auto& s : scenarios) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+nlohmann::json ToJson(const Results& results) {
+  json scenarios = json::array();
+  for (const auto& s : results.scenarios) scenarios.push_back(ScenarioToJson(s));
+  json out = {{"schema_version", results.schema_version},
+              {"created", results.created},
+              {"host", results.host},
+              {"scenarios", scenarios}};
+  if (!results.benchmark.is_null()) out["benchmark"] = results.benchmark;
+  return out;
+}
+
+Status FromJson(const nlohmann::json& j, Results* results) {
+  *results = Results();
+  try {
+    int64_t version = Integer(Field(j, "schema_version", ""), "schema_version");
+    if (version != kSchemaVersion) {
+      Fail("schema_version", "is " + std::to_string(version) + ", this tbfault reads " +
+                                 std::to_string(kSchemaVersion));
+    }
+    Optional(j, "created", "", String, &results->created);
+    Optional(j, "host", "", String, &results->host);
+    const json& scenarios = Array(Field(j, "scenarios", ""), "scenarios");
+    for (size_t i = 0; i < scenarios.size(); ++i) {
+      results->scenarios.push_back(ScenarioFromJson(scenarios[i], Index("scenarios", i)));
+    }
+    auto it = j.find("benchmark");
+    if (it != j.end() && !it->is_null()) {
+      if (!it->is_object() || !it->contains("benchmarks") || !(*it)["benchmarks"].is_array()) {
+        Fail("benchmark", "expected Google Benchmark JSON with a \"benchmarks\" array");
+      }
+      results->benchmark = *it;
+    }
+  } catch (const FieldError& e) {
+    std::string what = e.what();
+    if (!what.empty() && what[0] == '.') what.erase(0, 1);
+    return Status::Invalid(what);
+  }
+  return Status::Ok();
+}
+
+Status ReadFile(const std::string& path, std::string* contents) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::FromErrno(errno, "open " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) return Status::FromErrno(errno, "read " + path);
+  *contents = s.str();
+  return Status::Ok();
+}
+
+Status WriteFile(const std::string& path, std::string_view contents) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "create " + tmp);
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::FromErrno(err, "write " + tmp);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status::FromErrno(err, "close " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status::FromErrno(err, "rename " + tmp + " to " + path);
+  }
+  return Status::Ok();
+}
+
+namespace {
+Status ParseJsonFile(const std::string& path, json* out) {
+  std::string text;
+  Status s = ReadFile(path, &text);
+  if (!s.ok()) return s;
+  *out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out->is_discarded()) return Status::Invalid(path + ": not valid JSON");
+  return Status::Ok();
+}
+}  // namespace
+
+Status ReadResultsFile(const std::string& path, Results* results) {
+  json j;
+  Status s = ParseJsonFile(path, &j);
+  if (!s.ok()) return s;
+  s = FromJson(j, results);
+  if (!s.ok()) return Status::Invalid(path + ": " + s.message());
+  return Status::Ok();
+}
+
+Status WriteResultsFile(const std::string& path, const Results& results) {
+  return WriteFile(path, ToJson(results).dump(1) + "\n");
+}
+
+Status ReadBenchmarkFile(const std::string& path, Results* results) {
+  json j;
+  Status s = ParseJsonFile(path, &j);
+  if (!s.ok()) return s;
+  if (!j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
+    return Status::Invalid(path + ": not Google Benchmark JSON (no \"benchmarks\" array)");
+  }
+  results->benchmark = std::move(j);
+  return Status::Ok();
+}
+
+}  // namespace tbfault::reports

@@ -1,0 +1,144 @@
+// The results model: what a run of scenarios (tbfault run) and of benchmarks (tbfault bench-policies,
+// Google Benchmark) produced. Its JSON form is the source of truth every report is rendered from
+// (JUnit XML, Markdown, HTML, TensorBoard event files) and what the gate compares; reports/SCHEMA.md
+// documents it field by field. Reading checks the schema version and every field's type, and names the
+// field that is wrong.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/status.h"
+
+namespace tbfault::reports {
+
+constexpr int kSchemaVersion = 1;
+
+// DESIGN.md section 5, in that order.
+enum class Verdict {
+  kVisible,
+  kLostUnacked,
+  kLostAcked,
+  kLostSilent,
+  kHidden,
+  kCorrupt,
+  kPhantom,
+  kDuplicate,
+};
+constexpr int kVerdictCount = 8;
+std::string_view VerdictName(Verdict v);  // "visible", "lost-unacked", ...
+std::optional<Verdict> VerdictFromName(std::string_view name);
+// Every class but visible and lost-unacked (the latter is the loss window the contract allows).
+bool IsViolation(Verdict v);
+
+// The reader profiles of DESIGN.md section 3, in report order.
+constexpr std::array<std::string_view, 3> kProfiles = {"strict", "tb-rust", "tb-python"};
+
+enum class Outcome { kPassed, kFailed, kError };
+std::string_view OutcomeName(Outcome o);  // "passed", "failed", "error".
+
+struct Example {  // One event and why it got its verdict.
+  Verdict verdict = Verdict::kVisible;
+  std::string tag;
+  int64_t step = 0;
+  std::string file;
+  uint64_t offset = 0;
+  std::string reason;
+};
+
+struct LossWindow {
+  uint64_t events = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;  // of training.
+};
+
+struct ProfileResult {
+  std::string profile;                       // one of kProfiles.
+  bool passed = true;                        // this profile met the scenario's expectations.
+  std::array<uint64_t, kVerdictCount> counts{};  // indexed by Verdict.
+  std::vector<Example> examples;             // the first few, violations first.
+  LossWindow loss_window;
+
+  uint64_t count(Verdict v) const { return counts[static_cast<int>(v)]; }
+  uint64_t violations() const;  // sum over IsViolation classes.
+};
+
+// DESIGN.md section 8. Absent when the scenario did not measure it.
+struct Figures {
+  std::optional<double> events_per_s;
+  std::optional<double> mb_per_s;
+  std::optional<double> add_ns_p50;
+  std::optional<double> add_ns_p99;
+  std::optional<double> add_ns_max;
+  std::optional<double> step_overhead_pct_p50;
+  std::optional<double> step_overhead_pct_p99;
+  std::optional<double> queue_peak_bytes;
+};
+// The figures by their JSON names ("events_per_s", ...), in declaration order; for reports.
+std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f);
+
+struct TimelinePoint {  // Cumulative counts at the end of a training step.
+  int64_t step = 0;
+  uint64_t logged = 0;
+  std::map<std::string, uint64_t> visible;  // by profile.
+};
+
+struct FaultMark {  // A fault or action at a step, drawn on the timeline ("power-cut", "clear", ...).
+  int64_t step = 0;
+  std::string label;
+};
+
+struct StepTimes {  // Samples of training step time, for distributions.
+  std::vector<double> without_logging_ms;
+  std::vector<double> with_logging_ms;
+};
+
+struct ScenarioResult {
+  std::string name;
+  uint64_t seed = 0;
+  std::string writer;  // the writer spec, e.g. "ours:buffered" or "mutant:no-truncate".
+  Outcome outcome = Outcome::kPassed;
+  std::string error;   // why, when outcome is kError.
+  double duration_s = 0;
+  uint64_t events_logged = 0;
+  std::vector<ProfileResult> profiles;
+  Figures figures;
+  std::vector<FaultMark> faults;
+  std::vector<TimelinePoint> timeline;
+  StepTimes step_times;
+
+  const ProfileResult* profile(std::string_view name) const;  // null when absent.
+};
+
+struct Results {
+  int schema_version = kSchemaVersion;
+  std::string created;  // ISO 8601 UTC.
+  std::string host;
+  std::vector<ScenarioResult> scenarios;
+  // Google Benchmark's JSON output ({"context":..., "benchmarks":[...]}) as is; null when none.
+  nlohmann::json benchmark;
+
+  const ScenarioResult* scenario(std::string_view name) const;  // null when absent.
+};
+
+nlohmann::json ToJson(const Results& results);
+// Fails on a wrong schema version, a missing or mistyped field, naming the field ("scenarios[2].seed").
+Status FromJson(const nlohmann::json& json, Results* results);
+
+// Files. Errors name the file: "results.json: scenarios[0].profiles: expected an array".
+Status ReadResultsFile(const std::string& path, Results* results);
+Status WriteResultsFile(const std::string& path, const Results& results);
+// Reads Google Benchmark's --benchmark_out JSON into results->benchmark.
+Status ReadBenchmarkFile(const std::string& path, Results* results);
+
+// Writes `contents` to `path` (replacing it atomically); errors name the path.
+Status WriteFile(const std::string& path, std::string_view contents);
+Status ReadFile(const std::string& path, std::string* contents);
+
+}  // namespace tbfault::reports
