@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -355,6 +357,34 @@ TEST(Faultfs, BadInputIsOneLineExitTwoAndNothingMounted) {
   EXPECT_NE(err.find(dir + "/missing"), std::string::npos) << err;
   EXPECT_FALSE(testing::Mounted(dir + "/m"));
   std::filesystem::remove_all(dir);
+}
+
+TEST(Faultfs, SigtermUnmountsCleanly) {
+  FAULTFS_MOUNT(m);
+  ASSERT_EQ(::kill(m.pid(), SIGTERM), 0);
+  for (int i = 0; i < 500 && testing::Mounted(m.mount()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(testing::Mounted(m.mount()));
+  EXPECT_EQ(m.Unmount(), 0);  // the daemon exited by itself, with status 0.
+}
+
+TEST(Faultfs, XattrsPassThroughWhereTheBackingHasThem) {
+  FAULTFS_MOUNT(m);
+  int fd = Create(m.M("/x"));
+  ::close(fd);
+  if (::setxattr(m.B("/x").c_str(), "user.probe", "1", 1, 0) != 0) {
+    GTEST_SKIP() << "backing file system has no user xattrs: " << std::strerror(errno);
+  }
+  ASSERT_EQ(::setxattr(m.M("/x").c_str(), "user.tag", "value", 5, 0), 0) << std::strerror(errno);
+  char buf[16] = {};
+  EXPECT_EQ(::getxattr(m.M("/x").c_str(), "user.tag", buf, sizeof buf), 5);
+  EXPECT_STREQ(buf, "value");
+  char list[256];
+  ssize_t n = ::listxattr(m.M("/x").c_str(), list, sizeof list);
+  EXPECT_NE(std::string(list, n > 0 ? n : 0).find("user.tag"), std::string::npos);
+  EXPECT_EQ(::removexattr(m.M("/x").c_str(), "user.tag"), 0);
+  EXPECT_EQ(::getxattr(m.M("/x").c_str(), "user.tag", buf, sizeof buf), -1);
 }
 
 TEST(Faultfs, ControlRejectsBadRequestsWithReasons) {

@@ -1,0 +1,152 @@
+#include "fusefs/faultfs_impl.h"
+
+namespace faultfs {
+
+void FaultFs::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  FaultFs* fs = Fs(req);
+  Inode* in = In(fs, ino);
+  const char* path = PathOf(in);
+  Decision d;
+  if (Gate(req, fs, kOpen, path, 0, &d)) return;
+  fuse_file_info info = *fi;  // `fi` dies with this call; a delayed reply needs its own copy.
+  Later(fs, d, [=]() mutable {
+    int fd = ::open(ProcPath(in->fd).c_str(), (info.flags & ~O_NOFOLLOW) | O_CLOEXEC);
+    if (fd < 0) return Reply(req, fs, kOpen, path, 0, errno, d);
+    info.fh = reinterpret_cast<uint64_t>(new Handle{fd, in});
+    Trace(fs, kOpen, path, 0, 0, d);
+    fuse_reply_open(req, &info);
+  });
+}
+
+void FaultFs::Impl::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+                   fuse_file_info* fi) {
+  FaultFs* fs = Fs(req);
+  Inode* p = In(fs, parent);
+  std::string path = ChildPath(p, name);
+  Decision d;
+  if (Gate(req, fs, kCreate, path.c_str(), 0, &d)) return;
+  bool existed = ::faccessat(p->fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  mode &= ~fuse_req_ctx(req)->umask;
+  int fd = ::openat(p->fd, name, (fi->flags | O_CREAT) & ~O_NOFOLLOW, mode);
+  if (fd < 0) return Reply(req, fs, kCreate, path.c_str(), 0, errno, d);
+  if (!existed) fs->durability_.Created(path, false);
+  fuse_entry_param e;
+  int err = MakeEntry(fs, p, name, path.c_str(), &e);
+  if (err != 0) {
+    ::close(fd);
+    return Reply(req, fs, kCreate, path.c_str(), 0, err, d);
+  }
+  fi->fh = reinterpret_cast<uint64_t>(new Handle{fd, reinterpret_cast<Inode*>(e.ino)});
+  Trace(fs, kCreate, path.c_str(), 0, 0, d);
+  fuse_reply_create(req, &e, fi);
+}
+
+void FaultFs::Impl::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  FaultFs* fs = Fs(req);
+  Handle* h = H(fi);
+  Decision d;
+  if (Gate(req, fs, kRead, PathOf(h->inode), size, &d)) return;
+  Later(fs, d, [=] {
+    fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+    buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+    buf.buf[0].fd = h->fd;
+    buf.buf[0].pos = off;
+    fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+  });
+}
+
+void FaultFs::Impl::DoWrite(fuse_req_t req, FaultFs* fs, Handle* h, const char* data, size_t size,
+                    off_t off, const Decision& d) {
+  const char* path = PathOf(h->inode);
+  size_t n = d.short_bytes >= 0 ? static_cast<size_t>(d.short_bytes) : size;
+  uint64_t quota = fs->quota_.load(std::memory_order_relaxed);
+  int64_t growth = 0;
+  if (quota > 0) {
+    struct stat st;
+    if (::fstat(h->fd, &st) != 0) return Reply(req, fs, kWrite, path, size, errno, d);
+    uint64_t end = static_cast<uint64_t>(off) + n;
+    uint64_t grow = end > static_cast<uint64_t>(st.st_size) ? end - st.st_size : 0;
+    uint64_t used = fs->used_.load();
+    uint64_t room = quota > used ? quota - used : 0;
+    if (grow > room) {
+      if (!fs->quota_short_write_.load() || room == 0 || n <= grow - room) {
+        return Reply(req, fs, kWrite, path, size, ENOSPC, d);
+      }
+      n -= grow - room;
+      grow = room;
+    }
+    growth = static_cast<int64_t>(grow);
+  }
+  if (n == 0 && size > 0) return Reply(req, fs, kWrite, path, size, EIO, d);
+  ssize_t w = ::pwrite(h->fd, data, n, off);
+  if (w < 0) return Reply(req, fs, kWrite, path, size, errno, d);
+  if (growth > 0) AdjustUsed(fs, std::min<int64_t>(growth, w));
+  if (d.err != 0 && d.deferred) h->deferred.store(d.err);
+  Trace(fs, kWrite, path, size, static_cast<int>(w), d);
+  fuse_reply_write(req, static_cast<size_t>(w));
+}
+
+void FaultFs::Impl::Write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
+                  fuse_file_info* fi) {
+  FaultFs* fs = Fs(req);
+  Handle* h = H(fi);
+  Decision d;
+  if (Gate(req, fs, kWrite, PathOf(h->inode), size, &d)) return;
+  if (d.delay_ms == 0) return DoWrite(req, fs, h, buf, size, off, d);
+  auto copy = std::make_shared<std::string>(buf, size);  // the request buffer dies with us.
+  Later(fs, d, [=] { DoWrite(req, fs, h, copy->data(), copy->size(), off, d); });
+}
+
+void FaultFs::Impl::Flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  FaultFs* fs = Fs(req);
+  Handle* h = H(fi);
+  const char* path = PathOf(h->inode);
+  Decision d;
+  if (Gate(req, fs, kFlush, path, 0, &d)) return;
+  Later(fs, d, [=] {
+    int owed = h->deferred.exchange(0);
+    if (owed != 0) return Reply(req, fs, kFlush, path, 0, owed, d);
+    int rc = ::close(::dup(h->fd));
+    Reply(req, fs, kFlush, path, 0, rc == 0 ? 0 : errno, d);
+  });
+}
+
+void FaultFs::Impl::Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  FaultFs* fs = Fs(req);
+  Handle* h = H(fi);
+  Trace(fs, kRelease, PathOf(h->inode), 0, 0, Decision());
+  ::close(h->fd);
+  delete h;
+  fuse_reply_err(req, 0);
+}
+
+void FaultFs::Impl::Fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
+  FaultFs* fs = Fs(req);
+  Handle* h = H(fi);
+  const char* path = PathOf(h->inode);
+  Decision d;
+  if (Gate(req, fs, kFsync, path, 0, &d)) return;
+  Later(fs, d, [=] {
+    int err = h->deferred.exchange(0);
+    if (err == 0 && d.err != 0) err = d.err;
+    struct stat st;
+    uint64_t size = ::fstat(h->fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    if (err != 0) {
+      // linux: reported once per file, and the dirty data is gone for good; sticky: every time.
+      if (!fs->options_.sticky_fsync_errors) {
+        if (h->inode->fsync_error_reported.exchange(true)) {
+          err = 0;
+        } else {
+          fs->durability_.FsyncFailed(path, size);
+        }
+      }
+      if (err != 0) return Reply(req, fs, kFsync, path, 0, err, d);
+    }
+    if (d.fsync_lie) return Reply(req, fs, kFsync, path, 0, 0, d);
+    int rc = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
+    if (rc != 0) return Reply(req, fs, kFsync, path, 0, errno, d);
+    fs->durability_.Synced(path, size);
+    Reply(req, fs, kFsync, path, 0, 0, d);
+  });
+}
+}  // namespace faultfs
