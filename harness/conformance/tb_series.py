@@ -323,6 +323,10 @@ def dumps(doc):
 
 
 def main():
+    # A SIGTERM/SIGINT/SIGHUP (a ctest timeout, ^C) unwinds through the
+    # finally blocks so that the tensorboard server is stopped, never left.
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mode", required=True,
                     choices=["tb-python", "tb-rust", "tb-python-http"],
