@@ -16,7 +16,8 @@ CpuMlp::CpuMlp(const MlpDims& dims, SyntheticData data) : dims_(dims), data_(std
     act_.emplace_back(static_cast<size_t>(dims_.out(l)) * batch, 0.0f);
     dz_.emplace_back(static_cast<size_t>(dims_.out(l)) * batch, 0.0f);
   }
-  dx_.resize(static_cast<size_t>(*std::max_element(dims_.sizes.begin(), dims_.sizes.end())) * batch);
+  dx_.resize(static_cast<size_t>(*std::max_element(dims_.sizes.begin(), dims_.sizes.end())) *
+             batch);
   loss_.resize(batch);
   correct_.resize(batch);
   stats_.resize(dims_.num_stats());
@@ -26,7 +27,8 @@ CpuMlp::CpuMlp(const MlpDims& dims, SyntheticData data) : dims_(dims), data_(std
 }
 
 void CpuMlp::Reduce(const float* x, size_t n, double* g) const {
-  double sum = 0, sumsq = 0, mn = std::numeric_limits<double>::infinity(), mx = -mn, maxabs = 0, zeros = 0;
+  double sum = 0, sumsq = 0, mn = std::numeric_limits<double>::infinity(), mx = -mn, maxabs = 0,
+         zeros = 0;
   for (size_t i = 0; i < n; ++i) {
     double v = x[i];
     sum += v;
@@ -36,7 +38,8 @@ void CpuMlp::Reduce(const float* x, size_t n, double* g) const {
     maxabs = std::max(maxabs, std::fabs(v));
     zeros += v == 0 ? 1 : 0;
   }
-  g[kSum] = sum, g[kSumSq] = sumsq, g[kMin] = mn, g[kMax] = mx, g[kMaxAbs] = maxabs, g[kZeros] = zeros;
+  g[kSum] = sum, g[kSumSq] = sumsq, g[kMin] = mn, g[kMax] = mx, g[kMaxAbs] = maxabs,
+  g[kZeros] = zeros;
   g[kCount] = static_cast<double>(n);
 }
 
@@ -46,7 +49,8 @@ RawStep CpuMlp::Step(int64_t step, float lr, unsigned flags) {
   const std::vector<float>& x0 = data_.inputs[k];
   const std::vector<int>& labels = data_.labels[k];
 
-  // Forward: act[l] = relu(W[l] x + b[l]) (column-major [out x batch]); the last layer stays linear.
+  // Forward: act[l] = relu(W[l] x + b[l]) (column-major [out x batch]); the last layer stays
+  // linear.
   for (int l = 0; l < layers; ++l) {
     const int in = dims_.in(l), out = dims_.out(l);
     const float* x = l == 0 ? x0.data() : act_[l - 1].data();
@@ -120,7 +124,8 @@ RawStep CpuMlp::Step(int64_t step, float lr, unsigned flags) {
     }
   }
 
-  // Reductions, histograms, image and unit norms, all on the weights used in this step's forward pass.
+  // Reductions, histograms, image and unit norms, all on the weights used in this step's forward
+  // pass.
   Reduce(loss_.data(), batch, &stats_[MlpDims::GlobalIndex(kLossGroup, 0)]);
   Reduce(correct_.data(), batch, &stats_[MlpDims::GlobalIndex(kCorrectGroup, 0)]);
   for (int l = 0; l < layers; ++l) {
@@ -146,7 +151,9 @@ RawStep CpuMlp::Step(int64_t step, float lr, unsigned flags) {
     const double mx = stats_[MlpDims::StatIndex(0, kWeights, kMax)];
     const int h = dims_.image_height(), wd = dims_.image_width();
     for (int r = 0; r < h; ++r) {
-      for (int c = 0; c < wd; ++c) image_[static_cast<size_t>(r) * wd + c] = ImagePixel(w_[0][static_cast<size_t>(c) * h + r], mn, mx);
+      for (int c = 0; c < wd; ++c)
+        image_[static_cast<size_t>(r) * wd + c] =
+            ImagePixel(w_[0][static_cast<size_t>(c) * h + r], mn, mx);
     }
   }
   if (flags & kWantUnitNorms) {
@@ -155,7 +162,9 @@ RawStep CpuMlp::Step(int64_t step, float lr, unsigned flags) {
       const int in = dims_.in(l), out = dims_.out(l);
       for (int o = 0; o < out; ++o) {
         double s = 0;
-        for (int i = 0; i < in; ++i) s += static_cast<double>(w_[l][static_cast<size_t>(i) * out + o]) * w_[l][static_cast<size_t>(i) * out + o];
+        for (int i = 0; i < in; ++i)
+          s += static_cast<double>(w_[l][static_cast<size_t>(i) * out + o]) *
+               w_[l][static_cast<size_t>(i) * out + o];
         unit_norms_[u++] = static_cast<float>(std::sqrt(s));
       }
     }

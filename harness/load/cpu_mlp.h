@@ -1,8 +1,9 @@
 // CpuMlp: the reference model, plain C++ (no BLAS: the loops below are ordered so the compiler
-// vectorises the inner dimension; the model is small enough that this is a few GFLOP/s, which is what a
-// CPU training step in CI needs — a BLAS would be one more dependency for no change in what is measured).
-// One Step() runs forward, softmax cross-entropy, backward, the reductions of mlp_layout.h, and the SGD
-// update, and returns the step's RawStep. All buffers are allocated in the constructor.
+// vectorises the inner dimension; the model is small enough that this is a few GFLOP/s, which is
+// what a CPU training step in CI needs — a BLAS would be one more dependency for no change in what
+// is measured). One Step() runs forward, softmax cross-entropy, backward, the reductions of
+// mlp_layout.h, and the SGD update, and returns the step's RawStep. All buffers are allocated in
+// the constructor.
 #pragma once
 
 #include <cstddef>

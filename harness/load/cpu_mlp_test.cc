@@ -60,10 +60,12 @@ TEST(CpuMlpTest, HistogramCountsEveryValueInRange) {
   for (int l = 0; l < dims.num_layers(); ++l) {
     for (int h = 0; h < 2; ++h) {
       double total = 0;
-      for (int b = 0; b < kHistogramBuckets; ++b) total += raw.histograms[(2 * l + h) * kHistogramBuckets + b];
+      for (int b = 0; b < kHistogramBuckets; ++b)
+        total += raw.histograms[(2 * l + h) * kHistogramBuckets + b];
       EXPECT_EQ(total, raw.stats[MlpDims::StatIndex(l, h == 0 ? kWeights : kActivations, kCount)]);
     }
-    EXPECT_LE(raw.stats[MlpDims::StatIndex(l, kWeights, kMin)], raw.stats[MlpDims::StatIndex(l, kWeights, kMax)]);
+    EXPECT_LE(raw.stats[MlpDims::StatIndex(l, kWeights, kMin)],
+              raw.stats[MlpDims::StatIndex(l, kWeights, kMax)]);
   }
   // The image spans the full grey range: min maps to 0, max to 255.
   int lo = 255, hi = 0;

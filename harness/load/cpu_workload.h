@@ -1,4 +1,5 @@
-// CpuWorkload: the Workload on the CPU (cpu_mlp.h), yielding each step's values from the same Step().
+// CpuWorkload: the Workload on the CPU (cpu_mlp.h), yielding each step's values from the same
+// Step().
 #pragma once
 
 #include "harness/load/cpu_mlp.h"

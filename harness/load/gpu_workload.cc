@@ -10,7 +10,10 @@ namespace {
 class GpuWorkload : public Workload {
  public:
   GpuWorkload(const LoadProfile& profile, bool sync, std::unique_ptr<cuda::GpuMlp> mlp)
-      : profile_(profile), sync_(sync), mlp_(std::move(mlp)), summarizer_(profile, DimsOf(profile)),
+      : profile_(profile),
+        sync_(sync),
+        mlp_(std::move(mlp)),
+        summarizer_(profile, DimsOf(profile)),
         device_("gpu " + cuda::DeviceName() + (sync ? " sync-every-step" : "")) {}
 
   Status Step(int64_t step, StepOutput* out) override {

@@ -1,5 +1,6 @@
 // Steps per second of each load profile's workload on this machine's default device (CPU without a
-// GPU), with the summaries handed to a no-op sink that touches every value (the floor of logging cost).
+// GPU), with the summaries handed to a no-op sink that touches every value (the floor of logging
+// cost).
 //   build-release/bin/load_bench --benchmark_format=json
 #include <benchmark/benchmark.h>
 
@@ -38,18 +39,21 @@ void BM_Step(benchmark::State& state, const char* profile_name, Device device, b
   Status s = workload->Drain(&out);
   s.Ignore();  // Draining the last step's values is not part of what is measured.
   state.SetItemsProcessed(state.iterations());
-  state.counters["values_per_step"] = static_cast<double>(values) / std::max<int64_t>(1, state.iterations());
+  state.counters["values_per_step"] =
+      static_cast<double>(values) / std::max<int64_t>(1, state.iterations());
   state.SetLabel(workload->device());
 }
 
 void Register() {
   for (const char* name : {"small-fast", "llm-like", "vision", "burst"}) {
-    benchmark::RegisterBenchmark((std::string("Step/cpu/") + name).c_str(), BM_Step, name, Device::kCpu, false);
-    benchmark::RegisterBenchmark((std::string("Step/auto/") + name).c_str(), BM_Step, name, Device::kAuto, false);
+    benchmark::RegisterBenchmark((std::string("Step/cpu/") + name).c_str(), BM_Step, name,
+                                 Device::kCpu, false);
+    benchmark::RegisterBenchmark((std::string("Step/auto/") + name).c_str(), BM_Step, name,
+                                 Device::kAuto, false);
     std::string why;
     if (GpuAvailable(&why)) {
-      benchmark::RegisterBenchmark((std::string("Step/gpu-sync/") + name).c_str(), BM_Step, name, Device::kGpu,
-                                   true);
+      benchmark::RegisterBenchmark((std::string("Step/gpu-sync/") + name).c_str(), BM_Step, name,
+                                   Device::kGpu, true);
     }
   }
 }

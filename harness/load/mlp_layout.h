@@ -1,18 +1,26 @@
-// The layout of one training step's raw values, shared by the CPU model and the CUDA model so that both
-// fill the same buffers in the same order. C++17-clean on purpose: it is the boundary that the .cu files
-// (compiled as CUDA C++17) include; it must not include C++20 headers or anything else of tbfault.
+// The layout of one training step's raw values, shared by the CPU model and the CUDA model so that
+// both fill the same buffers in the same order. C++17-clean on purpose: it is the boundary that the
+// .cu files (compiled as CUDA C++17) include; it must not include C++20 headers or anything else of
+// tbfault.
 //
 // Per step the model produces a flat array of doubles ("stats"): groups of kGroupSize reductions
 // [sum, sum of squares, min, max, max |x|, zero count, count], first the per-sample loss and the
-// per-sample correctness, then per layer l the weights (as used in the forward pass, before the update),
-// the weight gradients, and the layer's output activations (after ReLU; logits for the last layer).
-// On histogram steps, 2 histograms per layer (weights, activations) of kHistogramBuckets equal-width
-// buckets over [min, max] of that tensor; on image steps, layer 0's weights as an out x in grey image; on
-// burst steps, the L2 norm of every output unit's incoming weights, all layers concatenated.
+// per-sample correctness, then per layer l the weights (as used in the forward pass, before the
+// update), the weight gradients, and the layer's output activations (after ReLU; logits for the
+// last layer). On histogram steps, 2 histograms per layer (weights, activations) of
+// kHistogramBuckets equal-width buckets over [min, max] of that tensor; on image steps, layer 0's
+// weights as an out x in grey image; on burst steps, the L2 norm of every output unit's incoming
+// weights, all layers concatenated.
 #pragma once
 
 #include <cstdint>
 #include <vector>
+
+#if defined(__CUDACC__)
+#define TBFAULT_HOST_DEVICE __host__ __device__
+#else
+#define TBFAULT_HOST_DEVICE
+#endif
 
 namespace tbfault::load {
 
@@ -56,27 +64,22 @@ struct MlpDims {
 struct RawStep {
   int64_t step = -1;
   unsigned flags = 0;
-  const double* stats = nullptr;        // MlpDims::num_stats()
-  const uint32_t* histograms = nullptr;  // num_histograms() * kHistogramBuckets; valid with kWantHistograms
-  const float* unit_norms = nullptr;     // num_units(); valid with kWantUnitNorms
-  const uint8_t* image = nullptr;        // image_height() * image_width(); valid with kWantImage
+  const double* stats = nullptr;  // MlpDims::num_stats()
+  // num_histograms() * kHistogramBuckets; valid with kWantHistograms.
+  const uint32_t* histograms = nullptr;
+  const float* unit_norms = nullptr;  // num_units(); valid with kWantUnitNorms
+  const uint8_t* image = nullptr;     // image_height() * image_width(); valid with kWantImage
 };
 
 // Bucket of x in kHistogramBuckets equal buckets over [min, max]; max goes to the last bucket, and
 // everything to the last bucket when min == max. The CPU and CUDA models both use this formula.
-#if defined(__CUDACC__)
-__host__ __device__
-#endif
-inline int HistogramBucket(double x, double min, double max) {
+TBFAULT_HOST_DEVICE inline int HistogramBucket(double x, double min, double max) {
   if (!(max > min)) return kHistogramBuckets - 1;
   int b = static_cast<int>((x - min) / (max - min) * kHistogramBuckets);
   return b < 0 ? 0 : (b >= kHistogramBuckets ? kHistogramBuckets - 1 : b);
 }
 
-#if defined(__CUDACC__)
-__host__ __device__
-#endif
-inline uint8_t ImagePixel(double x, double min, double max) {
+TBFAULT_HOST_DEVICE inline uint8_t ImagePixel(double x, double min, double max) {
   if (!(max > min)) return 0;
   double v = (x - min) / (max - min) * 255.0 + 0.5;
   return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));

@@ -10,8 +10,10 @@ namespace tbfault::load {
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -37,8 +39,8 @@ bool ParseDouble(std::string_view s, double* out) {
 }  // namespace
 
 float LoadProfile::LearningRate(int64_t step) const {
-  return static_cast<float>(learning_rate /
-                            (1.0 + static_cast<double>(step) / static_cast<double>(lr_decay_steps)));
+  return static_cast<float>(
+      learning_rate / (1.0 + static_cast<double>(step) / static_cast<double>(lr_decay_steps)));
 }
 
 Status ParseProfile(std::string_view text, std::string_view file_name, LoadProfile* out) {
@@ -56,7 +58,8 @@ Status ParseProfile(std::string_view text, std::string_view file_name, LoadProfi
     line = Trim(line);
     if (line.empty()) continue;
     size_t eq = line.find('=');
-    if (eq == std::string_view::npos) return error("expected 'key = value', got '" + std::string(line) + "'");
+    if (eq == std::string_view::npos)
+      return error("expected 'key = value', got '" + std::string(line) + "'");
     std::string key(Trim(line.substr(0, eq)));
     std::string_view value = Trim(line.substr(eq + 1));
     if (value.empty()) return error("empty value for '" + key + "'");
@@ -92,9 +95,12 @@ Status ParseProfile(std::string_view text, std::string_view file_name, LoadProfi
     } else if (key == "lr_decay_steps") {
       ok = int_key(1, &p.lr_decay_steps);
     } else if (key == "scalars") {
-      if (value == "basic") p.scalars = ScalarSet::kBasic;
-      else if (value == "full") p.scalars = ScalarSet::kFull;
-      else return error("scalars must be 'basic' or 'full', got '" + std::string(value) + "'");
+      if (value == "basic")
+        p.scalars = ScalarSet::kBasic;
+      else if (value == "full")
+        p.scalars = ScalarSet::kFull;
+      else
+        return error("scalars must be 'basic' or 'full', got '" + std::string(value) + "'");
     } else if (key == "histogram_every") {
       ok = int_key(0, &p.histogram_every);
     } else if (key == "image_every") {
@@ -127,7 +133,8 @@ Status ReadProfileFile(const std::string& path, LoadProfile* out) {
 }
 
 std::string ProfileDirectory() {
-  if (const char* dir = std::getenv("TBFAULT_PROFILE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* dir = std::getenv("TBFAULT_PROFILE_DIR"); dir != nullptr && *dir != '\0')
+    return dir;
   return TBFAULT_LOAD_PROFILE_DIR;
 }
 

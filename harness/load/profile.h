@@ -1,12 +1,13 @@
-// LoadProfile: the size and logging cadence of a training workload, read from a small key = value file
-// (harness/load/profiles/<name>.profile). '#' starts a comment; blank lines are ignored; every key is
-// optional except `name`. Bad input gives Status::Invalid "<file>:<line>: <reason>".
+// LoadProfile: the size and logging cadence of a training workload, read from a small key = value
+// file (harness/load/profiles/<name>.profile). '#' starts a comment; blank lines are ignored; every
+// key is optional except `name`. Bad input gives Status::Invalid "<file>:<line>: <reason>".
 //
 //   name = small-fast          hidden = 64,64        classes = 10      input = 32
 //   batch = 32                 batches = 8 (distinct synthetic batches, cycled)
-//   learning_rate = 0.1        lr_decay_steps = 1000 (lr = learning_rate / (1 + step / lr_decay_steps))
-//   scalars = basic|full       histogram_every / image_every / text_every / burst_every = N (0 = never)
-//   burst_tags = N             (scalars logged on a burst step, one per output unit)
+//   learning_rate = 0.1        lr_decay_steps = 1000 (lr = learning_rate / (1 + step /
+//   lr_decay_steps)) scalars = basic|full       histogram_every / image_every / text_every /
+//   burst_every = N (0 = never) burst_tags = N             (scalars logged on a burst step, one per
+//   output unit)
 #pragma once
 
 #include <cstdint>

@@ -20,8 +20,10 @@ TEST(ProfileTest, ShippedProfilesParse) {
 TEST(ProfileTest, ParsesEveryKey) {
   LoadProfile p;
   Status s = ParseProfile(
-      "# comment\nname = t  # trailing\ninput=4\nhidden = 8, 9\nclasses = 3\nbatch = 2\nbatches = 5\n"
-      "learning_rate = 1e-2\nlr_decay_steps = 10\nscalars = full\nhistogram_every = 7\nimage_every = 8\n"
+      "# comment\nname = t  # trailing\ninput=4\nhidden = 8, 9\nclasses = 3\nbatch = 2\nbatches = "
+      "5\n"
+      "learning_rate = 1e-2\nlr_decay_steps = 10\nscalars = full\nhistogram_every = 7\nimage_every "
+      "= 8\n"
       "text_every = 9\nburst_every = 11\nburst_tags = 12\n",
       "t.profile", &p);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -53,9 +55,12 @@ TEST(ProfileTest, ErrorsNameFileAndLine) {
   EXPECT_EQ(ErrorOf("name = a\n\nbogus = 1\n"), "dir/x.profile:3: unknown key 'bogus'");
   EXPECT_EQ(ErrorOf("name = a\nbatch = -3\n"), "dir/x.profile:2: bad value '-3' for 'batch'");
   EXPECT_EQ(ErrorOf("name = a\nhidden = 4,,5\n"), "dir/x.profile:2: bad value '4,,5' for 'hidden'");
-  EXPECT_EQ(ErrorOf("name = a\nlearning_rate = fast\n"), "dir/x.profile:2: bad value 'fast' for 'learning_rate'");
-  EXPECT_EQ(ErrorOf("name = a\njust words\n"), "dir/x.profile:2: expected 'key = value', got 'just words'");
-  EXPECT_EQ(ErrorOf("name = a\nscalars = many\n"), "dir/x.profile:2: scalars must be 'basic' or 'full', got 'many'");
+  EXPECT_EQ(ErrorOf("name = a\nlearning_rate = fast\n"),
+            "dir/x.profile:2: bad value 'fast' for 'learning_rate'");
+  EXPECT_EQ(ErrorOf("name = a\njust words\n"),
+            "dir/x.profile:2: expected 'key = value', got 'just words'");
+  EXPECT_EQ(ErrorOf("name = a\nscalars = many\n"),
+            "dir/x.profile:2: scalars must be 'basic' or 'full', got 'many'");
   EXPECT_EQ(ErrorOf("input = 3\n"), "dir/x.profile:0: missing 'name'");
 }
 

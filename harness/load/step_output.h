@@ -1,7 +1,7 @@
-// StepOutput: the summaries one training step asks to log. Everything in it is a view: tags point into
-// the workload's tag table (valid for the workload's life), pixels and text into buffers the workload
-// owns (valid until its next Step() or Drain()). The vectors keep their capacity across steps, so
-// filling a StepOutput allocates nothing after the first steps of each kind.
+// StepOutput: the summaries one training step asks to log. Everything in it is a view: tags point
+// into the workload's tag table (valid for the workload's life), pixels and text into buffers the
+// workload owns (valid until its next Step() or Drain()). The vectors keep their capacity across
+// steps, so filling a StepOutput allocates nothing after the first steps of each kind.
 //
 // `step` is the training step the values BELONG TO, which is not always the step just run: a GPU
 // workload in async mode hands back step s-1's values from Step(s) (see Workload::value_lag()).
@@ -21,9 +21,10 @@ struct ScalarValue {
   float value = 0;
 };
 
-// kHistogramBuckets equal-width buckets over [min, max]: bucket i is [Left(i), Right(i)) and the last
-// one includes max. When min == max every value is counted in the last bucket and all edges are min.
-// Writers build the modern [k,3] [left, right, count] tensor or a legacy HistogramProto from this.
+// kHistogramBuckets equal-width buckets over [min, max]: bucket i is [Left(i), Right(i)) and the
+// last one includes max. When min == max every value is counted in the last bucket and all edges
+// are min. Writers build the modern [k,3] [left, right, count] tensor or a legacy HistogramProto
+// from this.
 struct HistogramValue {
   std::string_view tag;
   double min = 0, max = 0, num = 0, sum = 0, sum_squares = 0;
@@ -53,7 +54,9 @@ struct StepOutput {
   std::vector<TextValue> texts;
 
   bool empty() const { return step < 0; }
-  size_t num_values() const { return scalars.size() + histograms.size() + images.size() + texts.size(); }
+  size_t num_values() const {
+    return scalars.size() + histograms.size() + images.size() + texts.size();
+  }
   void Clear() {
     step = -1;
     scalars.clear();

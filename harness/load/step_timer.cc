@@ -11,7 +11,8 @@ int64_t StepTimes::Percentile(double p) const {
   if (ns_.empty()) return 0;
   std::vector<int64_t> sorted = ns_;
   std::sort(sorted.begin(), sorted.end());
-  const double rank = std::ceil(std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(sorted.size()));
+  const double rank =
+      std::ceil(std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(sorted.size()));
   const size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
   return sorted[std::min(index, sorted.size() - 1)];
 }
@@ -23,7 +24,8 @@ double StepTimes::steps_per_second() const {
   return total > 0 ? static_cast<double>(ns_.size()) * 1e9 / static_cast<double>(total) : 0.0;
 }
 
-Status RunSteps(Workload& workload, int64_t first, int64_t steps, const SummarySink& sink, StepTimes* times) {
+Status RunSteps(Workload& workload, int64_t first, int64_t steps, const SummarySink& sink,
+                StepTimes* times) {
   using Clock = std::chrono::steady_clock;
   StepOutput out;
   times->Reserve(times->size() + static_cast<size_t>(steps));

@@ -1,7 +1,8 @@
-// Step timing: per-step wall-time samples and their percentiles, and RunSteps, which drives a Workload
-// for N steps handing each step's summaries to a callback (the writer under test, a no-op, or nothing
-// when logging is disabled). A step's time is Step() plus the callback, measured with steady_clock;
-// Drain() at the end is not timed. Comparing writer / no-op / disabled is the caller's job.
+// Step timing: per-step wall-time samples and their percentiles, and RunSteps, which drives a
+// Workload for N steps handing each step's summaries to a callback (the writer under test, a no-op,
+// or nothing when logging is disabled). A step's time is Step() plus the callback, measured with
+// steady_clock; Drain() at the end is not timed. Comparing writer / no-op / disabled is the
+// caller's job.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +36,9 @@ class StepTimes {
 using SummarySink = std::function<Status(const StepOutput&)>;
 
 // Runs steps [first, first + steps) then Drain(); `sink` may be empty (logging disabled: values are
-// still produced, so the model's cost is the same, but nothing is handed on). `times` gets one sample
-// per step.
-Status RunSteps(Workload& workload, int64_t first, int64_t steps, const SummarySink& sink, StepTimes* times);
+// still produced, so the model's cost is the same, but nothing is handed on). `times` gets one
+// sample per step.
+Status RunSteps(Workload& workload, int64_t first, int64_t steps, const SummarySink& sink,
+                StepTimes* times);
 
 }  // namespace tbfault::load

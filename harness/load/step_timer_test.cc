@@ -30,10 +30,13 @@ TEST(RunStepsTest, HandsEveryStepToTheSinkAndTimesEach) {
   CpuWorkload w(Small(), 1);
   StepTimes times;
   std::vector<int64_t> steps;
-  Status s = RunSteps(w, 0, 50, [&](const StepOutput& out) {
-    steps.push_back(out.step);
-    return Status::Ok();
-  }, &times);
+  Status s = RunSteps(
+      w, 0, 50,
+      [&](const StepOutput& out) {
+        steps.push_back(out.step);
+        return Status::Ok();
+      },
+      &times);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(times.size(), 50u);
   ASSERT_EQ(steps.size(), 50u);
@@ -52,9 +55,12 @@ TEST(RunStepsTest, WithoutSinkStillTimesSteps) {
 TEST(RunStepsTest, SinkErrorStopsTheRun) {
   CpuWorkload w(Small(), 1);
   StepTimes times;
-  Status s = RunSteps(w, 0, 100, [](const StepOutput& out) {
-    return out.step == 4 ? Status::FromErrno(ENOSPC, "write x") : Status::Ok();
-  }, &times);
+  Status s = RunSteps(
+      w, 0, 100,
+      [](const StepOutput& out) {
+        return out.step == 4 ? Status::FromErrno(ENOSPC, "write x") : Status::Ok();
+      },
+      &times);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error_number(), ENOSPC);
   EXPECT_EQ(times.size(), 5u);

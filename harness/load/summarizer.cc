@@ -8,17 +8,27 @@ namespace tbfault::load {
 namespace {
 
 enum LayerTag {
-  kWeightNorm, kGradNorm, kWeightMean, kWeightStd, kGradMaxAbs, kActMean, kActZeroFrac, kUpdateRatio,
-  kHistWeights, kHistActivations, kPerLayerTags
+  kWeightNorm,
+  kGradNorm,
+  kWeightMean,
+  kWeightStd,
+  kGradMaxAbs,
+  kActMean,
+  kActZeroFrac,
+  kUpdateRatio,
+  kHistWeights,
+  kHistActivations,
+  kPerLayerTags
 };
 const char* const kLayerTagNames[kPerLayerTags] = {
-    "weight_norm", "grad_norm", "weight_mean", "weight_std", "grad_max_abs",
-    "act_mean", "act_zero_frac", "update_ratio", "weights", "activations"};
+    "weight_norm", "grad_norm",     "weight_mean",  "weight_std", "grad_max_abs",
+    "act_mean",    "act_zero_frac", "update_ratio", "weights",    "activations"};
 constexpr size_t kTextCapacity = 256;
 
 }  // namespace
 
-Summarizer::Summarizer(const LoadProfile& profile, const MlpDims& dims) : profile_(profile), dims_(dims) {
+Summarizer::Summarizer(const LoadProfile& profile, const MlpDims& dims)
+    : profile_(profile), dims_(dims) {
   for (int l = 0; l < dims_.num_layers(); ++l) {
     for (int t = 0; t < kPerLayerTags; ++t) {
       layer_tags_.push_back("layer" + std::to_string(l) + "/" + kLayerTagNames[t]);
@@ -74,7 +84,8 @@ void Summarizer::Fill(const RawStep& raw, StepOutput* out) {
     out->scalars.push_back({tag(l, kWeightStd), static_cast<float>(std::sqrt(w_var))});
     out->scalars.push_back({tag(l, kGradMaxAbs), static_cast<float>(stat(kGrads, kMaxAbs))});
     out->scalars.push_back({tag(l, kActMean), static_cast<float>(stat(kActivations, kSum) / an)});
-    out->scalars.push_back({tag(l, kActZeroFrac), static_cast<float>(stat(kActivations, kZeros) / an)});
+    out->scalars.push_back(
+        {tag(l, kActZeroFrac), static_cast<float>(stat(kActivations, kZeros) / an)});
     out->scalars.push_back(
         {tag(l, kUpdateRatio), static_cast<float>(w_norm > 0 ? lr * g_norm / w_norm : 0.0)});
   }
@@ -90,17 +101,20 @@ void Summarizer::Fill(const RawStep& raw, StepOutput* out) {
         v.num = s[MlpDims::StatIndex(l, tensors[h], kCount)];
         v.sum = s[MlpDims::StatIndex(l, tensors[h], kSum)];
         v.sum_squares = s[MlpDims::StatIndex(l, tensors[h], kSumSq)];
-        const uint32_t* counts = raw.histograms + static_cast<size_t>(2 * l + h) * kHistogramBuckets;
+        const uint32_t* counts =
+            raw.histograms + static_cast<size_t>(2 * l + h) * kHistogramBuckets;
         for (int b = 0; b < kHistogramBuckets; ++b) v.counts[b] = counts[b];
         out->histograms.push_back(v);
       }
     }
   }
   if (raw.flags & kWantImage) {
-    out->images.push_back({"layer0/weights_image", dims_.image_height(), dims_.image_width(), 1, raw.image});
+    out->images.push_back(
+        {"layer0/weights_image", dims_.image_height(), dims_.image_width(), 1, raw.image});
   }
   if (raw.flags & kWantUnitNorms) {
-    for (size_t u = 0; u < burst_tags_.size(); ++u) out->scalars.push_back({burst_tags_[u], raw.unit_norms[u]});
+    for (size_t u = 0; u < burst_tags_.size(); ++u)
+      out->scalars.push_back({burst_tags_[u], raw.unit_norms[u]});
   }
   if (profile_.Due(profile_.text_every, raw.step)) {
     char buf[kTextCapacity];

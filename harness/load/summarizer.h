@@ -1,5 +1,5 @@
-// Summarizer: turns a model's RawStep into the StepOutput of a profile — the one place tags are named,
-// so the CPU and CUDA workloads log exactly the same tags and shapes. Tags (L = layers):
+// Summarizer: turns a model's RawStep into the StepOutput of a profile — the one place tags are
+// named, so the CPU and CUDA workloads log exactly the same tags and shapes. Tags (L = layers):
 //   every step: loss, accuracy, learning_rate, grad_norm (L2 over all weight gradients),
 //               layer<l>/weight_norm, layer<l>/grad_norm;
 //   scalars = full adds layer<l>/{weight_mean, weight_std, grad_max_abs, act_mean, act_zero_frac,

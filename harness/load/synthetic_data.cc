@@ -5,8 +5,9 @@
 namespace tbfault::load {
 namespace {
 
-// SplitMix64: a tiny, fully specified generator, so values are identical on every platform and library
-// version (std::uniform_real_distribution is not specified bit-for-bit across implementations).
+// SplitMix64: a tiny, fully specified generator, so values are identical on every platform and
+// library version (std::uniform_real_distribution is not specified bit-for-bit across
+// implementations).
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
@@ -17,7 +18,9 @@ class Rng {
     return z ^ (z >> 31);
   }
   // Uniform in [-1, 1).
-  float Symmetric() { return static_cast<float>((Next() >> 40) * (1.0 / (1ull << 24)) * 2.0 - 1.0); }
+  float Symmetric() {
+    return static_cast<float>((Next() >> 40) * (1.0 / (1ull << 24)) * 2.0 - 1.0);
+  }
 
  private:
   uint64_t state_;

@@ -8,10 +8,14 @@
 namespace tbfault::load {
 
 Status ParseDevice(std::string_view text, Device* out) {
-  if (text == "cpu") *out = Device::kCpu;
-  else if (text == "gpu") *out = Device::kGpu;
-  else if (text == "auto") *out = Device::kAuto;
-  else return Status::Invalid("device must be cpu, gpu or auto, got '" + std::string(text) + "'");
+  if (text == "cpu")
+    *out = Device::kCpu;
+  else if (text == "gpu")
+    *out = Device::kGpu;
+  else if (text == "auto")
+    *out = Device::kAuto;
+  else
+    return Status::Invalid("device must be cpu, gpu or auto, got '" + std::string(text) + "'");
   return Status::Ok();
 }
 

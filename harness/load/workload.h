@@ -1,13 +1,14 @@
-// Workload: a training loop that, step by step, runs the step's compute and yields the summaries to log.
-// The harness feeds StepOutput to the writer under test and times each Step() (see step_timer.h). A
-// workload knows nothing of writers.
+// Workload: a training loop that, step by step, runs the step's compute and yields the summaries to
+// log. The harness feeds StepOutput to the writer under test and times each Step() (see
+// step_timer.h). A workload knows nothing of writers.
 //
 // Call Step(0), Step(1), ... with consecutive steps; then Drain() once to collect values still in
-// flight. Each call fills `out` with the values of exactly one step (out->step) or none (out->empty()):
+// flight. Each call fills `out` with the values of exactly one step (out->step) or none
+// (out->empty()):
 //   - CPU, and GPU with sync_every_step: Step(s) yields step s's values (value_lag() == 0);
 //   - GPU async (default): Step(s) enqueues step s and yields step s-1's values, copied to a pinned
-//     staging slot by the GPU while it already runs step s; Step(0) yields nothing, Drain() yields the
-//     last step (value_lag() == 1).
+//     staging slot by the GPU while it already runs step s; Step(0) yields nothing, Drain() yields
+//     the last step (value_lag() == 1).
 #pragma once
 
 #include <cstdint>

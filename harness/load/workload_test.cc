@@ -11,9 +11,11 @@
 
 #include "harness/load/step_timer.h"
 
-// GCC pairs the replaced operator delete's free() with operator new by name and warns; they match here.
+// GCC pairs the replaced operator delete's free() with operator new by name and warns; they match
+// here.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-// Counts every heap allocation in this test binary, to prove a step allocates nothing after warm-up.
+// Counts every heap allocation in this test binary, to prove a step allocates nothing after
+// warm-up.
 namespace {
 std::atomic<int64_t> g_allocations{0};
 }  // namespace
@@ -35,7 +37,8 @@ LoadProfile Profile(const char* name) {
   return p;
 }
 
-std::unique_ptr<Workload> Make(const LoadProfile& p, Device device, uint64_t seed, bool sync = false) {
+std::unique_ptr<Workload> Make(const LoadProfile& p, Device device, uint64_t seed,
+                               bool sync = false) {
   std::unique_ptr<Workload> w;
   std::string note;
   Status s = MakeWorkload(p, {device, seed, sync}, &w, &note);
@@ -47,24 +50,30 @@ std::unique_ptr<Workload> Make(const LoadProfile& p, Device device, uint64_t see
 std::map<std::string, double> Collect(Workload& w, int64_t steps) {
   std::map<std::string, double> values;
   StepTimes times;
-  Status s = RunSteps(w, 0, steps, [&](const StepOutput& out) {
-    const std::string at = std::to_string(out.step) + " ";
-    for (const ScalarValue& v : out.scalars) values[at + "scalar " + std::string(v.tag)] = v.value;
-    for (const HistogramValue& h : out.histograms) {
-      values[at + "hist-min " + std::string(h.tag)] = h.min;
-      values[at + "hist-max " + std::string(h.tag)] = h.max;
-      for (int b = 0; b < kHistogramBuckets; ++b) {
-        values[at + "hist " + std::string(h.tag) + "#" + std::to_string(b)] = h.counts[b];
-      }
-    }
-    for (const ImageValue& im : out.images) {
-      double sum = 0;
-      for (int i = 0; i < im.height * im.width * im.channels; ++i) sum += im.pixels[i];
-      values[at + "image-mean " + std::string(im.tag)] = sum / (im.height * im.width * im.channels);
-    }
-    for (const TextValue& t : out.texts) values[at + "text " + std::string(t.tag)] = t.text.size();
-    return Status::Ok();
-  }, &times);
+  Status s = RunSteps(
+      w, 0, steps,
+      [&](const StepOutput& out) {
+        const std::string at = std::to_string(out.step) + " ";
+        for (const ScalarValue& v : out.scalars)
+          values[at + "scalar " + std::string(v.tag)] = v.value;
+        for (const HistogramValue& h : out.histograms) {
+          values[at + "hist-min " + std::string(h.tag)] = h.min;
+          values[at + "hist-max " + std::string(h.tag)] = h.max;
+          for (int b = 0; b < kHistogramBuckets; ++b) {
+            values[at + "hist " + std::string(h.tag) + "#" + std::to_string(b)] = h.counts[b];
+          }
+        }
+        for (const ImageValue& im : out.images) {
+          double sum = 0;
+          for (int i = 0; i < im.height * im.width * im.channels; ++i) sum += im.pixels[i];
+          values[at + "image-mean " + std::string(im.tag)] =
+              sum / (im.height * im.width * im.channels);
+        }
+        for (const TextValue& t : out.texts)
+          values[at + "text " + std::string(t.tag)] = t.text.size();
+        return Status::Ok();
+      },
+      &times);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return values;
 }
@@ -82,7 +91,8 @@ TEST(WorkloadTest, ParseDevice) {
 
 TEST(WorkloadTest, AutoWithoutGpuPicksCpuAndSaysWhy) {
   std::string why;
-  if (GpuAvailable(&why)) GTEST_SKIP() << "a GPU is usable here; the fallback is tested on machines without one";
+  if (GpuAvailable(&why))
+    GTEST_SKIP() << "a GPU is usable here; the fallback is tested on machines without one";
   std::unique_ptr<Workload> w;
   std::string note;
   ASSERT_TRUE(MakeWorkload(Profile("small-fast"), {Device::kAuto, 1, false}, &w, &note).ok());
@@ -124,7 +134,8 @@ TEST(WorkloadTest, TagsAndShapesPerProfile) {
       ASSERT_TRUE(w->Step(s, &out).ok());
       ASSERT_EQ(out.step, s);
       const bool burst = e.burst_every > 0 && s % e.burst_every == 0;
-      EXPECT_EQ(out.scalars.size(), e.scalars_per_step + (burst ? e.burst_scalars : 0)) << "step " << s;
+      EXPECT_EQ(out.scalars.size(), e.scalars_per_step + (burst ? e.burst_scalars : 0))
+          << "step " << s;
       const bool hist = s % e.histogram_every == 0;
       EXPECT_EQ(out.histograms.size(), hist ? e.histograms : 0) << "step " << s;
       const bool image = e.image_every > 0 && s % e.image_every == 0;
@@ -158,7 +169,8 @@ TEST(WorkloadTest, TagsAndShapesPerProfile) {
 
 TEST(WorkloadTest, SameSeedSameValuesOtherSeedOtherValues) {
   const LoadProfile p = Profile("vision");
-  std::unique_ptr<Workload> a = Make(p, Device::kCpu, 42), b = Make(p, Device::kCpu, 42), c = Make(p, Device::kCpu, 43);
+  std::unique_ptr<Workload> a = Make(p, Device::kCpu, 42), b = Make(p, Device::kCpu, 42),
+                            c = Make(p, Device::kCpu, 43);
   const auto va = Collect(*a, 101), vb = Collect(*b, 101), vc = Collect(*c, 101);
   EXPECT_EQ(va, vb);
   ASSERT_EQ(va.size(), vc.size());
@@ -171,7 +183,8 @@ TEST(WorkloadTest, NoAllocationPerStepAfterWarmUp) {
     SCOPED_TRACE(name);
     std::unique_ptr<Workload> w = Make(Profile(name), Device::kCpu, 1);
     StepOutput out;
-    // Warm-up: one step of every kind (step 0 has histograms, images, bursts and text in every profile).
+    // Warm-up: one step of every kind (step 0 has histograms, images, bursts and text in every
+    // profile).
     for (int64_t s = 0; s < 2; ++s) ASSERT_TRUE(w->Step(s, &out).ok());
     const int64_t before = g_allocations.load();
     for (int64_t s = 2; s <= 200; ++s) ASSERT_TRUE(w->Step(s, &out).ok());
@@ -183,12 +196,14 @@ TEST(WorkloadTest, NoAllocationPerStepAfterWarmUp) {
 // tolerance. Runs only where a GPU is usable.
 TEST(WorkloadTest, GpuMatchesCpu) {
   std::string why;
-  if (!GpuAvailable(&why)) GTEST_SKIP() << "no usable GPU (" << why << "): CUDA/CPU agreement not checked";
+  if (!GpuAvailable(&why))
+    GTEST_SKIP() << "no usable GPU (" << why << "): CUDA/CPU agreement not checked";
   for (const char* name : {"small-fast", "llm-like", "vision", "burst"}) {
     SCOPED_TRACE(name);
     const LoadProfile p = Profile(name);
     for (bool sync : {false, true}) {
-      std::unique_ptr<Workload> cpu = Make(p, Device::kCpu, 5), gpu = Make(p, Device::kGpu, 5, sync);
+      std::unique_ptr<Workload> cpu = Make(p, Device::kCpu, 5),
+                                gpu = Make(p, Device::kGpu, 5, sync);
       ASSERT_NE(gpu->device().find("gpu"), std::string::npos);
       EXPECT_EQ(gpu->value_lag(), sync ? 0 : 1);
       const auto vc = Collect(*cpu, 101), vg = Collect(*gpu, 101);
@@ -198,7 +213,8 @@ TEST(WorkloadTest, GpuMatchesCpu) {
         ASSERT_TRUE(vg.count(key)) << key;
         const double other = vg.at(key);
         if (key.find(" hist ") != std::string::npos) {
-          hist_off += static_cast<int>(std::fabs(value - other));  // values on bucket edges may move
+          hist_off +=
+              static_cast<int>(std::fabs(value - other));  // values on bucket edges may move
         } else if (key.find("image-mean") != std::string::npos) {
           EXPECT_NEAR(value, other, 1.0) << key;
         } else if (key.find("accuracy") != std::string::npos) {
