@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -176,6 +178,26 @@ TEST(Contract, EveryEventAddReportsTheWriteErrorAndKeepsTheEvent) {
   ASSERT_TRUE(w->Close().ok());
   ExpectEveryAcceptedEventAccountedFor(run, w.get(), &failed);
   EXPECT_TRUE(failed.seqs.empty());
+}
+
+// Flush after Close is refused with EBADF, promptly (the async thread is gone and would never answer).
+TEST(Contract, FlushAfterCloseFailsInsteadOfHanging) {
+  for (const char* policy : {"async", "buffered"}) {
+    TempDir dir;
+    auto w = Make(dir.path(), policy);
+    ASSERT_TRUE(w->AddScalar("x", 0, 0).ok());
+    ASSERT_TRUE(w->Close().ok());
+    auto result = std::make_shared<std::promise<Status>>();
+    std::future<Status> f = result->get_future();
+    // Detached: if Flush hangs, the test fails instead of hanging with it.
+    std::thread([w = w.get(), result] { result->set_value(w->Flush()); }).detach();
+    if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      w.release();  // the hung thread still uses it.
+      FAIL() << policy << ": Flush after Close hangs";
+    }
+    EXPECT_EQ(f.get().error_number(), EBADF) << policy;
+    EXPECT_EQ(w->AddScalar("x", 1, 1).error_number(), EBADF) << policy;
+  }
 }
 
 class VanishPolicy : public ::testing::TestWithParam<const char*> {};
