@@ -187,6 +187,37 @@ TEST(ProfileTest, StepRegressionWithoutFileVersionPurgesThatTagInPython) {
   EXPECT_NE(py.runs.at(".").dropped.at(0).reason.find("step regression"), std::string::npos);
 }
 
+// A tag first seen in an event whose step is below the most recent one (no file_version): the
+// regression purges nothing and must not make the tag look metadata-less (conformance probe).
+TEST(ProfileTest, NewTagBelowTheMostRecentStepIsShownByPython) {
+  TempLogdir dir;
+  FileBuilder a;
+  for (int s = 0; s < 4; ++s) a.Scalar(s, s, s == 0);
+  for (int s = 0; s < 4; ++s) a.Scalar(s, s, s == 0, "acc");
+  dir.WriteFile(".", 1, a.bytes());
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "acc"), (Steps_{0, 1, 2, 3}));
+}
+
+// tb-python's image reader keeps the first image of each step, sorted by step.
+TEST(ProfileTest, PythonImagesKeepTheFirstOfEachStep) {
+  TempLogdir dir;
+  FileBuilder a;
+  std::vector<uint8_t> pixels(3 * 3 * 3, 7);
+  a.Version();
+  const int steps[] = {0, 1, 2, 1};
+  for (int i = 0; i < 4; ++i) {
+    int height = i == 3 ? 1 : 3, width = i == 3 ? 9 : 3;  // the repeated step 1 is 9x1.
+    tensorboard::Event e;
+    ASSERT_TRUE(format::ImageEvent(1, steps[i], "img", pixels, height, width, 3, i == 0, &e).ok());
+    a.Add(e);
+  }
+  dir.WriteFile(".", 1, a.bytes());
+  ProfileView py = Read(Profile::kTbPython, dir.path());
+  ASSERT_EQ(Steps(py, "img"), (Steps_{0, 1, 2}));
+  EXPECT_EQ(ValueToString(py.runs.at(".").tags.at("img").points[1].value), "3x3");
+  EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "img"), (Steps_{0, 1}));
+}
+
 // tb-python never goes back to a file once a newer one exists: damage in an older file abandons the
 // rest of it even when tb-rust reads past it (a flipped bit that parses).
 TEST(ProfileTest, OlderFileAbandonedByPython) {
@@ -214,7 +245,10 @@ TEST(ProfileTest, FirstValueWithoutMetadata) {
   ProfileView rust = Read(Profile::kTbRust, dir.path());
   EXPECT_TRUE(rust.runs.at(".").tags.empty());
   EXPECT_NE(rust.runs.at(".").dropped.at(0).reason.find("first value"), std::string::npos);
-  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1, 2}));
+  // Measured (harness/conformance/FINDINGS.md M1): tb-python hides the whole tag too.
+  ProfileView py = Read(Profile::kTbPython, dir.path());
+  EXPECT_TRUE(py.runs.at(".").tags.empty());
+  EXPECT_NE(py.runs.at(".").dropped.at(0).reason.find("first value"), std::string::npos);
   EXPECT_EQ(Steps(Read(Profile::kStrict, dir.path()), "loss"), (Steps_{0, 1, 2}));
 }
 

@@ -11,9 +11,13 @@
 //   summary event whose step is below the most recent step purges, on the tags it carries, the values
 //   with step >= its step (the most recent step is not lowered by such an event, as in the source);
 // - legacy values (simple_value, histo, image) are migrated to tensors with their plugin's metadata;
-//   a tag's plugin is taken from the first of its values that has metadata, so a first value without
-//   metadata is still shown once a later value names the plugin; a tag never given one is not shown;
-// - scalars may be any one-element floating-point tensor (DT_DOUBLE is shown).
+//   a tag's plugin is taken from its FIRST value: a first value that is a tensor without metadata
+//   makes the whole tag invisible even when later values carry metadata (measured: FINDINGS.md M1);
+// - scalars may be any one-element floating-point tensor: DT_DOUBLE and shape [1] are shown (P2);
+// - NaN wall times are shown (no rule, P2); equal steps are all kept, in load order (P3), except for
+//   images: the first image of each step is kept, sorted by step (the data provider's blob reader).
+// Not modelled here: an invalid proto with right CRCs kills the real server's reload thread, hiding
+// every run loaded after it (FINDINGS.md P1); the profile gives the per-run answer and notes it.
 #include <map>
 
 #include "format/proto/event.pb.h"
@@ -34,6 +38,8 @@ struct Stored {
 struct TagState {
   Kind kind = Kind::kUnknown;
   bool has_plugin = false;
+  std::string first_file;
+  uint64_t first_offset = 0;
   std::vector<Stored> values;
 };
 
@@ -58,6 +64,22 @@ void Purge(TagState& ts, const std::string& tag, int64_t step, const std::string
   ts.values = std::move(kept);
 }
 
+// The data provider's read_blob_sequences keeps the first value of each step, sorted by step
+// (measured: harness/conformance probe step_regression_kinds).
+void KeepFirstPerStep(const std::string& tag, Series* series, RunView* out) {
+  std::map<int64_t, Point> by_step;
+  for (Point& p : series->points) {
+    auto [it, inserted] = by_step.try_emplace(p.step, p);
+    if (!inserted) {
+      out->dropped.push_back({tag, p.step, p.file, p.offset,
+                              "tb-python's image reader keeps only the first image of a step",
+                              it->second.file, it->second.offset});
+    }
+  }
+  series->points.clear();
+  for (auto& [step, p] : by_step) series->points.push_back(std::move(p));
+}
+
 }  // namespace
 
 void ReadTbPythonRun(const RunInput& in, RunView* out) {
@@ -80,6 +102,11 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
       }
       if (!stop_reason.empty()) {
         stop_offset = frame.offset;
+        if (frame.data_crc_ok) {
+          out->notes.push_back("invalid proto in " + file + At(frame.offset) +
+                               ": the real tb-python reload thread dies here, so runs loaded "
+                               "after this one are not shown either (FINDINGS.md P1)");
+        }
         break;
       }
       if (event.has_file_version()) file_version = ParseFileVersion(event.file_version());
@@ -94,7 +121,9 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
         }
       } else if (event.step() < most_recent_step && event.has_summary()) {
         for (const auto& v : event.summary().value()) {
-          Purge(tags[v.tag()], v.tag(), event.step(),
+          auto it = tags.find(v.tag());  // a tag seen for the first time has nothing to purge.
+          if (it == tags.end()) continue;
+          Purge(it->second, v.tag(), event.step(),
                 "purged by a step regression to " + std::to_string(event.step()) +
                     " (no file_version)",
                 file, frame.offset, out);
@@ -104,17 +133,16 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
       }
       if (!event.has_summary()) continue;
       for (const auto& v : event.summary().value()) {
-        TagState& ts = tags[v.tag()];
-        if (!ts.has_plugin) {
-          Kind k = KindOfLegacyValue(v);  // migrated legacy values carry their plugin.
-          bool named = k != Kind::kUnknown || v.has_metadata();
-          if (v.has_metadata() && k == Kind::kUnknown) {
-            k = KindOfPlugin(v.metadata().plugin_data().plugin_name());
+        auto [it, inserted] = tags.try_emplace(v.tag());
+        TagState& ts = it->second;
+        if (inserted) {  // the tag's metadata comes from its first value (dataclass_compat).
+          ts.kind = KindOfLegacyValue(v);  // migrated legacy values carry their plugin.
+          ts.has_plugin = ts.kind != Kind::kUnknown || v.has_metadata();
+          if (ts.kind == Kind::kUnknown && v.has_metadata()) {
+            ts.kind = KindOfPlugin(v.metadata().plugin_data().plugin_name());
           }
-          if (named) {
-            ts.has_plugin = true;
-            ts.kind = k;
-          }
+          ts.first_file = file;
+          ts.first_offset = frame.offset;
         }
         ts.values.push_back({event.step(), event.wall_time(), file, frame.offset, v});
       }
@@ -137,7 +165,10 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
       std::string why;
       Point p;
       if (!ts.has_plugin) {
-        why = "no value of the tag carries plugin metadata: no plugin shows it";
+        out->dropped.push_back({tag, s.step, s.file, s.offset,
+                                "the tag's first value has no plugin metadata: never shown",
+                                ts.first_file, ts.first_offset});
+        continue;
       } else if (ts.kind == Kind::kUnknown) {
         why = "the tag's plugin is not one of scalars/histograms/images/text";
       } else if (DecodeValue(s.value, ts.kind, rules, &p.value, &why)) {
@@ -151,6 +182,10 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
         continue;
       }
       out->dropped.push_back({tag, s.step, s.file, s.offset, why, "", 0});
+    }
+    auto shown = out->tags.find(tag);
+    if (shown != out->tags.end() && shown->second.kind == Kind::kImage) {
+      KeepFirstPerStep(tag, &shown->second, out);
     }
   }
 }

@@ -1,0 +1,137 @@
+// tbfault series --profile strict|tb-rust|tb-python [--json] [--why] LOGDIR: the series a user would see
+// by one reader profile's rules (harness/core/profile.h). --json prints the schema shared with
+// harness/conformance/tb_series.py (real TensorBoard):
+//   {"profile": P, "runs": {RUN: {TAG: {"kind": K, "points": [[step, value], ...]}}}}
+// with scalars as numbers ("nan", "inf", "-inf" as strings), histograms as their total count, images
+// as "<width>x<height>", texts as the string; runs and tags sorted, points in the reader's order.
+// The text form prints one line per point, then (always) why things on disk are not shown.
+// Exit 0, or 2 on bad usage or an unreadable path.
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "harness/cli/command.h"
+#include "harness/core/profile.h"
+
+namespace tbfault::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: tbfault series --profile strict|tb-rust|tb-python [--json] LOGDIR\n";
+
+nlohmann::json PointValue(const core::SeriesValue& v) {
+  switch (v.kind) {
+    case core::Kind::kScalar:
+      if (std::isnan(v.number) || std::isinf(v.number)) return core::ValueToString(v);
+      return v.number;
+    case core::Kind::kHistogram: return v.number;
+    default: return core::ValueToString(v);
+  }
+}
+
+nlohmann::json ToJson(const core::ProfileView& view) {
+  nlohmann::json runs = nlohmann::json::object();
+  for (const auto& [run, rv] : view.runs) {
+    nlohmann::json tags = nlohmann::json::object();
+    for (const auto& [tag, series] : rv.tags) {
+      nlohmann::json points = nlohmann::json::array();
+      for (const auto& p : series.points) points.push_back({p.step, PointValue(p.value)});
+      tags[tag] = {{"kind", core::KindName(series.kind)}, {"points", points}};
+    }
+    if (!tags.empty()) runs[run] = tags;
+  }
+  return {{"profile", core::ProfileName(view.profile)}, {"runs", runs}};
+}
+
+void PrintText(const core::ProfileView& view) {
+  for (const auto& [run, rv] : view.runs) {
+    for (const auto& [tag, series] : rv.tags) {
+      std::string_view kind = core::KindName(series.kind);
+      std::printf("run %s tag %s (%.*s, %zu points)\n", run.c_str(), tag.c_str(),
+                  static_cast<int>(kind.size()), kind.data(), series.points.size());
+      for (const auto& p : series.points) {
+        std::printf("  step %lld  %s  [%s offset %llu]\n", static_cast<long long>(p.step),
+                    core::ValueToString(p.value).c_str(), p.file.c_str(),
+                    static_cast<unsigned long long>(p.offset));
+      }
+    }
+    for (const auto& u : rv.unreached) {
+      std::printf("NOT READ run %s file %s from offset %llu: %s\n", run.c_str(), u.file.c_str(),
+                  static_cast<unsigned long long>(u.offset), u.reason.c_str());
+    }
+    for (const auto& d : rv.dropped) {
+      std::printf("NOT SHOWN run %s tag %s step %lld [%s offset %llu]: %s%s\n", run.c_str(),
+                  d.tag.c_str(), static_cast<long long>(d.step), d.file.c_str(),
+                  static_cast<unsigned long long>(d.offset), d.reason.c_str(),
+                  d.cause_file.empty()
+                      ? ""
+                      : (" (by " + d.cause_file + " offset " + std::to_string(d.cause_offset) + ")")
+                            .c_str());
+    }
+    for (const auto& n : rv.notes) std::printf("NOTE run %s: %s\n", run.c_str(), n.c_str());
+  }
+}
+
+int RunSeries(std::span<char*> args) {
+  std::string path;
+  bool json = false;
+  bool have_profile = false;
+  core::Profile profile = core::Profile::kStrict;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--profile" || a.starts_with("--profile=")) {
+      std::string_view name;
+      if (a == "--profile") {
+        if (i + 1 == args.size()) {
+          std::fprintf(stderr, "tbfault series: --profile needs a value\n%s", kUsage);
+          return 2;
+        }
+        name = args[++i];
+      } else {
+        name = a.substr(10);
+      }
+      if (!core::ParseProfile(name, &profile)) {
+        std::fprintf(stderr, "tbfault series: unknown profile '%.*s'\n%s",
+                     static_cast<int>(name.size()), name.data(), kUsage);
+        return 2;
+      }
+      have_profile = true;
+    } else if (a.starts_with("-") || !path.empty()) {
+      std::fprintf(stderr, "tbfault series: unexpected argument '%.*s'\n%s",
+                   static_cast<int>(a.size()), a.data(), kUsage);
+      return 2;
+    } else {
+      path = a;
+    }
+  }
+  if (path.empty() || !have_profile) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  core::ProfileView view;
+  Status s = core::ReadProfile(profile, path, &view);
+  if (!s.ok()) {
+    std::fprintf(stderr, "tbfault series: %s\n", s.ToString().c_str());
+    return 2;
+  }
+  if (json) {
+    std::printf("%s\n", ToJson(view).dump().c_str());
+  } else {
+    PrintText(view);
+  }
+  return 0;
+}
+
+}  // namespace
+
+TBFAULT_COMMAND(series, "the series a reader profile (strict, tb-rust, tb-python) would show",
+                RunSeries);
+
+}  // namespace tbfault::cli
