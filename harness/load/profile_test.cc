@@ -8,7 +8,7 @@
 namespace tbfault::load {
 namespace {
 
-TEST(ProfileTest, ShippedProfilesParse) {
+TEST(LoadProfileTest, ShippedProfilesParse) {
   for (const char* name : {"small-fast", "llm-like", "vision", "burst"}) {
     LoadProfile p;
     Status s = LoadProfileByName(name, &p);
@@ -17,7 +17,7 @@ TEST(ProfileTest, ShippedProfilesParse) {
   }
 }
 
-TEST(ProfileTest, ParsesEveryKey) {
+TEST(LoadProfileTest, ParsesEveryKey) {
   LoadProfile p;
   Status s = ParseProfile(
       "# comment\nname = t  # trailing\ninput=4\nhidden = 8, 9\nclasses = 3\nbatch = 2\nbatches = "
@@ -51,7 +51,7 @@ std::string ErrorOf(std::string_view text) {
   return s.message();
 }
 
-TEST(ProfileTest, ErrorsNameFileAndLine) {
+TEST(LoadProfileTest, ErrorsNameFileAndLine) {
   EXPECT_EQ(ErrorOf("name = a\n\nbogus = 1\n"), "dir/x.profile:3: unknown key 'bogus'");
   EXPECT_EQ(ErrorOf("name = a\nbatch = -3\n"), "dir/x.profile:2: bad value '-3' for 'batch'");
   EXPECT_EQ(ErrorOf("name = a\nhidden = 4,,5\n"), "dir/x.profile:2: bad value '4,,5' for 'hidden'");
@@ -64,7 +64,7 @@ TEST(ProfileTest, ErrorsNameFileAndLine) {
   EXPECT_EQ(ErrorOf("input = 3\n"), "dir/x.profile:0: missing 'name'");
 }
 
-TEST(ProfileTest, MissingFileNamesPath) {
+TEST(LoadProfileTest, MissingFileNamesPath) {
   LoadProfile p;
   Status s = LoadProfileByName("/nonexistent/dir/none.profile", &p);
   ASSERT_FALSE(s.ok());
@@ -72,7 +72,7 @@ TEST(ProfileTest, MissingFileNamesPath) {
   EXPECT_NE(s.ToString().find("/nonexistent/dir/none.profile"), std::string::npos);
 }
 
-TEST(ProfileTest, ReadsFileByPathAndReportsItsLine) {
+TEST(LoadProfileTest, ReadsFileByPathAndReportsItsLine) {
   const std::string path = ::testing::TempDir() + "/bad.profile";
   std::ofstream(path) << "name = x\nhidden = 3\nclasses = one\n";
   LoadProfile p;
