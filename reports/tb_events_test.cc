@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -37,7 +38,12 @@ Series ReadBack(const std::string& logdir, int* anomalies, int* file_versions) {
         first = false;
         for (const auto& v : rec.event.summary().value()) {
           EXPECT_EQ(v.metadata().plugin_data().plugin_name(), "scalars");
-          out[run.run][v.tag()][rec.event.step()] = v.tensor().float_val(0);
+          // Modern scalars: a rank-0 DT_FLOAT tensor whose 4 bytes are in tensor_content.
+          const std::string& bytes = v.tensor().tensor_content();
+          EXPECT_EQ(bytes.size(), 4u) << v.tag();
+          float value = 0;
+          if (bytes.size() == 4) std::memcpy(&value, bytes.data(), 4);
+          out[run.run][v.tag()][rec.event.step()] = value;
         }
       }
     }
