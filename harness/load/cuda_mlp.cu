@@ -380,7 +380,10 @@ bool GpuMlp::Enqueue(int64_t step, float lr, unsigned flags, std::string* error)
     Sgd<<<Blocks(wn), kThreads, 0, st>>>(m.w[l], m.dw[l], lr, wn);
     Sgd<<<Blocks(d.out(l)), kThreads, 0, st>>>(m.b[l], m.db[l], lr, d.out(l));
   }
-  if (!Check(cudaGetLastError(), "kernel launch", error)) return false;
+  // cudaErrorNotReady is a cudaEventQuery answer, not a launch failure, should a runtime record it.
+  if (cudaError_t e = cudaGetLastError(); e != cudaErrorNotReady && !Check(e, "kernel launch", error)) {
+    return false;
+  }
 
   Impl::Slot& slot = m.slots[step % kRingSlots];
   slot.step = step;
