@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -26,12 +27,14 @@ bool ParseInt(std::string_view s, int64_t min, int64_t* out) {
   return true;
 }
 
-bool ParseDouble(std::string_view s, double* out) {
+// A finite number > 0.
+bool ParsePositiveDouble(std::string_view s, double* out) {
   s = Trim(s);
-  std::string copy(s);  // strtod needs a terminated string; std::from_chars<double> is fine too but
-  char* end = nullptr;  // strtod accepts the forms people write ("1e-3", ".5").
-  double v = std::strtod(copy.c_str(), &end);
-  if (copy.empty() || end != copy.c_str() + copy.size() || !(v > 0)) return false;
+  const std::string copy(s);  // strtod needs a terminated string.
+  char* end = nullptr;
+  const double v = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !(v > 0) || !std::isfinite(v))
+    return false;
   *out = v;
   return true;
 }
@@ -91,7 +94,7 @@ Status ParseProfile(std::string_view text, std::string_view file_name, LoadProfi
         rest = rest.substr(comma + 1);
       }
     } else if (key == "learning_rate") {
-      ok = ParseDouble(value, &p.learning_rate);
+      ok = ParsePositiveDouble(value, &p.learning_rate);
     } else if (key == "lr_decay_steps") {
       ok = int_key(1, &p.lr_decay_steps);
     } else if (key == "scalars") {

@@ -62,6 +62,8 @@ TEST(LoadProfileTest, ErrorsNameFileAndLine) {
   EXPECT_EQ(ErrorOf("name = a\nscalars = many\n"),
             "dir/x.profile:2: scalars must be 'basic' or 'full', got 'many'");
   EXPECT_EQ(ErrorOf("input = 3\n"), "dir/x.profile:0: missing 'name'");
+  EXPECT_EQ(ErrorOf("name = a\nlearning_rate = inf\n"),
+            "dir/x.profile:2: bad value 'inf' for 'learning_rate'");
 }
 
 TEST(LoadProfileTest, MissingFileNamesPath) {
