@@ -1,11 +1,14 @@
-// Contract probes for SummaryWriter (DESIGN.md sections 4 and 7), from the harness's side: the ledger
-// invariant "every accepted sequence number ends up visible or reported failed", truthful watermark
-// snapshots, errno truthfulness of failure reports, and the logdir vanishing at the writer level.
-// Each event is logged with step == its sequence number - 1 so that read-back identifies it.
+// Contract probes for SummaryWriter (DESIGN.md sections 4 and 7), from the harness's side: the
+// ledger invariant "every accepted sequence number ends up visible or reported failed", truthful
+// watermark snapshots, errno truthfulness of failure reports, and the logdir vanishing at the
+// writer level. Each event is logged with step == its sequence number - 1 so that read-back
+// identifies it.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -32,7 +35,8 @@ struct FailedLog {
   void Attach(EventWriter* w) {
     w->set_failed_callback([this](uint64_t a, uint64_t b, int err) {
       std::lock_guard<std::mutex> lock(mu);
-      for (uint64_t s = a; s <= b; ++s) EXPECT_TRUE(seqs.insert(s).second) << "seq " << s << " twice";
+      for (uint64_t s = a; s <= b; ++s)
+        EXPECT_TRUE(seqs.insert(s).second) << "seq " << s << " twice";
       errnos.insert(err);
     });
   }
@@ -61,8 +65,9 @@ void ExpectEveryAcceptedEventAccountedFor(const std::string& run, SummaryWriter*
   std::lock_guard<std::mutex> lock(failed->mu);
   for (uint64_t seq = 1; seq <= accepted; ++seq) {
     bool seen = visible.count(seq) > 0, lost = failed->seqs.count(seq) > 0;
-    EXPECT_TRUE(seen != lost) << "seq " << seq << (seen ? " visible and reported failed"
-                                                        : " neither visible nor reported failed");
+    EXPECT_TRUE(seen != lost) << "seq " << seq
+                              << (seen ? " visible and reported failed"
+                                       : " neither visible nor reported failed");
     if (::testing::Test::HasFailure()) return;  // one line is enough.
   }
 }
@@ -97,8 +102,9 @@ TEST(Contract, CloseRacingWithProducersLosesNothingSilently) {
 // Watermark snapshots taken while the writer runs are ordered: synced <= flushed <= written <=
 // accepted (a level implies the ones below it).
 TEST(Contract, WatermarkSnapshotsAreOrdered) {
-  TempDir dir;
-  auto w = Make(dir.path(), "async:queue=4096,ms=0,bytes=4096+durable");
+  SmallFs fs(64 << 20);  // tmpfs: fsync is cheap, so flushes and syncs come often.
+  TBFAULT_NEED_SMALL_FS(fs);
+  auto w = Make(fs.path() + "/run", "async:queue=4096,ms=0,bytes=4096+durable");
   TagId t = w->Tag("x");
   std::atomic<bool> done{false};
   std::thread flusher([&] {
@@ -106,7 +112,7 @@ TEST(Contract, WatermarkSnapshotsAreOrdered) {
   });
   uint64_t bad = 0, samples = 0;
   Watermarks worst;
-  for (int i = 0; i < 50000; ++i) {
+  for (int i = 0; i < 200000; ++i) {
     ASSERT_TRUE(w->AddScalar(t, i, 1).ok());
     Watermarks m = w->watermarks();
     ++samples;
@@ -117,9 +123,10 @@ TEST(Contract, WatermarkSnapshotsAreOrdered) {
   done = true;
   flusher.join();
   ASSERT_TRUE(w->Close().ok());
-  EXPECT_EQ(bad, 0u) << bad << " of " << samples << " snapshots out of order, e.g. accepted="
-                     << worst.accepted << " written=" << worst.written
-                     << " flushed=" << worst.flushed << " synced=" << worst.synced;
+  EXPECT_EQ(bad, 0u) << bad << " of " << samples
+                     << " snapshots out of order, e.g. accepted=" << worst.accepted
+                     << " written=" << worst.written << " flushed=" << worst.flushed
+                     << " synced=" << worst.synced;
 }
 
 // Events lost while the disk is full are reported with the errno that lost them (ENOSPC), or
@@ -141,8 +148,8 @@ TEST(Contract, DropOldestDuringDiskFullReportsTheRealErrno) {
   {
     std::lock_guard<std::mutex> lock(failed.mu);
     for (int err : failed.errnos) {
-      EXPECT_TRUE(err == ENOBUFS || err == ENOSPC) << "lost events reported with errno " << err
-                                                  << " (" << std::strerror(err) << ")";
+      EXPECT_TRUE(err == ENOBUFS || err == ENOSPC)
+          << "lost events reported with errno " << err << " (" << std::strerror(err) << ")";
     }
   }
   ExpectEveryAcceptedEventAccountedFor(run, w.get(), &failed);
@@ -180,7 +187,8 @@ TEST(Contract, EveryEventAddReportsTheWriteErrorAndKeepsTheEvent) {
   EXPECT_TRUE(failed.seqs.empty());
 }
 
-// Flush after Close is refused with EBADF, promptly (the async thread is gone and would never answer).
+// Flush after Close is refused with EBADF, promptly (the async thread is gone and would never
+// answer).
 TEST(Contract, FlushAfterCloseFailsInsteadOfHanging) {
   for (const char* policy : {"async", "buffered"}) {
     TempDir dir;
@@ -202,8 +210,8 @@ TEST(Contract, FlushAfterCloseFailsInsteadOfHanging) {
 
 class VanishPolicy : public ::testing::TestWithParam<const char*> {};
 
-// The run directory is deleted mid-run: the writer reports ENOENT, reports the events of the deleted
-// file failed, and writes later events to a new file in a recreated directory.
+// The run directory is deleted mid-run: the writer reports ENOENT, reports the events of the
+// deleted file failed, and writes later events to a new file in a recreated directory.
 TEST_P(VanishPolicy, DeletedRunDirectoryIsReportedAndWritingGoesOn) {
   TempDir dir;
   std::string run = dir.path() + "/run";
@@ -225,7 +233,8 @@ TEST_P(VanishPolicy, DeletedRunDirectoryIsReportedAndWritingGoesOn) {
   ASSERT_TRUE(w->Close().ok());
   {
     std::lock_guard<std::mutex> lock(mu);
-    EXPECT_NE(std::find(errors.begin(), errors.end(), ENOENT), errors.end()) << "no ENOENT reported";
+    EXPECT_NE(std::find(errors.begin(), errors.end(), ENOENT), errors.end())
+        << "no ENOENT reported";
   }
   {
     std::lock_guard<std::mutex> lock(failed.mu);
@@ -236,6 +245,31 @@ TEST_P(VanishPolicy, DeletedRunDirectoryIsReportedAndWritingGoesOn) {
   auto rb = ReadRun(run);
   ASSERT_FALSE(rb.values.empty());
   EXPECT_TRUE(rb.values.front().has_metadata) << "the first value in the new file lacks metadata";
+}
+
+// The logdir's file system is unmounted (lazily, as `umount -l` does while a file is open): the
+// descriptor still accepts writes, but no reader can reach them. The writer must notice and say so.
+TEST_P(VanishPolicy, UnmountedLogdirIsReported) {
+  SmallFs fs(1 << 20);
+  TBFAULT_NEED_SMALL_FS(fs);
+  std::string run = fs.path() + "/run";
+  auto w = Make(run, GetParam());
+  FailedLog failed;
+  failed.Attach(w.get());
+  TagId t = w->Tag("x");
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->AddScalar(t, i, i).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  ASSERT_EQ(::umount2(fs.path().c_str(), MNT_DETACH), 0) << std::strerror(errno);
+  for (int i = 10; i < 20; ++i) w->AddScalar(t, i, i).Ignore();
+  w->Flush().Ignore();
+  ASSERT_TRUE(w->Close().ok());
+  {
+    std::lock_guard<std::mutex> lock(failed.mu);
+    EXPECT_EQ(failed.seqs.size(), 10u)
+        << "events written to the unmounted file system not reported";
+  }
+  // What a reader finds at the logdir now (the directory under the old mount point).
+  ExpectEveryAcceptedEventAccountedFor(run, w.get(), &failed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, VanishPolicy,
