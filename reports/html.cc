@@ -11,7 +11,7 @@ namespace {
 
 constexpr char kTerminal[] =
     "set terminal svg size 760,340 noenhanced font 'sans,11' background rgb 'white'\n"
-    "set grid lc rgb '#dddddd'\nset key outside right top\n";
+    "set grid lc rgb '#dddddd'\nset key inside left top opaque box\n";
 
 constexpr char kStyle[] = R"(body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
@@ -154,7 +154,7 @@ std::string TimelineScript(const ScenarioResult& s) {
   script += "EOD\nplot $d using 1:2 with lines lw 2 lc rgb '#444444' title 'logged'";
   const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
   for (size_t i = 0; i < kProfiles.size(); ++i) {
-    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 lc rgb '" + colors[i] +
+    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " + std::to_string(i + 1) + " lc rgb '" + colors[i] +
               "' title " + GnuplotQuote(std::string("visible (") + std::string(kProfiles[i]) + ")");
   }
   return script + "\n";
@@ -194,7 +194,7 @@ std::string TradeOffScript(const Results& results) {
   if (data.empty()) return "";
   std::string script = kTerminal;
   script += "set title 'flush policy trade-off: throughput vs loss window'\n"
-            "set xlabel 'events/s'\nset ylabel 'loss window (s of training)'\nunset key\n"
+            "set xlabel 'events/s'\nset format x '%.1s%c'\nset ylabel 'loss window (s of training)'\nunset key\n"
             "set offsets graph 0.1, graph 0.2, graph 0.1, graph 0.1\n";
   script += "$d << EOD\n" + data + "EOD\n";
   script += "plot $d using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4', "
