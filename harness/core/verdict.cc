@@ -229,12 +229,10 @@ bool MeetsExpectation(const ProfileJudgement& j, const Expectation& expected, st
       if (!IsViolation(v)) continue;
       ok = got == 0;
       want = "0";
-    } else if (it->second == kAtLeastOne) {
-      ok = got > 0;
-      want = "at least 1";
     } else {
-      ok = got == it->second;
-      want = std::to_string(it->second);
+      ok = got >= it->second.min && got <= it->second.max;
+      want = it->second.min == it->second.max ? std::to_string(it->second.min)
+                                              : "at least " + std::to_string(it->second.min);
     }
     if (!ok) {
       if (!why->empty()) *why += "; ";

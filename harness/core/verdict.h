@@ -81,10 +81,15 @@ struct ProfileJudgement {
 ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks, Ending ending,
                        const ProfileView& strict, const ProfileView& view);
 
-// Expectations of one profile: for each listed class, the exact count expected (kAtLeastOne: any
-// positive count); every violation class not listed is expected to be 0.
-constexpr uint64_t kAtLeastOne = UINT64_MAX;
-using Expectation = std::map<Verdict, uint64_t>;
+// Expectations of one profile: for each listed class, the range of counts expected; every violation
+// class not listed is expected to be 0.
+struct Expected {
+  uint64_t min = 0;
+  uint64_t max = UINT64_MAX;
+};
+inline Expected Exactly(uint64_t n) { return {n, n}; }
+inline Expected AtLeast(uint64_t n) { return {n, UINT64_MAX}; }
+using Expectation = std::map<Verdict, Expected>;
 // True when `j` meets `expected`; otherwise `why` lists each mismatch ("hidden: expected 0, got 3").
 bool MeetsExpectation(const ProfileJudgement& j, const Expectation& expected, std::string* why);
 

@@ -264,10 +264,12 @@ TEST(VerdictTest, RestartPurgeIsHiddenAndCanBeExpected) {
     EXPECT_EQ(pj.count(Verdict::kVisible), 8u);
     EXPECT_EQ(Of(pj, 8).cause_file, fb);  // step 7 of the first run.
     std::string why;
-    EXPECT_TRUE(MeetsExpectation(pj, {{Verdict::kHidden, 5}}, &why)) << why;
+    EXPECT_TRUE(MeetsExpectation(pj, {{Verdict::kHidden, Exactly(5)}}, &why)) << why;
     EXPECT_FALSE(MeetsExpectation(pj, {}, &why));
     EXPECT_NE(why.find("hidden: expected 0, got 5"), std::string::npos) << why;
-    EXPECT_TRUE(MeetsExpectation(pj, {{Verdict::kHidden, kAtLeastOne}}, &why)) << why;
+    EXPECT_TRUE(MeetsExpectation(pj, {{Verdict::kHidden, AtLeast(1)}}, &why)) << why;
+    EXPECT_FALSE(MeetsExpectation(pj, {{Verdict::kHidden, AtLeast(6)}}, &why));
+    EXPECT_NE(why.find("expected at least 6, got 5"), std::string::npos) << why;
   }
   EXPECT_NE(Of(j.python, 8).reason.find("SessionLog.START"), std::string::npos);
 }

@@ -1,0 +1,185 @@
+#include "harness/core/scenario.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <filesystem>
+
+#include "format/record_reader.h"
+
+namespace tbfault::core {
+namespace {
+
+namespace pb = google::protobuf;
+
+class Collector : public pb::io::ErrorCollector {
+ public:
+  explicit Collector(const std::string& file) : file_(file) {}
+  void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
+    if (first_.empty()) {
+      first_ = file_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
+               message;
+    }
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  const std::string& file_;
+  std::string first_;
+};
+
+// Validation with locations: each check names a field path and, through the parse tree, its line.
+class Validator {
+ public:
+  Validator(const std::string& file, const pb::TextFormat::ParseInfoTree& tree)
+      : file_(file), tree_(tree) {}
+
+  // `tree` is the subtree of the message holding `field` (by name), `index` for repeated fields.
+  Status Error(const pb::TextFormat::ParseInfoTree* tree, const pb::Message& msg,
+               std::string_view field, int index, const std::string& path,
+               const std::string& message) const {
+    int line = 0, column = 0;
+    const pb::FieldDescriptor* fd = msg.GetDescriptor()->FindFieldByName(std::string(field));
+    if (tree != nullptr && fd != nullptr) {
+      pb::TextFormat::ParseLocation loc = tree->GetLocation(fd, fd->is_repeated() ? index : -1);
+      line = loc.line + 1;
+      column = loc.column + 1;
+    }
+    std::string where = line > 0 ? file_ + ":" + std::to_string(line) + ":" +
+                                       std::to_string(column)
+                                 : file_;
+    return Status::Invalid(where + ": " + path + ": " + message);
+  }
+
+  const pb::TextFormat::ParseInfoTree* Child(const pb::TextFormat::ParseInfoTree* tree,
+                                             const pb::Message& msg, std::string_view field,
+                                             int index) const {
+    if (tree == nullptr) return nullptr;
+    const pb::FieldDescriptor* fd = msg.GetDescriptor()->FindFieldByName(std::string(field));
+    return fd == nullptr ? nullptr : tree->GetTreeForNested(fd, fd->is_repeated() ? index : -1);
+  }
+
+  Status Check(const scenario::Scenario& s) const {
+    const auto* root = &tree_;
+    if (!s.has_workload()) return Error(root, s, "name", -1, "workload", "missing");
+    const auto* wt = Child(root, s, "workload", -1);
+    const scenario::Workload& w = s.workload();
+    if (w.steps() <= 0) return Error(wt, w, "steps", -1, "workload.steps", "must be > 0");
+    if (w.scalars_per_step() < 0 || w.histogram_every() < 0 || w.image_every() < 0 ||
+        w.text_every() < 0 || w.flush_every() < 0 || w.step_ms() < 0) {
+      return Error(wt, w, "steps", -1, "workload", "counts and intervals must be >= 0");
+    }
+    if (!s.has_writer() || s.writer().spec().empty()) {
+      return Error(root, s, "writer", -1, "writer.spec", "missing");
+    }
+    for (int i = 0; i < s.faults_size(); ++i) {
+      const auto* ft = Child(root, s, "faults", i);
+      const scenario::Fault& f = s.faults(i);
+      std::string path = "faults[" + std::to_string(i) + "]";
+      if (f.rule().empty()) return Error(ft, f, "rule", -1, path + ".rule", "missing");
+      if (f.at_step() < 0 || f.at_step() > w.steps()) {
+        return Error(ft, f, "at_step", -1, path + ".at_step", "outside 0..workload.steps");
+      }
+      if (f.clear_at_step() != 0 && f.clear_at_step() <= f.at_step()) {
+        return Error(ft, f, "clear_at_step", -1, path + ".clear_at_step", "must be > at_step");
+      }
+    }
+    int64_t last = 0;
+    for (int i = 0; i < s.actions_size(); ++i) {
+      const auto* at = Child(root, s, "actions", i);
+      const scenario::Action& a = s.actions(i);
+      std::string path = "actions[" + std::to_string(i) + "]";
+      if (a.kind() == scenario::Action::KIND_UNSPECIFIED) {
+        return Error(at, a, "kind", -1, path + ".kind", "missing");
+      }
+      if (a.at_step() < last || a.at_step() > w.steps()) {
+        return Error(at, a, "at_step", -1, path + ".at_step",
+                     "must be in step order and within 0..workload.steps");
+      }
+      last = a.at_step();
+      if (a.kind() == scenario::Action::POWER_CUT && !a.power_cut_mode().empty() &&
+          a.power_cut_mode() != "plain" && a.power_cut_mode() != "torn" &&
+          a.power_cut_mode() != "zero-fill" && a.power_cut_mode() != "reorder") {
+        return Error(at, a, "power_cut_mode", -1, path + ".power_cut_mode",
+                     "unknown mode '" + a.power_cut_mode() + "' (plain, torn, zero-fill, reorder)");
+      }
+      if (a.kind() == scenario::Action::RESTART &&
+          (a.resume_from_step() < 0 || a.resume_from_step() > a.at_step())) {
+        return Error(at, a, "resume_from_step", -1, path + ".resume_from_step",
+                     "must be within 0..at_step");
+      }
+    }
+    for (int i = 0; i < s.expect_size(); ++i) {
+      const auto* et = Child(root, s, "expect", i);
+      const scenario::Expectation& e = s.expect(i);
+      std::string path = "expect[" + std::to_string(i) + "]";
+      Profile p;
+      if (e.profile() != "*" && !ParseProfile(e.profile(), &p)) {
+        return Error(et, e, "profile", -1, path + ".profile",
+                     "unknown profile '" + e.profile() + "' (strict, tb-rust, tb-python, *)");
+      }
+      for (int k = 0; k < e.verdicts_size(); ++k) {
+        const auto* vt = Child(et, e, "verdicts", k);
+        const scenario::VerdictCount& vc = e.verdicts(k);
+        std::string vpath = path + ".verdicts[" + std::to_string(k) + "]";
+        Verdict v;
+        if (!ParseVerdict(vc.verdict(), &v)) {
+          return Error(vt, vc, "verdict", -1, vpath + ".verdict",
+                       "unknown verdict class '" + vc.verdict() + "'");
+        }
+        if (vc.count_case() == scenario::VerdictCount::COUNT_NOT_SET) {
+          return Error(vt, vc, "verdict", -1, vpath, "needs exactly or at_least");
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const std::string& file_;
+  const pb::TextFormat::ParseInfoTree& tree_;
+};
+
+}  // namespace
+
+Status ParseScenario(std::string_view text, const std::string& file, scenario::Scenario* out) {
+  out->Clear();
+  pb::TextFormat::Parser parser;
+  Collector collector(file);
+  pb::TextFormat::ParseInfoTree tree;
+  parser.RecordErrorsTo(&collector);
+  parser.WriteLocationsTo(&tree);
+  if (!parser.ParseFromString(std::string(text), out)) {
+    return Status::Invalid(collector.first().empty() ? file + ": cannot parse" : collector.first());
+  }
+  Status s = Validator(file, tree).Check(*out);
+  if (!s.ok()) return s;
+  if (out->name().empty()) out->set_name(std::filesystem::path(file).stem().string());
+  return Status::Ok();
+}
+
+Status LoadScenario(const std::string& path, scenario::Scenario* out) {
+  std::string text;
+  Status s = format::ReadFileToString(path, &text);
+  if (!s.ok()) return s;
+  return ParseScenario(text, path, out);
+}
+
+Expectation ExpectationFor(const scenario::Scenario& s, Profile profile) {
+  Expectation result;
+  for (int pass = 0; pass < 2; ++pass) {  // "*" first, then the profile's own entries win.
+    for (const auto& e : s.expect()) {
+      bool applies = pass == 0 ? e.profile() == "*" : e.profile() == ProfileName(profile);
+      if (!applies) continue;
+      for (const auto& vc : e.verdicts()) {
+        Verdict v;
+        if (!ParseVerdict(vc.verdict(), &v)) continue;  // rejected by validation.
+        result[v] = vc.count_case() == scenario::VerdictCount::kAtLeast ? AtLeast(vc.at_least())
+                                                                       : Exactly(vc.exactly());
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace tbfault::core

@@ -1,0 +1,24 @@
+// Scenario files (scenario.proto, protobuf text format): loading and validation. Every error is one
+// line naming the file, the line and the field: "scenarios/x.textproto:7:3: workload.steps: must be > 0".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "format/status.h"
+#include "harness/core/profile.h"
+#include "harness/core/scenario.pb.h"
+#include "harness/core/verdict.h"
+
+namespace tbfault::core {
+
+// Parses and validates `text`; `file` names it in errors. An empty name defaults to the file's base
+// name without extension.
+Status ParseScenario(std::string_view text, const std::string& file, scenario::Scenario* out);
+Status LoadScenario(const std::string& path, scenario::Scenario* out);
+
+// The expectation the scenario declares for `profile` (entries for "*" and for the profile, the
+// latter winning); empty (= no violation) when none is declared.
+Expectation ExpectationFor(const scenario::Scenario& s, Profile profile);
+
+}  // namespace tbfault::core
