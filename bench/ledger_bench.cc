@@ -1,7 +1,8 @@
 // Ledger benchmarks (release preset): the cost of one ledger append on the training thread, and the
 // writer's sustained throughput with and without a ledger append per add, side by side (the ledger
 // must cost the writer < 5% of its throughput; harness/core/ledger.h).
-//   build/release/bin/ledger_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build/release/bin/ledger_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -91,9 +92,15 @@ void BM_WriterWithLedger(benchmark::State& state, const char* policy) {
   state.SetItemsProcessed(state.iterations() * int64_t{kEvents});
 }
 BENCHMARK_CAPTURE(BM_WriterWithLedger, buffered, "buffered")
-    ->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_WriterWithLedger, async, "async")
-    ->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -1,10 +1,10 @@
-// tbfault series --profile strict|tb-rust|tb-python [--json] [--why] LOGDIR: the series a user would see
-// by one reader profile's rules (harness/core/profile.h). --json prints the schema shared with
-// harness/conformance/tb_series.py (real TensorBoard):
+// tbfault series --profile strict|tb-rust|tb-python [--json] [--why] LOGDIR: the series a user
+// would see by one reader profile's rules (harness/core/profile.h). --json prints the schema shared
+// with harness/conformance/tb_series.py (real TensorBoard):
 //   {"profile": P, "runs": {RUN: {TAG: {"kind": K, "points": [[step, value], ...]}}}}
-// with scalars as numbers ("nan", "inf", "-inf" as strings), histograms as their total count, images
-// as "<width>x<height>", texts as the string; runs and tags sorted, points in the reader's order.
-// The text form prints one line per point, then (always) why things on disk are not shown.
+// with scalars as numbers ("nan", "inf", "-inf" as strings), histograms as their total count,
+// images as "<width>x<height>", texts as the string; runs and tags sorted, points in the reader's
+// order. The text form prints one line per point, then (always) why things on disk are not shown.
 // Exit 0, or 2 on bad usage or an unreadable path.
 #include <cmath>
 #include <cstdio>
@@ -26,8 +26,10 @@ nlohmann::json PointValue(const core::SeriesValue& v) {
     case core::Kind::kScalar:
       if (std::isnan(v.number) || std::isinf(v.number)) return core::ValueToString(v);
       return v.number;
-    case core::Kind::kHistogram: return v.number;
-    default: return core::ValueToString(v);
+    case core::Kind::kHistogram:
+      return v.number;
+    default:
+      return core::ValueToString(v);
   }
 }
 

@@ -7,10 +7,14 @@ namespace tbfault::core {
 
 std::string_view ScanStopName(ScanStop stop) {
   switch (stop) {
-    case ScanStop::kEnd: return "end";
-    case ScanStop::kTruncated: return "truncated";
-    case ScanStop::kBadLengthCrc: return "bad-length-crc";
-    case ScanStop::kZeroFilled: return "zero-filled";
+    case ScanStop::kEnd:
+      return "end";
+    case ScanStop::kTruncated:
+      return "truncated";
+    case ScanStop::kBadLengthCrc:
+      return "bad-length-crc";
+    case ScanStop::kZeroFilled:
+      return "zero-filled";
   }
   return "?";
 }
@@ -39,8 +43,8 @@ bool FrameScanner::Next(ScanFrame* frame) {
   }
   frame->offset = pos_;
   frame->data = std::string_view(p + record::kHeaderSize, length);
-  frame->data_crc_ok = record::DecodeFixed32(p + record::kHeaderSize + length) ==
-                       crc32c::MaskedValue(frame->data);
+  frame->data_crc_ok =
+      record::DecodeFixed32(p + record::kHeaderSize + length) == crc32c::MaskedValue(frame->data);
   pos_ += length + record::kFrameOverhead;
   return true;
 }

@@ -1,8 +1,9 @@
-// FrameScanner: reads TFRecord frames one after another from offset 0 the way TensorBoard's readers do —
-// no resynchronisation: the first damaged frame ends the scan, and how it ends (a truncated tail, which
-// TensorBoard waits on, or a bad length CRC, which it does not) is what the tb-* profiles act on. The
-// data CRC is computed for every frame and reported; whether to act on it is the profile's choice.
-// RecordReader (format/) cannot be used here because it skips damage and goes on.
+// FrameScanner: reads TFRecord frames one after another from offset 0 the way TensorBoard's readers
+// do — no resynchronisation: the first damaged frame ends the scan, and how it ends (a truncated
+// tail, which TensorBoard waits on, or a bad length CRC, which it does not) is what the tb-*
+// profiles act on. The data CRC is computed for every frame and reported; whether to act on it is
+// the profile's choice. RecordReader (format/) cannot be used here because it skips damage and goes
+// on.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,8 @@
 namespace tbfault::core {
 
 enum class ScanStop { kEnd, kTruncated, kBadLengthCrc, kZeroFilled };
-std::string_view ScanStopName(ScanStop stop);  // "end", "truncated", "bad-length-crc", "zero-filled".
+std::string_view ScanStopName(
+    ScanStop stop);  // "end", "truncated", "bad-length-crc", "zero-filled".
 
 struct ScanFrame {
   uint64_t offset = 0;

@@ -12,7 +12,7 @@
 namespace tbfault::core {
 
 constexpr uint64_t kMagic = 0x3152474c44454c54ull;  // "TLEDLGR1"
-constexpr uint32_t kSeriesSlot = 256;                 // u16 run length, u16 tag length, names.
+constexpr uint32_t kSeriesSlot = 256;               // u16 run length, u16 tag length, names.
 constexpr uint32_t kFailedCapacity = 4096;
 constexpr size_t kHeaderBytes = 4096;
 
@@ -72,9 +72,11 @@ Status LedgerWriter::Create(const std::string& path, uint64_t capacity, uint32_t
   size_t size = EntriesOffset(series_capacity) + capacity * sizeof(LedgerEntry);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::FromErrno(errno, "open " + path);
-  // posix_fallocate reserves the blocks now, so that a full disk fails here and not with SIGBUS later.
+  // posix_fallocate reserves the blocks now, so that a full disk fails here and not with SIGBUS
+  // later.
   int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
-  if (err == EOPNOTSUPP || err == EINVAL) err = ::ftruncate(fd, static_cast<off_t>(size)) ? errno : 0;
+  if (err == EOPNOTSUPP || err == EINVAL)
+    err = ::ftruncate(fd, static_cast<off_t>(size)) ? errno : 0;
   if (err != 0) {
     ::close(fd);
     return Status::FromErrno(err, "allocate ledger " + path);
@@ -95,8 +97,8 @@ Status LedgerWriter::Create(const std::string& path, uint64_t capacity, uint32_t
   w->header_->capacity = capacity;
   w->header_->series_capacity = series_capacity;
   w->header_->entry_size = sizeof(LedgerEntry);
-  w->entries_ = reinterpret_cast<LedgerEntry*>(static_cast<char*>(base) +
-                                               EntriesOffset(series_capacity));
+  w->entries_ =
+      reinterpret_cast<LedgerEntry*>(static_cast<char*>(base) + EntriesOffset(series_capacity));
   w->capacity_ = capacity;
   w->count_ = &w->header_->count;
   w->overflow_ = &w->header_->overflow;
@@ -134,7 +136,8 @@ void LedgerWriter::AddFailed(uint64_t first_seq, uint64_t last_seq, int err) {
   uint64_t i = header_->failed_count.fetch_add(1, std::memory_order_relaxed);
   if (i >= kFailedCapacity) return;  // counted; ReadLedger reports the excess as one open range.
   auto* slot = reinterpret_cast<FailedSlot*>(static_cast<char*>(base_) +
-                                             FailedOffset(header_->series_capacity)) + i;
+                                             FailedOffset(header_->series_capacity)) +
+               i;
   slot->first_seq = first_seq;
   slot->last_seq = last_seq;
   slot->err = err;
@@ -172,8 +175,8 @@ Status ReadLedger(const std::string& path, LedgerContents* out) {
     result = Status::Invalid(path + ": not a ledger (bad magic or sizes)");
   } else {
     uint64_t count = std::min(h->count.load(std::memory_order_acquire), h->capacity);
-    uint64_t nseries = std::min<uint64_t>(h->series_count.load(std::memory_order_acquire),
-                                          h->series_capacity);
+    uint64_t nseries =
+        std::min<uint64_t>(h->series_count.load(std::memory_order_acquire), h->series_capacity);
     std::vector<std::pair<std::string, std::string>> series(nseries);
     for (uint64_t i = 0; i < nseries; ++i) {
       const char* slot = b + SeriesOffset() + i * kSeriesSlot;

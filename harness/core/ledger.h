@@ -1,12 +1,12 @@
-// Ledger (DESIGN.md section 4): the harness's record of what the writer was asked to log, kept where a
-// SIGKILL of the writer process loses nothing already recorded — a fixed-layout file mapped MAP_SHARED
-// (create it outside the faulty mount: the runner's private dir or /dev/shm). The child appends, the
-// parent reads the file after the child is gone (or while it runs).
+// Ledger (DESIGN.md section 4): the harness's record of what the writer was asked to log, kept
+// where a SIGKILL of the writer process loses nothing already recorded — a fixed-layout file mapped
+// MAP_SHARED (create it outside the faulty mount: the runner's private dir or /dev/shm). The child
+// appends, the parent reads the file after the child is gone (or while it runs).
 //
 // One entry per add call, in call order: entry i is the writer's sequence number i + 1 (EventWriter
-// numbers adds 1, 2, 3, ...). Append is a handful of stores into preallocated memory and one release
-// store of the count: no syscall, no allocation, no lock. Appends come from ONE thread (the training
-// thread making the add calls). Watermarks and failures may be reported from any thread.
+// numbers adds 1, 2, 3, ...). Append is a handful of stores into preallocated memory and one
+// release store of the count: no syscall, no allocation, no lock. Appends come from ONE thread (the
+// training thread making the add calls). Watermarks and failures may be reported from any thread.
 //
 // Layout (all little-endian, host order): a 4 KiB header (magic, capacities, counters, watermarks),
 // the series table (run + tag names), the failed ranges, then the entries.
@@ -26,14 +26,14 @@ namespace tbfault::core {
 
 struct LedgerEntry {
   int64_t step;
-  uint64_t t_ns;     // training time of the call (the caller's clock), for the loss window.
-  double number;     // scalar value or histogram total count.
-  uint64_t digest;   // histogram counts, image PNG, text bytes (value.h); 0 = not known.
-  uint32_t series;   // index into the series table.
-  uint32_t bytes;    // payload size the caller attributes to the event (for the loss window).
-  uint32_t width;    // image.
-  uint16_t height;   // image (images above 65535 rows are recorded as 65535).
-  uint8_t kind;      // Kind.
+  uint64_t t_ns;    // training time of the call (the caller's clock), for the loss window.
+  double number;    // scalar value or histogram total count.
+  uint64_t digest;  // histogram counts, image PNG, text bytes (value.h); 0 = not known.
+  uint32_t series;  // index into the series table.
+  uint32_t bytes;   // payload size the caller attributes to the event (for the loss window).
+  uint32_t width;   // image.
+  uint16_t height;  // image (images above 65535 rows are recorded as 65535).
+  uint8_t kind;     // Kind.
   uint8_t pad;
 };
 static_assert(sizeof(LedgerEntry) == 48);
@@ -66,12 +66,12 @@ class LedgerWriter {
   LedgerWriter(const LedgerWriter&) = delete;
   LedgerWriter& operator=(const LedgerWriter&) = delete;
 
-  // Registers a (run, tag) series; its index is used by Append. Not a hot-path call (call it once per
-  // tag). Returns UINT32_MAX when the table is full or a name exceeds 250 bytes together.
+  // Registers a (run, tag) series; its index is used by Append. Not a hot-path call (call it once
+  // per tag). Returns UINT32_MAX when the table is full or a name exceeds 250 bytes together.
   uint32_t Series(std::string_view run, std::string_view tag);
 
-  // Records the next add call. False when the ledger is full (counted as overflow; the run must then
-  // be reported as an error, not judged).
+  // Records the next add call. False when the ledger is full (counted as overflow; the run must
+  // then be reported as an error, not judged).
   bool Append(uint32_t series, int64_t step, Kind kind, double number, uint64_t digest,
               uint32_t width, uint32_t height, uint32_t bytes, uint64_t t_ns) {
     uint64_t n = count_->load(std::memory_order_relaxed);

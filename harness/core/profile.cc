@@ -12,9 +12,9 @@ class NoteReporter : public format::RecordReader::Reporter {
  public:
   NoteReporter(const std::string& file, RunView* out) : file_(file), out_(out) {}
   void Corruption(const format::AnomalyReport& r) override {
-    out_->notes.push_back(std::string(format::AnomalyName(r.kind)) + " in " + file_ + " at offset " +
-                          std::to_string(r.offset) + " (" + std::to_string(r.skipped) +
-                          " bytes skipped): " + r.detail);
+    out_->notes.push_back(std::string(format::AnomalyName(r.kind)) + " in " + file_ +
+                          " at offset " + std::to_string(r.offset) + " (" +
+                          std::to_string(r.skipped) + " bytes skipped): " + r.detail);
   }
 
  private:
@@ -34,9 +34,12 @@ struct StrictValue {
 
 std::string_view ProfileName(Profile p) {
   switch (p) {
-    case Profile::kStrict: return "strict";
-    case Profile::kTbRust: return "tb-rust";
-    case Profile::kTbPython: return "tb-python";
+    case Profile::kStrict:
+      return "strict";
+    case Profile::kTbRust:
+      return "tb-rust";
+    case Profile::kTbPython:
+      return "tb-python";
   }
   return "?";
 }
@@ -89,18 +92,24 @@ Status ReadProfile(Profile profile, const std::string& path, ProfileView* view) 
     }
     RunView& out = view->runs[run.run];
     switch (profile) {
-      case Profile::kStrict: ReadStrictRun(in, &out); break;
-      case Profile::kTbRust: ReadTbRustRun(in, &out); break;
-      case Profile::kTbPython: ReadTbPythonRun(in, &out); break;
+      case Profile::kStrict:
+        ReadStrictRun(in, &out);
+        break;
+      case Profile::kTbRust:
+        ReadTbRustRun(in, &out);
+        break;
+      case Profile::kTbPython:
+        ReadTbPythonRun(in, &out);
+        break;
     }
   }
   return Status::Ok();
 }
 
 // strict: every intact record of every file (RecordReader resynchronises past damage, EventReader
-// skips frames that are not Events), anomalies listed as notes. A tag's kind comes from the first of
-// its values that names a known plugin, else from its first legacy value; every floating-point scalar
-// is shown (DT_DOUBLE too); values of unknown kind are listed as dropped.
+// skips frames that are not Events), anomalies listed as notes. A tag's kind comes from the first
+// of its values that names a known plugin, else from its first legacy value; every floating-point
+// scalar is shown (DT_DOUBLE too); values of unknown kind are listed as dropped.
 void ReadStrictRun(const RunInput& in, RunView* out) {
   std::vector<StrictValue> values;
   std::map<std::string, Kind> kind_by_tag;

@@ -1,11 +1,12 @@
 // Reader profiles (DESIGN.md section 3): what a user would see in a logdir, by one reader's rules.
-//   strict     every intact record (the strict reader resynchronises past damage); the truth on disk.
-//   tb-rust    TensorBoard's default data server (rustboard).
-//   tb-python  TensorBoard's Python loader (--load_fast=false, EventAccumulator).
-// For each run and tag a profile yields the series (step, value, and the record's file and offset), and
-// says WHY anything on disk is not shown: regions of files it never reads (Unreached) and values it read
-// but does not show (Dropped), each naming the record or anomaly responsible. The rules each profile
-// implements are stated at the top of profile.cc (strict), tb_rust.cc and tb_python.cc.
+//   strict     every intact record (the strict reader resynchronises past damage); the truth on
+//   disk. tb-rust    TensorBoard's default data server (rustboard). tb-python  TensorBoard's Python
+//   loader (--load_fast=false, EventAccumulator).
+// For each run and tag a profile yields the series (step, value, and the record's file and offset),
+// and says WHY anything on disk is not shown: regions of files it never reads (Unreached) and
+// values it read but does not show (Dropped), each naming the record or anomaly responsible. The
+// rules each profile implements are stated at the top of profile.cc (strict), tb_rust.cc and
+// tb_python.cc.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,7 @@ bool ParseProfile(std::string_view name, Profile* out);
 struct Point {
   int64_t step = 0;
   SeriesValue value;
-  std::string file;  // full path of the event file holding the record.
+  std::string file;     // full path of the event file holding the record.
   uint64_t offset = 0;  // of the record's frame.
   double wall_time = 0;
 };
@@ -40,7 +41,8 @@ struct Series {
 struct Unreached {
   std::string file;
   uint64_t offset = 0;
-  std::string reason;  // "dead: bad-length-crc at offset 96", "abandoned: newer file <name> exists", ...
+  std::string
+      reason;  // "dead: bad-length-crc at offset 96", "abandoned: newer file <name> exists", ...
 };
 
 // A value the profile read but does not show.
@@ -58,25 +60,27 @@ struct RunView {
   std::map<std::string, Series> tags;  // only tags the profile shows.
   std::vector<Unreached> unreached;
   std::vector<Dropped> dropped;
-  std::vector<std::string> notes;  // other diagnostics, one line each (e.g. anomalies the strict reader skipped).
+  std::vector<std::string>
+      notes;  // other diagnostics, one line each (e.g. anomalies the strict reader skipped).
 };
 
 struct ProfileView {
   Profile profile = Profile::kStrict;
   std::map<std::string, RunView> runs;  // key: run dir relative to the logdir, "." for the logdir.
 
-  // Why the profile does not show the value of `tag` in the record at (run, file, offset): the matching
-  // Dropped or Unreached entry rendered as one line, naming the responsible record; "" if none applies.
+  // Why the profile does not show the value of `tag` in the record at (run, file, offset): the
+  // matching Dropped or Unreached entry rendered as one line, naming the responsible record; "" if
+  // none applies.
   std::string WhyNotShown(const std::string& run, const std::string& tag, const std::string& file,
                           uint64_t offset, std::string* cause_file, uint64_t* cause_offset) const;
 };
 
-// Reads PATH (a logdir, run directory or event file) by `profile`'s rules. Errors only when the path
-// cannot be listed or a file cannot be read; damage inside files is what profiles describe.
+// Reads PATH (a logdir, run directory or event file) by `profile`'s rules. Errors only when the
+// path cannot be listed or a file cannot be read; damage inside files is what profiles describe.
 Status ReadProfile(Profile profile, const std::string& path, ProfileView* view);
 
-// The profiles' readers, one per file (profile.cc, tb_rust.cc, tb_python.cc). `files`: full paths in
-// name order with their contents.
+// The profiles' readers, one per file (profile.cc, tb_rust.cc, tb_python.cc). `files`: full paths
+// in name order with their contents.
 struct RunInput {
   std::vector<std::string> files;
   std::vector<std::string> contents;

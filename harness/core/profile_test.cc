@@ -20,7 +20,8 @@ ProfileView Read(Profile p, const std::string& path) {
   return v;
 }
 
-std::vector<int64_t> Steps(const ProfileView& v, const std::string& tag, const std::string& run = ".") {
+std::vector<int64_t> Steps(const ProfileView& v, const std::string& tag,
+                           const std::string& run = ".") {
   std::vector<int64_t> steps;
   auto r = v.runs.find(run);
   if (r == v.runs.end()) return steps;
@@ -50,7 +51,8 @@ TEST(ProfileTest, CleanFileShowsEverythingInEveryProfile) {
   }
 }
 
-// A torn record followed by more records: strict resynchronises; both TensorBoard readers stop there.
+// A torn record followed by more records: strict resynchronises; both TensorBoard readers stop
+// there.
 TEST(ProfileTest, TornRecordInTheMiddleHidesTheRestFromTensorBoard) {
   TempLogdir dir;
   FileBuilder b;

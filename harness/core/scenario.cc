@@ -45,9 +45,8 @@ class Validator {
       line = loc.line + 1;
       column = loc.column + 1;
     }
-    std::string where = line > 0 ? file_ + ":" + std::to_string(line) + ":" +
-                                       std::to_string(column)
-                                 : file_;
+    std::string where =
+        line > 0 ? file_ + ":" + std::to_string(line) + ":" + std::to_string(column) : file_;
     return Status::Invalid(where + ": " + path + ": " + message);
   }
 
@@ -175,7 +174,7 @@ Expectation ExpectationFor(const scenario::Scenario& s, Profile profile) {
         Verdict v;
         if (!ParseVerdict(vc.verdict(), &v)) continue;  // rejected by validation.
         result[v] = vc.count_case() == scenario::VerdictCount::kAtLeast ? AtLeast(vc.at_least())
-                                                                       : Exactly(vc.exactly());
+                                                                        : Exactly(vc.exactly());
       }
     }
   }

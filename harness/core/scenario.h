@@ -1,5 +1,6 @@
 // Scenario files (scenario.proto, protobuf text format): loading and validation. Every error is one
-// line naming the file, the line and the field: "scenarios/x.textproto:7:3: workload.steps: must be > 0".
+// line naming the file, the line and the field: "scenarios/x.textproto:7:3: workload.steps: must be
+// > 0".
 #pragma once
 
 #include <string>

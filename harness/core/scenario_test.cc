@@ -10,20 +10,20 @@ namespace tbfault::core {
 namespace {
 
 constexpr char kGood[] = R"pb(
-description: "disk full mid-run, then cleared"
-labels: "quick"
-workload { steps: 100 scalars_per_step: 4 histogram_every: 10 run: "train" }
-writer { spec: "buffered" }
-faults { rule: "op: WRITE errno: ENOSPC" at_step: 40 clear_at_step: 60 }
-actions { kind: PROCESS_CRASH at_step: 80 }
-expect {
-  profile: "*"
-  verdicts { verdict: "lost-unacked" at_least: 1 }
-}
-expect {
-  profile: "tb-rust"
-  verdicts { verdict: "hidden" exactly: 3 }
-}
+  description: "disk full mid-run, then cleared"
+  labels: "quick"
+  workload { steps: 100 scalars_per_step: 4 histogram_every: 10 run: "train" }
+  writer { spec: "buffered" }
+  faults { rule: "op: WRITE errno: ENOSPC" at_step: 40 clear_at_step: 60 }
+  actions { kind: PROCESS_CRASH at_step: 80 }
+  expect {
+    profile: "*"
+    verdicts { verdict: "lost-unacked" at_least: 1 }
+  }
+  expect {
+    profile: "tb-rust"
+    verdicts { verdict: "hidden" exactly: 3 }
+  }
 )pb";
 
 Status Parse(const std::string& text, scenario::Scenario* s) {
@@ -55,7 +55,8 @@ TEST(ScenarioTest, ErrorsNameFileLineAndField) {
     const char* want;
   } cases[] = {
       {"workload { steps: 10 }\nwriter { spec: \"b\" }\nbogus: 1\n",
-       "scenarios/disk_full.textproto:3:6: Message type \"tbfault.scenario.Scenario\" has no field named \"bogus\""},
+       "scenarios/disk_full.textproto:3:6: Message type \"tbfault.scenario.Scenario\" has no field "
+       "named \"bogus\""},
       {"workload {\n  steps: 0\n}\nwriter { spec: \"b\" }\n",
        "scenarios/disk_full.textproto:2:3: workload.steps: must be > 0"},
       {"workload { steps: 10 }\n", "workload { steps: 10 }"},  // replaced below

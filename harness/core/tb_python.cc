@@ -1,20 +1,24 @@
-// tb-python: TensorBoard's Python loader (--load_fast=false: DirectoryWatcher + EventAccumulator), as
-// DESIGN.md section 3 states it:
-// - one file at a time per run, in name order; a file is read until its end or its first damaged frame,
-//   and never gone back to once a newer file exists (an older file stopped by damage is abandoned; the
-//   newest is retried at the same offset forever, which shows nothing more either);
+// tb-python: TensorBoard's Python loader (--load_fast=false: DirectoryWatcher + EventAccumulator),
+// as DESIGN.md section 3 states it:
+// - one file at a time per run, in name order; a file is read until its end or its first damaged
+// frame,
+//   and never gone back to once a newer file exists (an older file stopped by damage is abandoned;
+//   the newest is retried at the same offset forever, which shows nothing more either);
 // - every frame's length CRC and data CRC are checked; a truncated frame, a bad CRC, a zero-filled
-//   header or data that is not an Event all stop the file at that frame (modelled alike; the loader's
-//   exact reaction to an unparsable frame is left to the conformance test);
+//   header or data that is not an Event all stop the file at that frame (modelled alike; the
+//   loader's exact reaction to an unparsable frame is left to the conformance test);
 // - the run's file_version is taken from file_version events; with version >= 2 ("brain.Event:2") a
-//   SessionLog.START at step s purges, on all tags, the values with step >= s; without a file_version a
-//   summary event whose step is below the most recent step purges, on the tags it carries, the values
-//   with step >= its step (the most recent step is not lowered by such an event, as in the source);
-// - legacy values (simple_value, histo, image) are migrated to tensors with their plugin's metadata;
+//   SessionLog.START at step s purges, on all tags, the values with step >= s; without a
+//   file_version a summary event whose step is below the most recent step purges, on the tags it
+//   carries, the values with step >= its step (the most recent step is not lowered by such an
+//   event, as in the source);
+// - legacy values (simple_value, histo, image) are migrated to tensors with their plugin's
+// metadata;
 //   a tag's plugin is taken from its FIRST value: a first value that is a tensor without metadata
 //   makes the whole tag invisible even when later values carry metadata (measured: FINDINGS.md M1);
 // - scalars may be any one-element floating-point tensor: DT_DOUBLE and shape [1] are shown (P2);
-// - NaN wall times are shown (no rule, P2); equal steps are all kept, in load order (P3), except for
+// - NaN wall times are shown (no rule, P2); equal steps are all kept, in load order (P3), except
+// for
 //   images: the first image of each step is kept, sorted by step (the data provider's blob reader).
 // Not modelled here: an invalid proto with right CRCs kills the real server's reload thread, hiding
 // every run loaded after it (FINDINGS.md P1); the profile gives the per-run answer and notes it.

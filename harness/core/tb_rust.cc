@@ -1,15 +1,17 @@
 // tb-rust: TensorBoard's default data server (rustboard), as DESIGN.md section 3 states it:
 // - the files of a run are read in name order, all of them (none is abandoned);
-// - frames are read one after another; a truncated tail is waited on (not shown, the file is not dead);
+// - frames are read one after another; a truncated tail is waited on (not shown, the file is not
+// dead);
 //   a bad length CRC (a zero-filled header included) marks the file dead at that offset;
 // - the data CRC is checked only when the data fails to parse as an Event: then the file is dead at
-//   that frame (bad data CRC if the CRC is wrong, invalid proto if it is right); a frame with a wrong
-//   data CRC that still parses is shown as read;
+//   that frame (bad data CRC if the CRC is wrong, invalid proto if it is right); a frame with a
+//   wrong data CRC that still parses is shown as read;
 // - an event with a NaN wall time marks the file dead;
 // - file_version and session_log events are ignored (no purge on restart);
-// - a tag's metadata (its kind) is fixed by its first value: a known plugin name, else the legacy value
-//   case (simple_value, histo, image); a first value that is a tensor without plugin metadata leaves the
-//   tag with no data class and it is never shown;
+// - a tag's metadata (its kind) is fixed by its first value: a known plugin name, else the legacy
+// value
+//   case (simple_value, histo, image); a first value that is a tensor without plugin metadata
+//   leaves the tag with no data class and it is never shown;
 // - scalars must be simple_value or rank-0 DT_FLOAT tensors; other values are dropped;
 // - per tag, a value at step s evicts every earlier-kept value with step >= s.
 #include <cmath>
@@ -43,10 +45,10 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
     while (!dead && scanner.Next(&frame)) {
       tensorboard::Event event;
       if (!event.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
-        out->unreached.push_back(
-            {file, frame.offset,
-             std::string("dead: ") + (frame.data_crc_ok ? "invalid proto" : "bad-data-crc") +
-                 At(frame.offset)});
+        out->unreached.push_back({file, frame.offset,
+                                  std::string("dead: ") +
+                                      (frame.data_crc_ok ? "invalid proto" : "bad-data-crc") +
+                                      At(frame.offset)});
         dead = true;
         break;
       }
@@ -88,10 +90,10 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
         std::vector<Point> kept;
         for (Point& old : series.points) {
           if (old.step >= event.step()) {
-            out->dropped.push_back({v.tag(), old.step, old.file, old.offset,
-                                    "evicted by a later value at step " +
-                                        std::to_string(event.step()),
-                                    file, frame.offset});
+            out->dropped.push_back(
+                {v.tag(), old.step, old.file, old.offset,
+                 "evicted by a later value at step " + std::to_string(event.step()), file,
+                 frame.offset});
           } else {
             kept.push_back(std::move(old));
           }
@@ -106,16 +108,17 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
     }
     if (dead) continue;
     switch (scanner.stop()) {
-      case ScanStop::kEnd: break;
+      case ScanStop::kEnd:
+        break;
       case ScanStop::kTruncated:
         out->unreached.push_back({file, scanner.stop_offset(),
                                   "truncated record" + At(scanner.stop_offset()) +
                                       " (waited on: not shown, file not dead)"});
         break;
       default:
-        out->unreached.push_back({file, scanner.stop_offset(),
-                                  "dead: " + std::string(ScanStopName(scanner.stop())) +
-                                      At(scanner.stop_offset())});
+        out->unreached.push_back(
+            {file, scanner.stop_offset(),
+             "dead: " + std::string(ScanStopName(scanner.stop())) + At(scanner.stop_offset())});
     }
   }
 }

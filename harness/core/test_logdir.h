@@ -1,5 +1,6 @@
-// Test helpers: temporary logdirs whose event files are built byte by byte with the format library, so
-// that every situation a profile must handle (torn records, zero fill, flipped bits, ...) is exact.
+// Test helpers: temporary logdirs whose event files are built byte by byte with the format library,
+// so that every situation a profile must handle (torn records, zero fill, flipped bits, ...) is
+// exact.
 #pragma once
 
 #include <unistd.h>
@@ -25,7 +26,8 @@ class TempLogdir {
   ~TempLogdir() { std::filesystem::remove_all(path_); }
   const std::string& path() const { return path_; }
 
-  // Writes `bytes` as event file number `counter` of run `run` ("." = the logdir); returns its path.
+  // Writes `bytes` as event file number `counter` of run `run` ("." = the logdir); returns its
+  // path.
   std::string WriteFile(const std::string& run, int counter, const std::string& bytes) {
     std::filesystem::path dir(run == "." ? path_ : path_ + "/" + run);
     std::filesystem::create_directories(dir);

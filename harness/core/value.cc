@@ -84,8 +84,7 @@ bool DecodeScalar(const tensorboard::Summary::Value& value, const DecodeRules& r
   return true;
 }
 
-bool DecodeHistogram(const tensorboard::Summary::Value& value, SeriesValue* out,
-                     std::string* why) {
+bool DecodeHistogram(const tensorboard::Summary::Value& value, SeriesValue* out, std::string* why) {
   std::vector<double> counts;
   if (value.value_case() == tensorboard::Summary::Value::kHisto) {
     counts.assign(value.histo().bucket().begin(), value.histo().bucket().end());
@@ -146,11 +145,16 @@ bool DecodeText(const tensorboard::Summary::Value& value, SeriesValue* out, std:
 
 std::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kScalar: return "scalar";
-    case Kind::kHistogram: return "histogram";
-    case Kind::kImage: return "image";
-    case Kind::kText: return "text";
-    default: return "unknown";
+    case Kind::kScalar:
+      return "scalar";
+    case Kind::kHistogram:
+      return "histogram";
+    case Kind::kImage:
+      return "image";
+    case Kind::kText:
+      return "text";
+    default:
+      return "unknown";
   }
 }
 
@@ -164,10 +168,14 @@ Kind KindOfPlugin(std::string_view plugin_name) {
 
 Kind KindOfLegacyValue(const tensorboard::Summary::Value& value) {
   switch (value.value_case()) {
-    case tensorboard::Summary::Value::kSimpleValue: return Kind::kScalar;
-    case tensorboard::Summary::Value::kHisto: return Kind::kHistogram;
-    case tensorboard::Summary::Value::kImage: return Kind::kImage;
-    default: return Kind::kUnknown;
+    case tensorboard::Summary::Value::kSimpleValue:
+      return Kind::kScalar;
+    case tensorboard::Summary::Value::kHisto:
+      return Kind::kHistogram;
+    case tensorboard::Summary::Value::kImage:
+      return Kind::kImage;
+    default:
+      return Kind::kUnknown;
   }
 }
 
@@ -222,11 +230,14 @@ bool Matches(const SeriesValue& expected, const SeriesValue& seen) {
       if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
       return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b);
     }
-    case Kind::kHistogram: return expected.number == seen.number && digest_ok();
+    case Kind::kHistogram:
+      return expected.number == seen.number && digest_ok();
     case Kind::kImage:
       return expected.width == seen.width && expected.height == seen.height && digest_ok();
-    case Kind::kText: return digest_ok();
-    default: return false;
+    case Kind::kText:
+      return digest_ok();
+    default:
+      return false;
   }
 }
 
@@ -235,11 +246,17 @@ bool DecodeValue(const tensorboard::Summary::Value& value, Kind kind, const Deco
   *out = SeriesValue();
   out->kind = kind;
   switch (kind) {
-    case Kind::kScalar: return DecodeScalar(value, rules, out, why);
-    case Kind::kHistogram: return DecodeHistogram(value, out, why);
-    case Kind::kImage: return DecodeImage(value, out, why);
-    case Kind::kText: return DecodeText(value, out, why);
-    default: *why = "unknown kind"; return false;
+    case Kind::kScalar:
+      return DecodeScalar(value, rules, out, why);
+    case Kind::kHistogram:
+      return DecodeHistogram(value, out, why);
+    case Kind::kImage:
+      return DecodeImage(value, out, why);
+    case Kind::kText:
+      return DecodeText(value, out, why);
+    default:
+      *why = "unknown kind";
+      return false;
   }
 }
 
@@ -257,9 +274,12 @@ std::string ValueToString(const SeriesValue& v) {
       std::snprintf(buf, sizeof(buf), "%.17g", v.number);
       return buf;
     }
-    case Kind::kImage: return std::to_string(v.width) + "x" + std::to_string(v.height);
-    case Kind::kText: return v.text;
-    default: return "?";
+    case Kind::kImage:
+      return std::to_string(v.width) + "x" + std::to_string(v.height);
+    case Kind::kText:
+      return v.text;
+    default:
+      return "?";
   }
 }
 

@@ -1,7 +1,8 @@
-// SeriesValue: what a reader shows for one point of a series, reduced to what can be compared with the
-// ledger: a scalar (as float), a histogram (total count + digest of its bucket counts), an image (width,
-// height, digest of the PNG bytes) or a text (the string). Decoding follows TensorBoard's encodings
-// (DESIGN.md section 2): modern tensors with plugin metadata and the legacy simple_value/histo/image.
+// SeriesValue: what a reader shows for one point of a series, reduced to what can be compared with
+// the ledger: a scalar (as float), a histogram (total count + digest of its bucket counts), an
+// image (width, height, digest of the PNG bytes) or a text (the string). Decoding follows
+// TensorBoard's encodings (DESIGN.md section 2): modern tensors with plugin metadata and the legacy
+// simple_value/histo/image.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +29,8 @@ struct SeriesValue {
   std::string text;     // text.
 };
 
-// 64-bit FNV-1a. Hand-written (8 lines) because it must be stable across builds and processes, which
-// std::hash does not promise, and pulling in a hashing library for it is not worth it.
+// 64-bit FNV-1a. Hand-written (8 lines) because it must be stable across builds and processes,
+// which std::hash does not promise, and pulling in a hashing library for it is not worth it.
 uint64_t Digest(std::string_view bytes);
 uint64_t DigestCounts(const double* counts, size_t n);  // of histogram bucket counts, as doubles.
 
@@ -48,13 +49,14 @@ struct DecodeRules {
   bool scalar_requires_rank0_float = true;  // tb-rust: rank-0 DT_FLOAT (or simple_value) only.
 };
 
-// Decodes `value` as a point of a series of `kind`. False (with `why` set) when this profile's reader
-// would not accept the value for such a series (e.g. "DT_DOUBLE scalar", "not a [k,3] tensor").
+// Decodes `value` as a point of a series of `kind`. False (with `why` set) when this profile's
+// reader would not accept the value for such a series (e.g. "DT_DOUBLE scalar", "not a [k,3]
+// tensor").
 bool DecodeValue(const tensorboard::Summary::Value& value, Kind kind, const DecodeRules& rules,
                  SeriesValue* out, std::string* why);
 
-// "0.5", "nan", "inf", "-inf" for scalars; "<w>x<h>" for images; the string for texts; the total count
-// for histograms (used by the text output of `tbfault series`).
+// "0.5", "nan", "inf", "-inf" for scalars; "<w>x<h>" for images; the string for texts; the total
+// count for histograms (used by the text output of `tbfault series`).
 std::string ValueToString(const SeriesValue& v);
 
 }  // namespace tbfault::core

@@ -13,8 +13,9 @@ constexpr std::string_view kVerdictNames[kVerdictCount] = {
     "visible", "lost-unacked", "lost-acked", "lost-silent",
     "hidden",  "corrupt",      "phantom",    "duplicate"};
 
-using SeriesKey = std::tuple<std::string, std::string, int64_t>;          // run, tag, step.
-using LocationKey = std::tuple<std::string, std::string, std::string, uint64_t>;  // run, tag, file, offset.
+using SeriesKey = std::tuple<std::string, std::string, int64_t>;  // run, tag, step.
+using LocationKey =
+    std::tuple<std::string, std::string, std::string, uint64_t>;  // run, tag, file, offset.
 
 struct PointRef {
   const std::string* run;
@@ -90,9 +91,12 @@ bool ParseVerdict(std::string_view name, Verdict* out) {
 
 std::string_view EndingName(Ending e) {
   switch (e) {
-    case Ending::kCleanClose: return "clean-close";
-    case Ending::kProcessCrash: return "process-crash";
-    case Ending::kPowerCut: return "power-cut";
+    case Ending::kCleanClose:
+      return "clean-close";
+    case Ending::kProcessCrash:
+      return "process-crash";
+    case Ending::kPowerCut:
+      return "power-cut";
   }
   return "?";
 }
@@ -118,8 +122,16 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks,
   std::vector<EventVerdict> extra;  // phantoms and duplicates.
 
   auto show = [&](size_t idx, const PointRef& ref) {
-    EventVerdict v{events[idx].seq, *ref.run, *ref.tag, ref.point->step, Verdict::kVisible,
-                   ref.point->file, ref.point->offset, "", "", 0};
+    EventVerdict v{events[idx].seq,
+                   *ref.run,
+                   *ref.tag,
+                   ref.point->step,
+                   Verdict::kVisible,
+                   ref.point->file,
+                   ref.point->offset,
+                   "",
+                   "",
+                   0};
     if (shown[idx]) {
       v.verdict = Verdict::kDuplicate;
       v.reason = "shown again (first shown from " + per_event[idx].file + " offset " +
@@ -198,8 +210,8 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks,
       bool acked = e.seq <= level;
       v.verdict = acked ? Verdict::kLostAcked : Verdict::kLostUnacked;
       v.reason = std::string(acked ? "acknowledged " : "not ") + std::string(level_name) +
-                 " before the " + std::string(EndingName(ending)) + " (" +
-                 std::string(level_name) + " watermark " + std::to_string(level) + ")";
+                 " before the " + std::string(EndingName(ending)) + " (" + std::string(level_name) +
+                 " watermark " + std::to_string(level) + ")";
     }
     if (v.verdict == Verdict::kLostUnacked) {
       j.loss_window.events++;
@@ -267,8 +279,9 @@ std::string RenderSummary(uint64_t events_logged, const std::vector<ProfileJudge
         out += "    tag=" + v.tag + " step=" + std::to_string(v.step) +
                (v.file.empty() ? "" : " file=" + v.file + " offset=" + std::to_string(v.offset)) +
                " reason=" + v.reason +
-               (v.cause_file.empty() ? "" : " (cause " + v.cause_file + " offset " +
-                                                std::to_string(v.cause_offset) + ")") +
+               (v.cause_file.empty() ? ""
+                                     : " (cause " + v.cause_file + " offset " +
+                                           std::to_string(v.cause_offset) + ")") +
                "\n";
       }
     }

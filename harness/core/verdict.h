@@ -1,18 +1,20 @@
-// Verdicts (DESIGN.md section 5): for every logged event and every reader profile, what became of it —
-// from the ledger (what was asked, and the writer's acknowledgements), how the run ended, the strict
-// view (which records are intact on disk) and the profile's view (what a user sees).
+// Verdicts (DESIGN.md section 5): for every logged event and every reader profile, what became of
+// it — from the ledger (what was asked, and the writer's acknowledgements), how the run ended, the
+// strict view (which records are intact on disk) and the profile's view (what a user sees).
 //
 // Matching: ledger events are first placed on disk — per (run, tag, step), in seq order against the
-// strict reader's intact records in file/offset order, equal values first. A point a profile shows is
-// then the event whose record it came from; a point from a record the strict reader does not hold (a
-// frame with a bad data CRC that still parses) is matched by (run, tag, step), equal value first.
+// strict reader's intact records in file/offset order, equal values first. A point a profile shows
+// is then the event whose record it came from; a point from a record the strict reader does not
+// hold (a frame with a bad data CRC that still parses) is matched by (run, tag, step), equal value
+// first.
 //   visible       shown once with the logged value.
 //   corrupt       shown with another value.
 //   duplicate     shown again (a second point for an event already shown).
 //   phantom       shown but never logged.
 //   hidden        not shown though its record is intact on disk; names the record or anomaly that
 //                 hides it (the profile's Dropped/Unreached entry).
-//   lost-unacked  not on disk, and either reported failed by the writer or never acknowledged at the
+//   lost-unacked  not on disk, and either reported failed by the writer or never acknowledged at
+//   the
 //                 level the ending destroys (process crash: written; power cut: synced).
 //   lost-acked    not on disk though acknowledged at that level.
 //   lost-silent   not on disk after a clean close, and never reported failed.
@@ -55,9 +57,9 @@ struct EventVerdict {
   std::string tag;
   int64_t step = 0;
   Verdict verdict = Verdict::kVisible;
-  std::string file;     // the record shown (or, for hidden, the intact record); "" when lost.
+  std::string file;  // the record shown (or, for hidden, the intact record); "" when lost.
   uint64_t offset = 0;
-  std::string reason;   // why: the hiding record's reason, the ack level, "seen 0.5, logged 0.25".
+  std::string reason;  // why: the hiding record's reason, the ack level, "seen 0.5, logged 0.25".
   std::string cause_file;  // hidden: the record or anomaly that hides it.
   uint64_t cause_offset = 0;
 };
@@ -90,11 +92,12 @@ struct Expected {
 inline Expected Exactly(uint64_t n) { return {n, n}; }
 inline Expected AtLeast(uint64_t n) { return {n, UINT64_MAX}; }
 using Expectation = std::map<Verdict, Expected>;
-// True when `j` meets `expected`; otherwise `why` lists each mismatch ("hidden: expected 0, got 3").
+// True when `j` meets `expected`; otherwise `why` lists each mismatch ("hidden: expected 0, got
+// 3").
 bool MeetsExpectation(const ProfileJudgement& j, const Expectation& expected, std::string* why);
 
-// A scenario's summary: events logged, then per profile visible, loss window and violations by class
-// with the first `examples` of each (tag, step, file, offset, reason).
+// A scenario's summary: events logged, then per profile visible, loss window and violations by
+// class with the first `examples` of each (tag, step, file, offset, reason).
 std::string RenderSummary(uint64_t events_logged, const std::vector<ProfileJudgement>& judgements,
                           size_t examples = 3);
 

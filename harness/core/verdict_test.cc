@@ -127,8 +127,8 @@ TEST(VerdictTest, CleanCloseWithoutAReportIsLostSilent) {
   }
 }
 
-// Torn record (write failed mid-record, writer went on without truncating): what follows is intact on
-// disk but hidden from both TensorBoard readers, and the verdict names the torn record.
+// Torn record (write failed mid-record, writer went on without truncating): what follows is intact
+// on disk but hidden from both TensorBoard readers, and the verdict names the torn record.
 TEST(VerdictTest, TornRecordHidesLaterEvents) {
   TempLogdir dir;
   FileBuilder b;
@@ -171,8 +171,8 @@ TEST(VerdictTest, WrongValueWithValidCrcIsCorrupt) {
   }
 }
 
-// A flipped bit in a value that still parses: tb-rust shows it (corrupt) and goes on; tb-python stops
-// the file there (the rest is hidden); strict skips the damaged record (lost, silently).
+// A flipped bit in a value that still parses: tb-rust shows it (corrupt) and goes on; tb-python
+// stops the file there (the rest is hidden); strict skips the damaged record (lost, silently).
 TEST(VerdictTest, FlippedBitCorruptForRustHiddenForPython) {
   TempLogdir dir;
   FileBuilder b;
