@@ -173,8 +173,10 @@ void GateBenchmarks(const Results& base, const Results& cur, const GateOptions& 
                                                             : (cm > 0 ? bm / cm - 1 : 0);
       slowdown *= 100;
       UTest t = MannWhitneyU(bv, cv);
-      std::string line = Format("%s: median %.4g -> %.4g (%+.1f%% worse), U test p=%.4f (n=%zu,%zu)",
-                                what.c_str(), bm, cm, slowdown, t.p, bv.size(), cv.size());
+      std::string line =
+          Format("%s: median %.4g -> %.4g (%.1f%% %s), U test p=%.4f (n=%zu,%zu)", what.c_str(), bm,
+                 cm, slowdown < 0 ? -slowdown : slowdown, slowdown > 0 ? "worse" : "better", t.p,
+                 bv.size(), cv.size());
       if (t.p < options.alpha && slowdown > options.max_slowdown_pct) {
         report->regressions.push_back(line);
       } else {

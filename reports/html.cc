@@ -194,7 +194,7 @@ std::string TradeOffScript(const Results& results) {
   if (data.empty()) return "";
   std::string script = kTerminal;
   script += "set title 'flush policy trade-off: throughput vs loss window'\n"
-            "set xlabel 'events/s'\nset format x '%.1s%c'\nset ylabel 'loss window (s of training)'\nunset key\n"
+            "set xlabel 'events/s'\nset format x '%.3s%c'\nset ylabel 'loss window (s of training)'\nunset key\n"
             "set offsets graph 0.1, graph 0.2, graph 0.1, graph 0.1\n";
   script += "$d << EOD\n" + data + "EOD\n";
   script += "plot $d using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4', "
