@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "reports/gnuplot.h"
@@ -14,7 +15,9 @@
 namespace tbfault::reports {
 namespace {
 
+// TBFAULT_CHROMIUM overrides the search (set it empty to check that the test skips).
 std::string FindChromium() {
+  if (const char* env = std::getenv("TBFAULT_CHROMIUM")) return access(env, X_OK) == 0 ? env : "";
   for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
     if (access(p, X_OK) == 0) return p;
   }
