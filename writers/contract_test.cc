@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -224,11 +225,22 @@ TEST_P(VanishPolicy, DeletedRunDirectoryIsReportedAndWritingGoesOn) {
     std::lock_guard<std::mutex> lock(mu);
     errors.push_back(s.error_number());
   });
-  TagId t = w->Tag("x");
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(w->AddScalar(t, i, i).ok());
+  // One tag of each kind; step = sequence number - 1 throughout.
+  TagId x = w->Tag("x"), h = w->Tag("h"), i = w->Tag("i"), txt = w->Tag("t");
+  std::vector<double> values = {1, 2, 3};
+  std::vector<uint8_t> pixels(2 * 2 * 3, 9);
+  int64_t step = 0;
+  auto add_each_kind = [&] {
+    w->AddHistogram(h, step++, values).Ignore();
+    w->AddImage(i, step++, pixels, 2, 2, 3).Ignore();
+    w->AddText(txt, step++, "note").Ignore();
+  };
+  for (int n = 0; n < 100; ++n) ASSERT_TRUE(w->AddScalar(x, step++, 1).ok());
+  add_each_kind();
   ASSERT_TRUE(w->Flush().ok());
   std::filesystem::remove_all(run);
-  for (int i = 100; i < 150; ++i) w->AddScalar(t, i, i).Ignore();
+  for (int n = 0; n < 50; ++n) w->AddScalar(x, step++, 1).Ignore();
+  add_each_kind();
   w->Flush().Ignore();
   ASSERT_TRUE(w->Close().ok());
   {
@@ -238,13 +250,23 @@ TEST_P(VanishPolicy, DeletedRunDirectoryIsReportedAndWritingGoesOn) {
   }
   {
     std::lock_guard<std::mutex> lock(failed.mu);
-    EXPECT_EQ(failed.seqs.size(), 100u);
+    EXPECT_EQ(failed.seqs.size(), 103u);
     EXPECT_EQ(failed.errnos, std::set<int>{ENOENT});
   }
   ExpectEveryAcceptedEventAccountedFor(run, w.get(), &failed);
+  // In the new file, the first value of every tag carries its metadata again, so that readers
+  // (which take a series' metadata from its first value) see each tag as its kind.
   auto rb = ReadRun(run);
-  ASSERT_FALSE(rb.values.empty());
-  EXPECT_TRUE(rb.values.front().has_metadata) << "the first value in the new file lacks metadata";
+  std::map<std::string, std::string> kinds;
+  std::set<std::string> seen;
+  for (const auto& v : rb.values) {
+    if (seen.insert(v.tag).second) {
+      EXPECT_TRUE(v.has_metadata) << "first value of '" << v.tag << "' lacks metadata";
+    }
+    kinds[v.tag] = v.kind;
+  }
+  EXPECT_EQ(kinds, (std::map<std::string, std::string>{
+                       {"x", "scalar"}, {"h", "histogram"}, {"i", "image"}, {"t", "text"}}));
 }
 
 // The logdir's file system is unmounted (lazily, as `umount -l` does while a file is open): the
