@@ -16,7 +16,8 @@ using json = nlohmann::json;
 enum class Better { kLower, kHigher, kIgnored };
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 Better Direction(const std::string& metric) {
@@ -65,7 +66,8 @@ std::map<std::string, Series> Collect(const json& benchmark) {
   return out;
 }
 
-// The values to compare for `name`/`metric`: ratios to the reference when it names one that is there.
+// The values to compare for `name`/`metric`: ratios to the reference when it names one that is
+// there.
 std::vector<double> Values(const std::map<std::string, Series>& all, const std::string& name,
                            const std::string& metric, bool* ratio) {
   const Series& s = all.at(name);
@@ -109,15 +111,16 @@ void GateScenarios(const Results& base, const Results& cur, GateReport* report) 
     }
     bool worse = false;
     if (Rank(c->outcome) > Rank(b.outcome)) {
-      report->regressions.push_back("scenario " + b.name + ": " + std::string(OutcomeName(b.outcome)) +
-                                    " -> " + std::string(OutcomeName(c->outcome)) +
-                                    (c->error.empty() ? "" : " (" + c->error + ")"));
+      report->regressions.push_back(
+          "scenario " + b.name + ": " + std::string(OutcomeName(b.outcome)) + " -> " +
+          std::string(OutcomeName(c->outcome)) + (c->error.empty() ? "" : " (" + c->error + ")"));
       worse = true;
     }
     for (const auto& bp : b.profiles) {
       const ProfileResult* cp = c->profile(bp.profile);
       if (cp == nullptr) {
-        report->notes.push_back("scenario " + b.name + " profile " + bp.profile + ": not in the results");
+        report->notes.push_back("scenario " + b.name + " profile " + bp.profile +
+                                ": not in the results");
         continue;
       }
       for (int i = 0; i < kVerdictCount; ++i) {
@@ -173,10 +176,9 @@ void GateBenchmarks(const Results& base, const Results& cur, const GateOptions& 
                                                             : (cm > 0 ? bm / cm - 1 : 0);
       slowdown *= 100;
       UTest t = MannWhitneyU(bv, cv);
-      std::string line =
-          Format("%s: median %.4g -> %.4g (%.1f%% %s), U test p=%.4f (n=%zu,%zu)", what.c_str(), bm,
-                 cm, slowdown < 0 ? -slowdown : slowdown, slowdown > 0 ? "worse" : "better", t.p,
-                 bv.size(), cv.size());
+      std::string line = Format("%s: median %.4g -> %.4g (%.1f%% %s), U test p=%.4f (n=%zu,%zu)",
+                                what.c_str(), bm, cm, slowdown < 0 ? -slowdown : slowdown,
+                                slowdown > 0 ? "worse" : "better", t.p, bv.size(), cv.size());
       if (t.p < options.alpha && slowdown > options.max_slowdown_pct) {
         report->regressions.push_back(line);
       } else {

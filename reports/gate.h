@@ -1,19 +1,20 @@
 // The regression gate: compares a run's results with a baseline and says what got worse.
 //
-// Verdicts: a scenario of the baseline regressed when its outcome got worse (passed < failed < error),
-// or, for any reader profile, any violation class (DESIGN.md section 5) counts more events than before.
-// A scenario missing from the results, or new in them, is a note, not a regression.
+// Verdicts: a scenario of the baseline regressed when its outcome got worse (passed < failed <
+// error), or, for any reader profile, any violation class (DESIGN.md section 5) counts more events
+// than before. A scenario missing from the results, or new in them, is a note, not a regression.
 //
 // Benchmarks (Google Benchmark JSON in both files, repetitions of run_type "iteration" grouped by
 // run_name): for each metric, the repetitions of baseline and results are compared with a two-sided
-// Mann-Whitney U test (mann_whitney.h), as Google Benchmark's compare.py does. A metric regressed when
-// p < alpha AND the median got worse by more than max_slowdown_pct. With fewer than min_repetitions
-// on either side it is not tested (a note). Metrics: real_time (lower is better); counters ending in
-// "_per_second" or "_per_s" (higher is better); counters ending in "_ns" or containing "_ns_", or ending
-// in "_pct" (lower is better). Others are ignored.
-// Reference convention: a benchmark whose label holds the token "ref=<run_name>" is compared as the
-// ratio of its value to that reference benchmark's value in the same repetition of the same run (the
-// repetition_index pairs them), which cancels the machine's speed; see reports/SCHEMA.md.
+// Mann-Whitney U test (mann_whitney.h), as Google Benchmark's compare.py does. A metric regressed
+// when p < alpha AND the median got worse by more than max_slowdown_pct. With fewer than
+// min_repetitions on either side it is not tested (a note). Metrics: real_time (lower is better);
+// counters ending in
+// "_per_second" or "_per_s" (higher is better); counters ending in "_ns" or containing "_ns_", or
+// ending in "_pct" (lower is better). Others are ignored. Reference convention: a benchmark whose
+// label holds the token "ref=<run_name>" is compared as the ratio of its value to that reference
+// benchmark's value in the same repetition of the same run (the repetition_index pairs them), which
+// cancels the machine's speed; see reports/SCHEMA.md.
 #pragma once
 
 #include <string>

@@ -42,7 +42,8 @@ std::string GnuplotQuote(std::string_view text) {
 
 Status RenderSvg(std::string_view script, std::string* svg) {
   char dir_template[] = "/tmp/tbfault-gnuplot.XXXXXX";
-  if (mkdtemp(dir_template) == nullptr) return Status::FromErrno(errno, "mkdtemp /tmp/tbfault-gnuplot");
+  if (mkdtemp(dir_template) == nullptr)
+    return Status::FromErrno(errno, "mkdtemp /tmp/tbfault-gnuplot");
   const std::string dir = dir_template;
   const std::string in = dir + "/plot.gp", out = dir + "/plot.svg", err = dir + "/stderr";
   struct Cleanup {

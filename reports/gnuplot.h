@@ -1,7 +1,7 @@
 // Renders a gnuplot script to SVG by running `gnuplot` (Debian gnuplot-nox) as a subprocess: the
-// script goes to its stdin, the SVG comes from its stdout. The script must set `terminal svg` and no
-// output file. The returned SVG has its XML prolog and DOCTYPE removed so it can be inlined in HTML.
-// Errors carry gnuplot's stderr.
+// script goes to its stdin, the SVG comes from its stdout. The script must set `terminal svg` and
+// no output file. The returned SVG has its XML prolog and DOCTYPE removed so it can be inlined in
+// HTML. Errors carry gnuplot's stderr.
 #pragma once
 
 #include <string>

@@ -28,7 +28,8 @@ std::string Fmt(const char* fmt, double v) {
 std::string Plot(const std::string& script, const std::string& what) {
   if (script.empty()) return "";
   if (!GnuplotAvailable()) {
-    return "<p class=\"missing\">" + XmlEscape(what) + ": plot unavailable (gnuplot not found)</p>\n";
+    return "<p class=\"missing\">" + XmlEscape(what) +
+           ": plot unavailable (gnuplot not found)</p>\n";
   }
   std::string svg;
   Status s = RenderSvg(script, &svg);
@@ -55,8 +56,9 @@ std::string SummaryTable(const Results& results) {
   out += "<th>events/s</th></tr>\n";
   for (const auto& s : results.scenarios) {
     std::string outcome(OutcomeName(s.outcome));
-    out += "<tr><td><a href=\"#s-" + XmlEscape(s.name) + "\">" + XmlEscape(s.name) + "</a></td><td><code>" +
-           XmlEscape(s.writer) + "</code></td><td class=\"" + outcome + "\">" + outcome + "</td>";
+    out += "<tr><td><a href=\"#s-" + XmlEscape(s.name) + "\">" + XmlEscape(s.name) +
+           "</a></td><td><code>" + XmlEscape(s.writer) + "</code></td><td class=\"" + outcome +
+           "\">" + outcome + "</td>";
     for (auto name : kProfiles) {
       const ProfileResult* p = s.profile(name);
       if (p == nullptr) {
@@ -96,17 +98,18 @@ std::string BenchmarkTable(const nlohmann::json& bench) {
 std::string ScenarioSection(const ScenarioResult& s) {
   std::string outcome(OutcomeName(s.outcome));
   std::string out = "<section id=\"s-" + XmlEscape(s.name) + "\"><h2>" + XmlEscape(s.name) +
-                    " <span class=\"" + outcome + "\">" + outcome + "</span></h2>\n<p>writer <code>" +
-                    XmlEscape(s.writer) + "</code>, seed " + std::to_string(s.seed) + ", " +
-                    std::to_string(s.events_logged) + " events logged, " + Fmt("%.2f", s.duration_s) +
-                    " s</p>\n";
+                    " <span class=\"" + outcome + "\">" + outcome +
+                    "</span></h2>\n<p>writer <code>" + XmlEscape(s.writer) + "</code>, seed " +
+                    std::to_string(s.seed) + ", " + std::to_string(s.events_logged) +
+                    " events logged, " + Fmt("%.2f", s.duration_s) + " s</p>\n";
   if (!s.error.empty()) out += "<p class=\"error\">error: " + XmlEscape(s.error) + "</p>\n";
   out += "<table><tr><th>profile</th><th>verdicts</th><th>loss window</th></tr>\n";
   for (const auto& p : s.profiles) {
     out += "<tr><td class=\"" + std::string(p.passed ? "passed" : "failed") + "\">" +
            XmlEscape(p.profile) + "</td><td>" + XmlEscape(ProfileCounts(p)) + "</td><td>" +
-           std::to_string(p.loss_window.events) + " events, " + std::to_string(p.loss_window.bytes) +
-           " bytes, " + Fmt("%.3f", p.loss_window.seconds) + " s</td></tr>\n";
+           std::to_string(p.loss_window.events) + " events, " +
+           std::to_string(p.loss_window.bytes) + " bytes, " + Fmt("%.3f", p.loss_window.seconds) +
+           " s</td></tr>\n";
   }
   out += "</table>\n";
   std::string examples;
@@ -114,16 +117,18 @@ std::string ScenarioSection(const ScenarioResult& s) {
     for (const auto& e : p.examples) {
       examples += "<li><b>" + XmlEscape(p.profile) + "</b> " + std::string(VerdictName(e.verdict)) +
                   " <code>" + XmlEscape(e.tag) + "</code> step " + std::to_string(e.step) +
-                  " in <code>" + XmlEscape(e.file) + "</code> at offset " + std::to_string(e.offset) +
-                  ": " + XmlEscape(e.reason) + "</li>\n";
+                  " in <code>" + XmlEscape(e.file) + "</code> at offset " +
+                  std::to_string(e.offset) + ": " + XmlEscape(e.reason) + "</li>\n";
     }
   }
   if (!examples.empty()) out += "<ul>\n" + examples + "</ul>\n";
   std::string figures;
   for (const auto& [name, value] : FigureList(s.figures)) {
-    if (value) figures += "<tr><td>" + std::string(name) + "</td><td>" + Fmt("%.4g", *value) + "</td></tr>";
+    if (value)
+      figures += "<tr><td>" + std::string(name) + "</td><td>" + Fmt("%.4g", *value) + "</td></tr>";
   }
-  if (!figures.empty()) out += "<table><tr><th>figure</th><th>value</th></tr>" + figures + "</table>\n";
+  if (!figures.empty())
+    out += "<table><tr><th>figure</th><th>value</th></tr>" + figures + "</table>\n";
   out += Plot(TimelineScript(s), s.name + " timeline");
   out += Plot(StepTimesScript(s), s.name + " step times");
   return out + "</section>\n";
@@ -134,11 +139,12 @@ std::string ScenarioSection(const ScenarioResult& s) {
 std::string TimelineScript(const ScenarioResult& s) {
   if (s.timeline.empty()) return "";
   std::string script = kTerminal;
-  script += "set title " + GnuplotQuote(s.name + ": events logged vs visible per reader profile") + "\n";
+  script +=
+      "set title " + GnuplotQuote(s.name + ": events logged vs visible per reader profile") + "\n";
   script += "set xlabel 'training step'\nset ylabel 'events (cumulative)'\n";
   for (const auto& f : s.faults) {
-    script += "set arrow from " + std::to_string(f.step) + ", graph 0 to " + std::to_string(f.step) +
-              ", graph 1 nohead lc rgb '#b00020' dt 2\n";
+    script += "set arrow from " + std::to_string(f.step) + ", graph 0 to " +
+              std::to_string(f.step) + ", graph 1 nohead lc rgb '#b00020' dt 2\n";
     script += "set label " + GnuplotQuote(f.label) + " at " + std::to_string(f.step) +
               ", graph 0.95 offset 0.5,0 tc rgb '#b00020'\n";
   }
@@ -154,8 +160,9 @@ std::string TimelineScript(const ScenarioResult& s) {
   script += "EOD\nplot $d using 1:2 with lines lw 2 lc rgb '#444444' title 'logged'";
   const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
   for (size_t i = 0; i < kProfiles.size(); ++i) {
-    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " + std::to_string(i + 1) + " lc rgb '" + colors[i] +
-              "' title " + GnuplotQuote(std::string("visible (") + std::string(kProfiles[i]) + ")");
+    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " +
+              std::to_string(i + 1) + " lc rgb '" + colors[i] + "' title " +
+              GnuplotQuote(std::string("visible (") + std::string(kProfiles[i]) + ")");
   }
   return script + "\n";
 }
@@ -166,8 +173,9 @@ std::string StepTimesScript(const ScenarioResult& s) {
   if (a.empty() && b.empty()) return "";
   std::string script = kTerminal;
   script += "set title " + GnuplotQuote(s.name + ": training step time") + "\n";
-  script += "set ylabel 'step time (ms)'\nset style fill solid 0.3\nset boxwidth 0.5\n"
-            "set xtics ('without logging' 1, 'with logging' 2)\nset xrange [0.3:2.7]\nunset key\n";
+  script +=
+      "set ylabel 'step time (ms)'\nset style fill solid 0.3\nset boxwidth 0.5\n"
+      "set xtics ('without logging' 1, 'with logging' 2)\nset xrange [0.3:2.7]\nunset key\n";
   auto block = [&](const char* name, const std::vector<double>& v) {
     std::string out = std::string("$") + name + " << EOD\n";
     for (double x : v) out += Fmt("%.9g", x) + "\n";
@@ -175,7 +183,9 @@ std::string StepTimesScript(const ScenarioResult& s) {
     return out + "EOD\n";
   };
   script += block("a", a) + block("b", b);
-  script += "plot $a using (1):1 with boxplot lc rgb '#1f77b4', $b using (2):1 with boxplot lc rgb '#ff7f0e'\n";
+  script +=
+      "plot $a using (1):1 with boxplot lc rgb '#1f77b4', $b using (2):1 with boxplot lc rgb "
+      "'#ff7f0e'\n";
   return script;
 }
 
@@ -189,24 +199,29 @@ std::string TradeOffScript(const Results& results) {
     for (char& c : label) {
       if (c == '"' || c == '\n') c = ' ';
     }
-    data += Fmt("%.9g", *s.figures.events_per_s) + " " + Fmt("%.9g", seconds) + " \"" + label + "\"\n";
+    data +=
+        Fmt("%.9g", *s.figures.events_per_s) + " " + Fmt("%.9g", seconds) + " \"" + label + "\"\n";
   }
   if (data.empty()) return "";
   std::string script = kTerminal;
-  script += "set title 'flush policy trade-off: throughput vs loss window'\n"
-            "set xlabel 'events/s'\nset format x '%.3s%c'\nset ylabel 'loss window (s of training)'\nunset key\n"
-            "set offsets graph 0.1, graph 0.2, graph 0.1, graph 0.1\n";
+  script +=
+      "set title 'flush policy trade-off: throughput vs loss window'\n"
+      "set xlabel 'events/s'\nset format x '%.3s%c'\nset ylabel 'loss window (s of "
+      "training)'\nunset key\n"
+      "set offsets graph 0.1, graph 0.2, graph 0.1, graph 0.1\n";
   script += "$d << EOD\n" + data + "EOD\n";
-  script += "plot $d using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4', "
-            "$d using 1:2:3 with labels offset 0,1 font 'sans,9'\n";
+  script +=
+      "plot $d using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4', "
+      "$d using 1:2:3 with labels offset 0,1 font 'sans,9'\n";
   return script;
 }
 
 std::string HtmlReport(const Results& results) {
   size_t passed = 0;
   for (const auto& s : results.scenarios) passed += s.outcome == Outcome::kPassed;
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                    "<title>tbfault report</title>\n<style>";
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<title>tbfault report</title>\n<style>";
   out += kStyle;
   out += "</style></head><body>\n<h1>tbfault report</h1>\n<p>" + std::to_string(passed) + " of " +
          std::to_string(results.scenarios.size()) + " scenarios passed; host " +

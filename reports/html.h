@@ -1,8 +1,9 @@
 // A self-contained HTML report (no scripts, no external resources): the summary table, the policy
 // trade-off plot (throughput vs loss window, one point per scenario that measured both), and per
-// scenario its verdicts, examples, a timeline of events logged vs visible per profile with the faults
-// marked, and the step-time distributions with and without logging. Plots are SVG rendered by gnuplot
-// (gnuplot.h) and inlined; when gnuplot is missing or fails, the report says so in place of the plot.
+// scenario its verdicts, examples, a timeline of events logged vs visible per profile with the
+// faults marked, and the step-time distributions with and without logging. Plots are SVG rendered
+// by gnuplot (gnuplot.h) and inlined; when gnuplot is missing or fails, the report says so in place
+// of the plot.
 #pragma once
 
 #include <string>

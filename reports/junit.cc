@@ -19,7 +19,8 @@ size_t Utf8Length(std::string_view s, size_t i) {
   if (n == 3) {
     auto c1 = static_cast<unsigned char>(s[i + 1]);
     if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return 0;  // overlong, surrogate.
-    if (c == 0xEF && c1 == 0xBF && static_cast<unsigned char>(s[i + 2]) >= 0xBE) return 0;  // FFFE/F
+    if (c == 0xEF && c1 == 0xBF && static_cast<unsigned char>(s[i + 2]) >= 0xBE)
+      return 0;  // FFFE/F
   }
   if (n == 4) {
     auto c1 = static_cast<unsigned char>(s[i + 1]);
@@ -35,8 +36,8 @@ std::string Num(double v) {
 }
 
 std::string Details(const ScenarioResult& s, const ProfileResult& p) {
-  std::string out = "writer " + s.writer + ", seed " + std::to_string(s.seed) + ", profile " +
-                    p.profile + "\n";
+  std::string out =
+      "writer " + s.writer + ", seed " + std::to_string(s.seed) + ", profile " + p.profile + "\n";
   for (int i = 0; i < kVerdictCount; ++i) {
     if (p.counts[i] == 0) continue;
     out += "  " + std::string(VerdictName(static_cast<Verdict>(i))) + ": " +
@@ -60,12 +61,28 @@ std::string XmlEscape(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     char c = text[i];
     switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&apos;"; ++i; continue;
-      default: break;
+      case '&':
+        out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        out += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        out += "&apos;";
+        ++i;
+        continue;
+      default:
+        break;
     }
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') {
@@ -117,9 +134,10 @@ std::string JUnitXml(const Results& results) {
       cases += "    </testcase>\n";
     }
   }
-  std::string head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tbfault\" tests=\"" +
-                     std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-                     "\" errors=\"" + std::to_string(errors) + "\" time=\"" + Num(time) + "\">\n";
+  std::string head =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tbfault\" tests=\"" +
+      std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+      std::to_string(errors) + "\" time=\"" + Num(time) + "\">\n";
   head += "  <testsuite name=\"tbfault\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
           std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" time=\"" +
           Num(time) + "\" hostname=\"" + XmlEscape(results.host) + "\" timestamp=\"" +

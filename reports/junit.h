@@ -1,6 +1,7 @@
 // JUnit XML for CI systems: one <testcase> per scenario and reader profile (classname = scenario,
-// name = profile). A profile that did not meet the scenario's expectations is a <failure> whose text
-// lists the verdict counts and examples; a scenario that errored is an <error> in each of its cases.
+// name = profile). A profile that did not meet the scenario's expectations is a <failure> whose
+// text lists the verdict counts and examples; a scenario that errored is an <error> in each of its
+// cases.
 #pragma once
 
 #include <string>

@@ -36,7 +36,8 @@ std::string Violations(const ProfileResult& p) {
   for (int i = 0; i < kVerdictCount; ++i) {
     auto v = static_cast<Verdict>(i);
     if (IsViolation(v) && p.counts[i]) {
-      out += (out.empty() ? "" : ", ") + std::to_string(p.counts[i]) + " " + std::string(VerdictName(v));
+      out += (out.empty() ? "" : ", ") + std::to_string(p.counts[i]) + " " +
+             std::string(VerdictName(v));
     }
   }
   return out;
@@ -65,7 +66,9 @@ std::string MarkdownSummary(const Results& results) {
     for (size_t i = 0; i < kProfiles.size(); ++i) out += "---|";
     out += "---:|---:|\n";
     for (const auto& s : results.scenarios) {
-      std::string mark = s.outcome == Outcome::kPassed ? "✅ " : s.outcome == Outcome::kFailed ? "❌ " : "⚠️ ";
+      std::string mark = s.outcome == Outcome::kPassed   ? "✅ "
+                         : s.outcome == Outcome::kFailed ? "❌ "
+                                                         : "⚠️ ";
       out += "| " + Code(s.name) + " | " + Code(s.writer) + " | " + mark +
              std::string(OutcomeName(s.outcome)) + " |";
       LossWindow worst;

@@ -42,13 +42,16 @@ class ReportTest : public ::testing::Test {
 TEST(XmlEscapeTest, EscapesMarkupAndReplacesWhatXmlForbids) {
   EXPECT_EQ(XmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
   EXPECT_EQ(XmlEscape(std::string("x\0y\x1b\tz\n", 7)), "x\xEF\xBF\xBDy\xEF\xBF\xBD\tz\n");
-  EXPECT_EQ(XmlEscape("caf\xC3\xA9 \xE2\x9C\x85"), "caf\xC3\xA9 \xE2\x9C\x85");  // valid UTF-8 kept.
+  EXPECT_EQ(XmlEscape("caf\xC3\xA9 \xE2\x9C\x85"),
+            "caf\xC3\xA9 \xE2\x9C\x85");  // valid UTF-8 kept.
   EXPECT_EQ(XmlEscape("bad\xFF\xC3"), "bad\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
-// Well-formedness is checked by a real XML parser (Python's minidom), which also gives the text back.
+// Well-formedness is checked by a real XML parser (Python's minidom), which also gives the text
+// back.
 TEST_F(ReportTest, JUnitIsWellFormedWithOneCasePerScenarioAndProfile) {
-  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "python3 absent: XML parse check skipped";
+  if (access("/usr/bin/python3", X_OK) != 0)
+    GTEST_SKIP() << "python3 absent: XML parse check skipped";
   Results r = testing::SampleResults();
   r.scenarios[1].profiles[1].examples[0].reason += std::string(" \x01 ]]> end");
   r.scenarios.push_back(testing::SampleScenario("errored", "ours:async", 0));
@@ -61,7 +64,8 @@ TEST_F(ReportTest, JUnitIsWellFormedWithOneCasePerScenarioAndProfile) {
       "t = d.getElementsByTagName; print(len(t(\"testcase\")), len(t(\"failure\")), "
       "len(t(\"error\")), t(\"testsuites\")[0].getAttribute(\"failures\")); "
       "print(t(\"failure\")[0].getAttribute(\"message\")); "
-      "print(t(\"failure\")[0].firstChild.data); print(t(\"error\")[0].getAttribute(\"message\"))' " +
+      "print(t(\"failure\")[0].firstChild.data); "
+      "print(t(\"error\")[0].getAttribute(\"message\"))' " +
       path);
   // 3 scenarios x 3 profiles; the failing scenario fails on tb-rust and tb-python; 3 errors.
   EXPECT_EQ(out.substr(0, out.find('\n')), "9 2 3 2") << out;

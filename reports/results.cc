@@ -67,8 +67,12 @@ void Optional(const json& obj, const char* key, const std::string& where, Parse 
 }
 
 json ExampleToJson(const Example& e) {
-  return {{"verdict", VerdictName(e.verdict)}, {"tag", e.tag},       {"step", e.step},
-          {"file", e.file},                    {"offset", e.offset}, {"reason", e.reason}};
+  return {{"verdict", VerdictName(e.verdict)},
+          {"tag", e.tag},
+          {"step", e.step},
+          {"file", e.file},
+          {"offset", e.offset},
+          {"reason", e.reason}};
 }
 
 Example ExampleFromJson(const json& j, const std::string& w) {

@@ -1,8 +1,8 @@
-// The results model: what a run of scenarios (tbfault run) and of benchmarks (tbfault bench-policies,
-// Google Benchmark) produced. Its JSON form is the source of truth every report is rendered from
-// (JUnit XML, Markdown, HTML, TensorBoard event files) and what the gate compares; reports/SCHEMA.md
-// documents it field by field. Reading checks the schema version and every field's type, and names the
-// field that is wrong.
+// The results model: what a run of scenarios (tbfault run) and of benchmarks (tbfault
+// bench-policies, Google Benchmark) produced. Its JSON form is the source of truth every report is
+// rendered from (JUnit XML, Markdown, HTML, TensorBoard event files) and what the gate compares;
+// reports/SCHEMA.md documents it field by field. Reading checks the schema version and every
+// field's type, and names the field that is wrong.
 #pragma once
 
 #include <array>
@@ -59,10 +59,10 @@ struct LossWindow {
 };
 
 struct ProfileResult {
-  std::string profile;                       // one of kProfiles.
-  bool passed = true;                        // this profile met the scenario's expectations.
+  std::string profile;                           // one of kProfiles.
+  bool passed = true;                            // this profile met the scenario's expectations.
   std::array<uint64_t, kVerdictCount> counts{};  // indexed by Verdict.
-  std::vector<Example> examples;             // the first few, violations first.
+  std::vector<Example> examples;                 // the first few, violations first.
   LossWindow loss_window;
 
   uint64_t count(Verdict v) const { return counts[static_cast<int>(v)]; }
@@ -89,7 +89,8 @@ struct TimelinePoint {  // Cumulative counts at the end of a training step.
   std::map<std::string, uint64_t> visible;  // by profile.
 };
 
-struct FaultMark {  // A fault or action at a step, drawn on the timeline ("power-cut", "clear", ...).
+struct FaultMark {  // A fault or action at a step, drawn on the timeline ("power-cut", "clear",
+                    // ...).
   int64_t step = 0;
   std::string label;
 };
@@ -104,7 +105,7 @@ struct ScenarioResult {
   uint64_t seed = 0;
   std::string writer;  // the writer spec, e.g. "ours:buffered" or "mutant:no-truncate".
   Outcome outcome = Outcome::kPassed;
-  std::string error;   // why, when outcome is kError.
+  std::string error;  // why, when outcome is kError.
   double duration_s = 0;
   uint64_t events_logged = 0;
   std::vector<ProfileResult> profiles;
@@ -128,7 +129,8 @@ struct Results {
 };
 
 nlohmann::json ToJson(const Results& results);
-// Fails on a wrong schema version, a missing or mistyped field, naming the field ("scenarios[2].seed").
+// Fails on a wrong schema version, a missing or mistyped field, naming the field
+// ("scenarios[2].seed").
 Status FromJson(const nlohmann::json& json, Results* results);
 
 // Files. Errors name the file: "results.json: scenarios[0].profiles: expected an array".

@@ -11,7 +11,8 @@ namespace tbfault::reports {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("reports_results_test." + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("reports_results_test." + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }

@@ -4,10 +4,12 @@
 //   LOGDIR/<scenario name>/   tags passed, duration_s, figures/<figure>, violations/<profile>,
 //                             visible/<profile>, loss_window_events/<profile>,
 //                             loss_window_s/<profile>
-//   LOGDIR/benchmarks/        tags <run_name>/<metric>_median for real_time (in ns) and the counters
+//   LOGDIR/benchmarks/        tags <run_name>/<metric>_median for real_time (in ns) and the
+//   counters
 //                             the gate compares (gate.h), medians over repetitions.
-// Scenario names become nested run directories ("a/b" is run a/b); "." and ".." components become "_".
-// Scalars are modern rank-0 DT_FLOAT tensors with the scalars plugin metadata (format/events.h).
+// Scenario names become nested run directories ("a/b" is run a/b); "." and ".." components become
+// "_". Scalars are modern rank-0 DT_FLOAT tensors with the scalars plugin metadata
+// (format/events.h).
 #pragma once
 
 #include <cstdint>

@@ -52,7 +52,8 @@ Series ReadBack(const std::string& logdir, int* anomalies, int* file_versions) {
 }
 
 TEST(TbEventsTest, WritesOnePointPerCallPerRun) {
-  auto dir = std::filesystem::temp_directory_path() / ("tb_events_test." + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("tb_events_test." + std::to_string(getpid()));
   Results r = testing::SampleResults();
   r.benchmark = testing::SampleBenchmark(100, 50, 0.0, 5, 1);
   ASSERT_TRUE(WriteResultsEvents(r, dir.string(), 0, 1700000000.0).ok());

@@ -1,5 +1,5 @@
-// Test helpers: a small but complete results model (two scenarios, three profiles, figures, timeline,
-// step times) and Google Benchmark JSON with repetitions drawn from a seeded generator.
+// Test helpers: a small but complete results model (two scenarios, three profiles, figures,
+// timeline, step times) and Google Benchmark JSON with repetitions drawn from a seeded generator.
 #pragma once
 
 #include <cstdint>
@@ -79,9 +79,14 @@ inline nlohmann::json SampleBenchmark(double add_ns, double ref_ns, double noise
   for (int rep = 0; rep < reps; ++rep) {
     double machine = jitter(rng);  // shared by the benchmarks of one repetition.
     auto entry = [&](const char* name, double ns, const char* label) {
-      nlohmann::json e = {{"name", name},      {"run_name", name},      {"run_type", "iteration"},
-                          {"repetitions", reps}, {"repetition_index", rep}, {"iterations", 1000},
-                          {"real_time", ns * jitter(rng) / 1000}, {"cpu_time", ns / 1000},
+      nlohmann::json e = {{"name", name},
+                          {"run_name", name},
+                          {"run_type", "iteration"},
+                          {"repetitions", reps},
+                          {"repetition_index", rep},
+                          {"iterations", 1000},
+                          {"real_time", ns * jitter(rng) / 1000},
+                          {"cpu_time", ns / 1000},
                           {"time_unit", "us"}};
       if (label[0]) e["label"] = label;
       benchmarks.push_back(e);
@@ -90,9 +95,12 @@ inline nlohmann::json SampleBenchmark(double add_ns, double ref_ns, double noise
     entry("BM_Ref", ref_ns * machine, "");
     entry("BM_AddRel", add_ns * machine, "policy=buffered ref=BM_Ref");
   }
-  benchmarks.push_back({{"name", "BM_Add_median"}, {"run_name", "BM_Add"},
-                        {"run_type", "aggregate"}, {"aggregate_name", "median"},
-                        {"real_time", 1e9}, {"time_unit", "ns"}});
+  benchmarks.push_back({{"name", "BM_Add_median"},
+                        {"run_name", "BM_Add"},
+                        {"run_type", "aggregate"},
+                        {"aggregate_name", "median"},
+                        {"real_time", 1e9},
+                        {"time_unit", "ns"}});
   return {{"context", {{"host_name", "test"}, {"num_cpus", 2}}}, {"benchmarks", benchmarks}};
 }
 

@@ -1,8 +1,8 @@
 // tbfault gate --baseline FILE --results FILE [--max-slowdown PCT]
-// Compares results with a baseline (reports/gate.h): scenario verdicts that got worse, and benchmark
-// metrics slower beyond noise (Mann-Whitney U, p < 0.05, and a median slowdown > PCT, default 10).
-// Prints one line per regression, note and comparison. Exit 0 nothing regressed, 1 a regression,
-// 2 bad usage or bad input (one line naming the file and the reason).
+// Compares results with a baseline (reports/gate.h): scenario verdicts that got worse, and
+// benchmark metrics slower beyond noise (Mann-Whitney U, p < 0.05, and a median slowdown > PCT,
+// default 10). Prints one line per regression, note and comparison. Exit 0 nothing regressed, 1 a
+// regression, 2 bad usage or bad input (one line naming the file and the reason).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -71,6 +71,7 @@ int RunGate(std::span<char*> args) {
 
 }  // namespace
 
-TBFAULT_COMMAND(gate, "compare results with a baseline; exit 1 on a regression beyond noise", RunGate);
+TBFAULT_COMMAND(gate, "compare results with a baseline; exit 1 on a regression beyond noise",
+                RunGate);
 
 }  // namespace tbfault::cli
