@@ -69,7 +69,7 @@ ControlServer::~ControlServer() {
   if (!path_.empty()) ::unlink(path_.c_str());
 }
 
-bool ControlServer::Start(const std::string& socket_path, std::string* error) {
+bool ControlServer::Listen(const std::string& socket_path, std::string* error) {
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path) {
@@ -89,8 +89,11 @@ bool ControlServer::Start(const std::string& socket_path, std::string* error) {
     return false;
   }
   path_ = socket_path;
-  thread_ = std::thread(&ControlServer::Serve, this);
   return true;
+}
+
+void ControlServer::StartServing() {
+  if (!thread_.joinable()) thread_ = std::thread(&ControlServer::Serve, this);
 }
 
 void ControlServer::Serve() {

@@ -26,7 +26,15 @@ class ControlServer {
  public:
   ControlServer(FaultFs* fs, std::function<void()> unmount) : fs_(fs), unmount_(std::move(unmount)) {}
   ~ControlServer();
-  bool Start(const std::string& socket_path, std::string* error);
+  // Binds the socket (errors are reported before the daemon forks away)...
+  bool Listen(const std::string& socket_path, std::string* error);
+  // ...and serves it from a thread started after fuse_daemonize(), whose fork threads do not survive.
+  void StartServing();
+  bool Start(const std::string& socket_path, std::string* error) {
+    if (!Listen(socket_path, error)) return false;
+    StartServing();
+    return true;
+  }
   // Answers one request (also used by tests without a socket).
   std::string Handle(const std::string& request);
 

@@ -2,7 +2,9 @@
 
 namespace faultfs {
 
-Delayer::Delayer() : thread_(&Delayer::Run, this) {}
+void Delayer::Start() {
+  if (!thread_.joinable()) thread_ = std::thread(&Delayer::Run, this);
+}
 
 Delayer::~Delayer() {
   {
@@ -10,7 +12,15 @@ Delayer::~Delayer() {
     stop_ = true;
   }
   cv_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+  } else {
+    while (!jobs_.empty()) {  // never started: answer what is queued rather than drop it.
+      auto fn = std::move(const_cast<Job&>(jobs_.top()).fn);
+      jobs_.pop();
+      fn();
+    }
+  }
 }
 
 void Delayer::After(std::chrono::milliseconds delay, std::function<void()> fn) {

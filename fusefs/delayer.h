@@ -14,8 +14,11 @@ namespace faultfs {
 
 class Delayer {
  public:
-  Delayer();
+  Delayer() = default;
   ~Delayer();  // runs what is still queued, at once.
+  // Starts the timer thread. Call after fuse_daemonize(): threads do not survive its fork. Jobs queued
+  // before run once it starts.
+  void Start();
   void After(std::chrono::milliseconds delay, std::function<void()> fn);
 
  private:

@@ -52,7 +52,10 @@ std::string Durability::Parent(const std::string& path) {
 void Durability::Seen(const std::string& path, uint64_t size) {
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = entries_.try_emplace(path);
-  if (inserted) it->second.durable = size;
+  if (inserted) {
+    it->second.durable = size;
+    it->second.durable_name = path;
+  }
 }
 
 void Durability::Created(const std::string& path, bool is_dir) {
@@ -77,17 +80,33 @@ void Durability::FsyncFailed(const std::string& path, uint64_t size) {
 void Durability::DirSynced(const std::string& dir) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [path, e] : entries_) {
-    if (Parent(path) == dir) e.name_durable = true;
+    if (Parent(path) == dir) {
+      e.name_durable = true;
+      e.durable_name = path;
+    }
   }
 }
 
 void Durability::Renamed(const std::string& from, const std::string& to) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(from);
-  Entry e = it == entries_.end() ? Entry() : it->second;
-  if (it != entries_.end()) entries_.erase(it);
+  Entry e;
+  if (it != entries_.end()) {
+    e = it->second;
+    entries_.erase(it);
+  } else {
+    e.durable_name = from;  // not seen before: it was there, durable, under its old name.
+  }
   e.name_durable = false;  // the new name needs a sync of its directory.
   entries_[to] = e;
+  // Children of a renamed directory move along; their durable names stay relative to the old place.
+  std::string prefix = from + "/";
+  std::vector<std::pair<std::string, Entry>> moved;
+  for (auto c = entries_.lower_bound(prefix); c != entries_.end() && c->first.starts_with(prefix);) {
+    moved.emplace_back(to + "/" + c->first.substr(prefix.size()), c->second);
+    c = entries_.erase(c);
+  }
+  for (auto& [path, child] : moved) entries_[path] = child;
 }
 
 void Durability::Removed(const std::string& path) {
@@ -98,10 +117,41 @@ void Durability::Removed(const std::string& path) {
 std::string Durability::PowerCut(CutMode mode, uint64_t seed) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string log;
-  // Names first, deepest first, so a new directory takes its new files with it.
-  std::vector<std::string> gone;
+  // Renamed names go back first, shallowest first, children moving with their directory.
+  std::vector<std::string> renamed;
   for (const auto& [path, e] : entries_) {
-    if (!e.name_durable) gone.push_back(path);
+    if (!e.name_durable && !e.durable_name.empty() && e.durable_name != path) renamed.push_back(path);
+  }
+  std::sort(renamed.begin(), renamed.end(),
+            [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  for (const auto& path : renamed) {
+    auto it = entries_.find(path);
+    if (it == entries_.end()) continue;
+    Entry e = it->second;
+    entries_.erase(it);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(root_ + e.durable_name).parent_path(), ec);
+    std::filesystem::rename(root_ + path, root_ + e.durable_name, ec);
+    log += "renamed back " + path + " to " + e.durable_name + "\n";
+    e.name_durable = true;
+    std::string prefix = path + "/";
+    std::vector<std::pair<std::string, Entry>> moved;
+    for (auto c = entries_.lower_bound(prefix); c != entries_.end() && c->first.starts_with(prefix);) {
+      moved.emplace_back(e.durable_name + "/" + c->first.substr(prefix.size()), c->second);
+      c = entries_.erase(c);
+    }
+    for (auto& [p, child] : moved) entries_[p] = child;
+    entries_[e.durable_name] = e;
+  }
+  // Then names never made durable, deepest first, so a new directory takes its new files with it.
+  std::vector<std::string> gone;
+  for (auto& [path, e] : entries_) {
+    if (e.name_durable) continue;
+    if (e.durable_name.empty()) {
+      gone.push_back(path);
+    } else {
+      e.name_durable = true;  // renamed away and back: it is where it was.
+    }
   }
   std::sort(gone.begin(), gone.end(), [](const auto& a, const auto& b) { return a > b; });
   for (const auto& path : gone) {

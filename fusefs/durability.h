@@ -6,8 +6,9 @@
 // bytes that were dirty when an fsync failed are lost for good: a later successful fsync does not bring
 // them back (PostgreSQL's 2018 lesson).
 //
-// PowerCut() rewrites the backing directory in place: names created since their directory's last sync
-// are removed; each file keeps its durable bytes and, of the rest, by mode:
+// PowerCut() rewrites the backing directory in place: a name renamed since its directory's last sync
+// goes back to the name it had then (children of a renamed directory move with it); a name created
+// since then is removed; each file keeps its durable bytes and, of the rest, by mode:
 //   plain      nothing;
 //   torn       a seeded random prefix of the unsynced bytes;
 //   zero-fill  the unsynced bytes, as zeros (the size survives, the data does not: seen on NFS);
@@ -49,6 +50,7 @@ class Durability {
   struct Entry {
     bool is_dir = false;
     bool name_durable = true;
+    std::string durable_name;  // where it was at its last durable point; empty: never durable.
     uint64_t durable = 0;
     std::vector<std::pair<uint64_t, uint64_t>> lost;  // [from, to) lost by failed fsyncs.
   };

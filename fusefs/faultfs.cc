@@ -253,6 +253,15 @@ void FaultFs::Impl::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, 
       // The old string may still be read by a handler: it is kept until the file system dies.
       fs->retired_paths_.emplace_back(it->second->path.exchange(new std::string(to)));
     }
+    // Inodes below a renamed directory move with it (renames are rare: a scan is fine).
+    std::string prefix = from + "/";
+    for (auto& [key, in] : fs->inodes_) {
+      const std::string* p = in->path.load();
+      if (p->starts_with(prefix)) {
+        fs->retired_paths_.emplace_back(
+            in->path.exchange(new std::string(to + "/" + p->substr(prefix.size()))));
+      }
+    }
   }
   fs->durability_.Renamed(from, to);
   Reply(req, fs, kRename, from.c_str(), 0, 0, d);

@@ -36,6 +36,8 @@ class FaultFs {
   ~FaultFs();
   // Opens the backing root and the trace; an error names the path.
   bool Init(std::string* error);
+  // Starts the threads (the delay timer). After fuse_daemonize(), whose fork they would not survive.
+  void StartThreads() { delayer_.Start(); }
 
   static const fuse_lowlevel_ops& Operations();
 

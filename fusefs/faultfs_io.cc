@@ -82,6 +82,9 @@ void FaultFs::Impl::DoWrite(fuse_req_t req, FaultFs* fs, Handle* h, const char* 
   if (w < 0) return Reply(req, fs, kWrite, path, size, errno, d);
   if (growth > 0) AdjustUsed(fs, std::min<int64_t>(growth, w));
   if (d.err != 0 && d.deferred) h->deferred.store(d.err);
+  if (h->inode->fsync_error_reported.load(std::memory_order_relaxed)) {
+    h->inode->fsync_error_reported.store(false);  // new dirty data: a new fsync error is news.
+  }
   Trace(fs, kWrite, path, size, static_cast<int>(w), d);
   fuse_reply_write(req, static_cast<size_t>(w));
 }
@@ -127,20 +130,24 @@ void FaultFs::Impl::Fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_in
   Decision d;
   if (Gate(req, fs, kFsync, path, 0, &d)) return;
   Later(fs, d, [=] {
-    int err = h->deferred.exchange(0);
-    if (err == 0 && d.err != 0) err = d.err;
+    int owed = h->deferred.exchange(0);  // a write's error, deferred to this fsync: always told.
+    int err = owed != 0 ? owed : d.err;
     struct stat st;
     uint64_t size = ::fstat(h->fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     if (err != 0) {
-      // linux: reported once per file, and the dirty data is gone for good; sticky: every time.
+      // linux: an injected fsync error is reported once for the data dirty at that moment, which is
+      // lost for good; a later fsync "succeeds" until new writes dirty the file again. sticky: every
+      // fsync fails while the rule fires.
+      bool report = true;
       if (!fs->options_.sticky_fsync_errors) {
-        if (h->inode->fsync_error_reported.exchange(true)) {
-          err = 0;
+        if (owed == 0 && h->inode->fsync_error_reported.exchange(true)) {
+          report = false;
         } else {
+          h->inode->fsync_error_reported.store(true);
           fs->durability_.FsyncFailed(path, size);
         }
       }
-      if (err != 0) return Reply(req, fs, kFsync, path, 0, err, d);
+      if (report) return Reply(req, fs, kFsync, path, 0, err, d);
     }
     if (d.fsync_lie) return Reply(req, fs, kFsync, path, 0, 0, d);
     int rc = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);

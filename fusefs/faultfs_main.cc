@@ -147,13 +147,15 @@ int main(int argc, char** argv) {
       if (std::system(cmd.c_str()) != 0) {}
     }
   });
-  if (!server.Start(control, &why)) {
+  if (!server.Listen(control, &why)) {
     fuse_session_unmount(se);
     fuse_remove_signal_handlers(se);
     fuse_session_destroy(se);
     return Fail(why);
   }
   if (!foreground && fuse_daemonize(0) != 0) return Fail("cannot daemonize");
+  fs.StartThreads();
+  server.StartServing();
   fuse_loop_config config = {};
   config.clone_fd = 0;
   config.max_idle_threads = 10;

@@ -32,6 +32,15 @@ std::string Slurp(const std::string& path) {
 
 int Create(const std::string& path) { return ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644); }
 
+int RunFaultfs(const std::vector<std::string>& args, std::string* err) {
+  std::string cmd = FAULTFS_BIN;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>/tmp/faultfs-test-stderr";
+  int raw = std::system(cmd.c_str());
+  *err = Slurp("/tmp/faultfs-test-stderr");
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
 TEST(Faultfs, OrdinaryUseWorks) {
   FAULTFS_MOUNT(m);
   ASSERT_EQ(::mkdir(m.M("/dir").c_str(), 0755), 0);
@@ -326,14 +335,6 @@ TEST(Faultfs, SameSeedSameTrace) {
   EXPECT_NE(a, c);
 }
 
-int RunFaultfs(const std::vector<std::string>& args, std::string* err) {
-  std::string cmd = FAULTFS_BIN;
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " 2>/tmp/faultfs-test-stderr";
-  int raw = std::system(cmd.c_str());
-  *err = Slurp("/tmp/faultfs-test-stderr");
-  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
 
 TEST(Faultfs, BadInputIsOneLineExitTwoAndNothingMounted) {
   if (!testing::HaveFuse()) GTEST_SKIP() << "no /dev/fuse: FUSE test skipped";
@@ -357,6 +358,88 @@ TEST(Faultfs, BadInputIsOneLineExitTwoAndNothingMounted) {
   EXPECT_NE(err.find(dir + "/missing"), std::string::npos) << err;
   EXPECT_FALSE(testing::Mounted(dir + "/m"));
   std::filesystem::remove_all(dir);
+}
+
+TEST(Faultfs, LinuxModeStillReportsLaterFaultsAfterNewWrites) {
+  FAULTFS_MOUNT(m);
+  int fd = Create(m.M("/f"));
+  ASSERT_EQ(::write(fd, "0123456789", 10), 10);
+  std::string id = m.Ctl("add-rule ops: \"fsync\" trigger { count: 1 } effect { error: \"EIO\" }");
+  EXPECT_EQ(::fsync(fd), -1);
+  EXPECT_EQ(::fsync(fd), 0);
+  m.Ctl("add-rule ops: \"write\" trigger { count: 1 } effect { error: \"ENOSPC\" deferred: true }");
+  ASSERT_EQ(::write(fd, "abc", 3), 3);
+  errno = 0;
+  EXPECT_EQ(::fsync(fd), -1);  // the write's deferred error is owed, whatever happened before.
+  EXPECT_EQ(errno, ENOSPC);
+  m.Ctl("add-rule ops: \"fsync\" trigger { count: 1 } effect { error: \"EIO\" }");
+  ASSERT_EQ(::write(fd, "def", 3), 3);
+  errno = 0;
+  EXPECT_EQ(::fsync(fd), -1);  // new dirty data: a new injected fsync error is reported again.
+  EXPECT_EQ(errno, EIO);
+  ::close(fd);
+}
+
+TEST(Faultfs, PowerCutUndoesRenamesNotMadeDurable) {
+  FAULTFS_MOUNT(m);
+  int dfd = ::open(m.mount().c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_EQ(::mkdir(m.M("/d").c_str(), 0755), 0);
+  int fd = Create(m.M("/d/f"));
+  ASSERT_EQ(::write(fd, "inner", 5), 5);
+  ASSERT_EQ(::fsync(fd), 0);
+  ::close(fd);
+  int sub = ::open(m.M("/d").c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_EQ(::fsync(sub), 0);
+  ::close(sub);
+  fd = Create(m.M("/t.tmp"));
+  ASSERT_EQ(::write(fd, "synced", 6), 6);
+  ASSERT_EQ(::fsync(fd), 0);
+  ::close(fd);
+  ASSERT_EQ(::fsync(dfd), 0);  // d, d/f and t.tmp are durable under these names.
+  ASSERT_EQ(::rename(m.M("/t.tmp").c_str(), m.M("/t").c_str()), 0);
+  ASSERT_EQ(::rename(m.M("/d").c_str(), m.M("/e").c_str()), 0);
+  EXPECT_EQ(Slurp(m.M("/e/f")), "inner");  // the moved child is reachable (and matched) under e/.
+  m.Ctl("power-cut");                      // ... but no directory was synced after the renames.
+  EXPECT_EQ(Slurp(m.B("/t.tmp")), "synced");
+  EXPECT_FALSE(std::filesystem::exists(m.B("/t")));
+  EXPECT_EQ(Slurp(m.B("/d/f")), "inner");
+  EXPECT_FALSE(std::filesystem::exists(m.B("/e")));
+  ::close(dfd);
+}
+
+TEST(Faultfs, DaemonizedControlAndDelaysWork) {
+  if (!testing::HaveFuse()) GTEST_SKIP() << "no /dev/fuse: FUSE test skipped";
+  char tmpl[] = "/tmp/faultfs-daemon-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::filesystem::create_directories(dir + "/b");
+  std::filesystem::create_directories(dir + "/m");
+  std::string err;
+  ASSERT_EQ(RunFaultfs({"--backing", dir + "/b", "--mount", dir + "/m", "--control", dir + "/s"}, &err),
+            0) << err;  // without -f: the parent returns once the daemon is up.
+  std::string reply, error;
+  EXPECT_TRUE(ControlCall(dir + "/s", "ping", &reply, &error)) << error;
+  EXPECT_TRUE(ControlCall(dir + "/s", "add-rule ops: \"write\" effect { delay { ms: 50 } }", &reply,
+                          &error)) << error;
+  int fd = Create(dir + "/m/f");
+  auto t0 = Clock::now();
+  EXPECT_EQ(::write(fd, "x", 1), 1);  // completes: the timer thread runs in the daemon.
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  EXPECT_GE(ms, 50.0);
+  ::close(fd);
+  EXPECT_TRUE(ControlCall(dir + "/s", "unmount", &reply, &error)) << error;
+  for (int i = 0; i < 500 && testing::Mounted(dir + "/m"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (testing::Mounted(dir + "/m")) {
+    ADD_FAILURE() << "still mounted";
+    if (std::system(("fusermount3 -uz " + dir + "/m").c_str()) != 0) {}
+  }
+  for (int i = 0; i < 500 && std::filesystem::exists(dir + "/s"); ++i) {  // the daemon's last act.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 TEST(Faultfs, SigtermUnmountsCleanly) {

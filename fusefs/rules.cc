@@ -59,6 +59,7 @@ struct RuleEngine::State {
   // spares fnmatch. A glob without wildcards is compared whole.
   std::string prefix;
   bool literal = false;
+  std::string suffix;  // the glob's literal tail (after its last wildcard), checked before fnmatch.
 };
 
 RuleEngine::RuleEngine(uint64_t seed) : seed_(seed) {
@@ -105,6 +106,8 @@ bool RuleEngine::Add(const Rule& rule, uint32_t* id, std::string* error) {
   size_t wild = rule.path().find_first_of("*?[\\");
   s->prefix = rule.path().substr(0, wild);
   s->literal = !rule.path().empty() && wild == std::string::npos;
+  size_t last_wild = rule.path().find_last_of("*?[]\\");
+  if (!s->literal && last_wild != std::string::npos) s->suffix = rule.path().substr(last_wild + 1);
   const Effect& e = rule.effect();
   switch (e.kind_case()) {
     case Effect::kError:
@@ -172,9 +175,15 @@ Decision RuleEngine::Decide(Op op, const char* path, uint64_t bytes) {
     while (i < hot.prefix_len && path[i] == hot.prefix[i]) ++i;
     if (i < hot.prefix_len) continue;
     State& s = *hot.state;
-    if (s.literal ? path[hot.prefix_len] != '\0'
-                  : !s.rule.path().empty() && fnmatch(s.rule.path().c_str(), path, 0) != 0) {
-      continue;
+    if (s.literal) {
+      if (path[hot.prefix_len] != '\0') continue;
+    } else if (!s.rule.path().empty()) {
+      size_t n = std::strlen(path);
+      if (n < s.suffix.size() + hot.prefix_len ||
+          std::memcmp(path + n - s.suffix.size(), s.suffix.data(), s.suffix.size()) != 0 ||
+          fnmatch(s.rule.path().c_str(), path, 0) != 0) {
+        continue;
+      }
     }
     uint64_t n = s.matches.fetch_add(1, std::memory_order_relaxed) + 1;
     uint64_t seen = s.bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;

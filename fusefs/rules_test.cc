@@ -63,6 +63,8 @@ TEST(Rules, GlobsLiteralPrefixesAndExactPaths) {
   EXPECT_FALSE(e.Decide(kWrite, "/logs/run/other", 1).fired());
   EXPECT_FALSE(e.Decide(kWrite, "/log/run/events.out", 1).fired());
   EXPECT_EQ(e.Decide(kWrite, "/a/b.tmp", 1).err, EPERM);
+  EXPECT_FALSE(e.Decide(kWrite, "/a/b.tmpx", 1).fired());
+  EXPECT_FALSE(e.Decide(kWrite, "tmp", 1).fired());
 }
 
 TEST(Rules, AfterBytesCountAndClear) {
