@@ -79,6 +79,8 @@ class LedgerWriter {
       overflow_->fetch_add(1, std::memory_order_relaxed);
       return false;
     }
+    // Ask for the line a few entries ahead now, so that the store does not wait for it.
+    __builtin_prefetch(&entries_[n + 16 < capacity_ ? n + 16 : n], 1, 3);
     LedgerEntry& e = entries_[n];
     e.step = step;
     e.t_ns = t_ns;
