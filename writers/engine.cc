@@ -47,6 +47,7 @@ Status Engine::Start() {
 Status Engine::Append(Item& item) {
   TagTable::Entry& tag = tags_->at(item.tag);
   bool first = !tag.metadata_written;
+  if (first) tag.kind = item.kind;
   if (item.kind == Item::kScalar) {
     const ScalarTemplate& t = first ? tag.first : tag.later;
     char* out = file_.Reserve(t.max_frame_size());
@@ -108,6 +109,7 @@ Status Engine::WriteNow(bool check_vanished) {
     Failed(file_.lost_first(), file_.lost_last(), ENOENT);
     Error(s);
     tags_->ResetMetadata();
+    RestoreMetadataInPending();
     s = file_.Write(false);
   }
   if (!s.ok()) {
@@ -141,11 +143,13 @@ Status Engine::Flush(bool sync) {
       tags_->ResetMetadata();
     } else {
       syncs_.fetch_add(1, std::memory_order_relaxed);
-      synced_.store(file_.synced_seq(), std::memory_order_release);
     }
   }
   if (s.ok()) {
+    // Levels are published from the lowest up and read from the highest down (watermarks()), so
+    // that a snapshot never shows synced > flushed > written.
     flushed_.store(file_.written_seq(), std::memory_order_release);
+    if (policy_.durable || sync) synced_.store(file_.synced_seq(), std::memory_order_release);
     flushes_.fetch_add(1, std::memory_order_relaxed);
     last_flush_ = Clock::now();
   }
@@ -165,17 +169,55 @@ Status Engine::Close() {
   return s.ok() ? c : s;
 }
 
+void Engine::RestoreMetadataInPending() {
+  if (file_.pending_bytes() == 0) return;
+  file_.RewritePending([this](std::string* pending) {
+    std::string out;
+    out.reserve(pending->size() + 256);
+    size_t off = 0;
+    while (off + record::kHeaderSize <= pending->size()) {
+      size_t n = record::DecodeFixed64(pending->data() + off);
+      tensorboard::Event e;
+      if (!e.ParseFromArray(pending->data() + off + record::kHeaderSize, static_cast<int>(n))) {
+        out.append(*pending, off, n + record::kFrameOverhead);  // ours; cannot happen.
+        off += n + record::kFrameOverhead;
+        continue;
+      }
+      for (auto& v : *e.mutable_summary()->mutable_value()) {
+        TagTable::Entry& tag = tags_->at(tags_->Intern(v.tag()));
+        if (tag.metadata_written) continue;
+        tag.metadata_written = true;
+        if (v.has_metadata()) continue;
+        tensorboard::Summary model;  // the builders' metadata for the tag's kind.
+        switch (tag.kind) {
+          case Item::kHistogram: format::AddHistogram(&model, v.tag(), {}, true); break;
+          case Item::kImage: format::AddImage(&model, v.tag(), 0, 0, "", true); break;
+          case Item::kText: format::AddText(&model, v.tag(), "", true); break;
+          default: format::AddScalar(&model, v.tag(), 0, true); break;
+        }
+        *v.mutable_metadata() = model.value(0).metadata();
+      }
+      format::AppendEventRecord(&out, e);
+      off += n + record::kFrameOverhead;
+    }
+    pending->assign(out);  // keeps the capacity: adds stay allocation-free.
+  });
+}
+
 void Engine::ReportDropped(uint64_t first, uint64_t last, int err) {
   dropped_.fetch_add(last - first + 1, std::memory_order_relaxed);
   Failed(first, last, err);
 }
 
 void Engine::SkipTo(uint64_t seq) {
-  if (file_.pending_bytes() > 0) WriteNow(false).Ignore();  // errors already reported.
+  Status s;
+  if (file_.pending_bytes() > 0) s = WriteNow(false);  // errors already reported.
   if (file_.pending_bytes() > 0) {
     uint64_t first = file_.first_pending_seq(), last = file_.last_pending_seq();
     file_.DropPending();
-    Failed(first, last, EIO);
+    pending_events_ = 0;
+    Failed(first, last, s.ok() ? EIO : s.error_number());
+    tags_->ResetMetadata();  // a tag's first value may be among the lost.
   }
   file_.SkipTo(seq);
   Publish();
@@ -205,11 +247,11 @@ void Engine::Publish() {
 }
 
 Watermarks Engine::watermarks() const {
-  Watermarks w;
-  w.accepted = accepted_.load(std::memory_order_acquire);
-  w.written = written_.load(std::memory_order_acquire);
-  w.flushed = flushed_.load(std::memory_order_acquire);
+  Watermarks w;  // highest level first: see Flush().
   w.synced = synced_.load(std::memory_order_acquire);
+  w.flushed = flushed_.load(std::memory_order_acquire);
+  w.written = written_.load(std::memory_order_acquire);
+  w.accepted = accepted_.load(std::memory_order_acquire);
   return w;
 }
 

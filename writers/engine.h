@@ -46,6 +46,7 @@ class TagTable {
     std::string name;
     ScalarTemplate first, later;
     bool metadata_written = false;  // engine-thread state.
+    uint8_t kind = 0;               // Item::Kind of its first value; engine-thread state.
   };
   Entry& at(TagId id) { return tags_[id]; }
   void ResetMetadata();  // engine thread: next value of every tag carries its metadata again.
@@ -88,6 +89,9 @@ class Engine {
 
  private:
   Status WriteNow(bool check_vanished);
+  // Pending records were encoded for a file that vanished, where each tag already had its metadata:
+  // gives the first pending value of each tag its metadata again, for the new file.
+  void RestoreMetadataInPending();
   void Failed(uint64_t first, uint64_t last, int err);
   void Error(const Status& s);
   void Publish();

@@ -122,8 +122,11 @@ void EventFile::Abandon() {
 Status EventFile::Write(bool check_vanished) {
   lost_first_ = lost_last_ = 0;
   if (fd_ >= 0 && check_vanished) {
-    struct stat st;
-    if (::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
+    // Unlinked (nlink 0), or its name no longer leads to it: the directory was removed or replaced,
+    // or the file system was unmounted lazily (the descriptor still works, no reader can see it).
+    struct stat st, by_name;
+    if (::fstat(fd_, &st) != 0 || st.st_nlink == 0 || ::stat(path_.c_str(), &by_name) != 0 ||
+        by_name.st_dev != st.st_dev || by_name.st_ino != st.st_ino) {
       int err = ENOENT;
       lost_first_ = file_first_seq_;
       lost_last_ = written_seq_;

@@ -7,8 +7,10 @@
 //    older file hides nothing newer from TensorBoard) and the next write opens a new file.
 //  - Records not written stay pending and are retried by the next Write(): when the fault clears, writing
 //    resumes without reopening anything.
-//  - A file that vanished (unlinked, or its directory removed) is detected by Write(check_vanished) and
-//    reported as ENOENT; its events are reported lost; the next write recreates the directory and a file.
+//  - A file that vanished (unlinked, its directory removed or replaced, its file system unmounted
+//    lazily) is detected by Write(check_vanished), comparing fstat of the descriptor with stat of the
+//    path, and reported as ENOENT; its events are reported lost; the next write recreates the
+//    directory and a file.
 //  - A failed fsync is reported and the file is abandoned: after an fsync error Linux may already have
 //    dropped the dirty pages, so a later fsync of the same file proves nothing (PostgreSQL's lesson).
 // Every failed system call comes back as a Status carrying errno. Not thread-safe: one owner thread.
@@ -50,6 +52,13 @@ class EventFile {
   Status Write(bool check_vanished);
   // fsync(2) of the current file; on success synced_seq() reaches written_seq().
   Status Sync();
+  // Lets `rewrite` replace the pending records by others for the same sequence numbers, one record
+  // each, in the same order (rare path: re-encoding after the file vanished).
+  template <typename F>
+  void RewritePending(F rewrite) {
+    rewrite(&pending_);
+    committed_ = pending_.size();
+  }
   // Forgets the pending records: the caller reports them lost. Returns how many there were.
   uint64_t DropPending();
   // Closes the file (pending records stay pending).

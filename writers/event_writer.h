@@ -8,6 +8,10 @@
 //   flushed   a flush() covering it returned OK;
 //   synced    fsync(2) of its file returned OK after its bytes were written.
 // Events reported failed are never counted at a higher level afterwards.
+// Refused adds (closed writer: EBADF; bad tag: EINVAL; async overflow that drops the newest: ENOBUFS)
+// get no sequence number. With the synchronous policies an add that returns a write error has still
+// been accepted: its event stays pending and is written when the fault clears, or reported failed.
+// A ledger therefore reads watermarks().accepted after each add rather than trusting the status.
 #pragma once
 
 #include <array>

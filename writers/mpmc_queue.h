@@ -2,6 +2,8 @@
 // every slot carries a sequence counter, so push and pop are one CAS each and never lock. Capacity is
 // rounded up to a power of two. The position a push took (its ticket) is returned: tickets are dense
 // and ordered like the queue, which lets the writer use them as sequence numbers.
+// Close() sets a bit in the tail with one atomic operation, so a push either took its ticket before
+// the close (and pushed() counts it) or fails; closing costs the push path nothing extra.
 #pragma once
 
 #include <atomic>
@@ -20,10 +22,11 @@ class MpmcQueue {
     for (size_t i = 0; i <= mask_; ++i) cells_[i].seq.store(i, std::memory_order_relaxed);
   }
 
-  // False when full. `ticket` receives the position taken.
+  // False when full or closed. `ticket` receives the position taken.
   bool TryPush(const T& value, uint64_t* ticket) {
     uint64_t pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
+      if (pos & kClosed) return false;
       Cell& c = cells_[pos & mask_];
       uint64_t seq = c.seq.load(std::memory_order_acquire);
       int64_t diff = static_cast<int64_t>(seq) - static_cast<int64_t>(pos);
@@ -63,11 +66,16 @@ class MpmcQueue {
     }
   }
 
+  // Later pushes fail; returns how many pushes succeeded (all of them, from now on, for good).
+  uint64_t Close() { return tail_.fetch_or(kClosed, std::memory_order_acq_rel) & ~kClosed; }
+  bool closed() const { return tail_.load(std::memory_order_acquire) & kClosed; }
+
   size_t capacity() const { return mask_ + 1; }
-  uint64_t pushed() const { return tail_.load(std::memory_order_acquire); }
+  uint64_t pushed() const { return tail_.load(std::memory_order_acquire) & ~kClosed; }
   uint64_t popped() const { return head_.load(std::memory_order_acquire); }
 
  private:
+  static constexpr uint64_t kClosed = 1ull << 63;
   struct Cell {
     std::atomic<uint64_t> seq;
     T value;

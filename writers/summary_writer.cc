@@ -122,6 +122,11 @@ Status SummaryWriter::Enqueue(Item& item) {
   }
   uint64_t ticket;
   if (queue_->TryPush(item, &ticket)) return Status::Ok();
+  auto refuse_closed = [&] {
+    delete item.payload;
+    return Closed();
+  };
+  if (queue_->closed()) return refuse_closed();
   // The queue is full: the overflow policy decides, and no event disappears unreported.
   switch (policy_.overflow) {
     case Policy::Overflow::kDropOldest:
@@ -132,12 +137,14 @@ Status SummaryWriter::Enqueue(Item& item) {
           delete old.payload;
         }
         if (queue_->TryPush(item, &ticket)) return Status::Ok();
+        if (queue_->closed()) return refuse_closed();
       }
     case Policy::Overflow::kBlock: {
       auto deadline = Clock::now() + std::chrono::milliseconds(policy_.max_block_ms);
       for (int spins = 0;; ++spins) {
         work_cv_.notify_one();  // the consumer may be idling: a full queue is work.
         if (queue_->TryPush(item, &ticket)) return Status::Ok();
+        if (queue_->closed()) return refuse_closed();
         if (Clock::now() >= deadline) break;
         if (spins < 64) {
           std::this_thread::yield();
@@ -199,9 +206,12 @@ void SummaryWriter::Run() {
 Status SummaryWriter::FlushImpl(bool sync) {
   if (!queue_) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (closed_.load(std::memory_order_relaxed)) return Status::FromErrno(EBADF, "flush after close");
     return engine_.Flush(sync);
   }
   std::unique_lock<std::mutex> lock(flush_mu_);
+  // After Close the thread is gone and would never answer.
+  if (stop_) return Status::FromErrno(EBADF, "flush after close");
   uint64_t generation = ++flush_requested_;
   flush_target_ = std::max(flush_target_, queue_->pushed());
   sync_request_ = sync_request_ || sync;
@@ -215,6 +225,9 @@ Status SummaryWriter::Close() {
   if (queue_) {
     {
       std::lock_guard<std::mutex> lock(flush_mu_);
+      // From here no add can take a ticket, so the thread's last drain (popped == pushed) is final:
+      // an add racing with Close either is written or fails with EBADF, never lost unreported.
+      queue_->Close();
       stop_ = true;
     }
     work_cv_.notify_one();
