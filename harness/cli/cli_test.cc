@@ -139,4 +139,37 @@ TEST_F(CliTest, WriteExitsOneWhenEventsAreLostAndTwoOnBadUsage) {
   EXPECT_EQ(Run("write --logdir x --policy async --scalars -3").status, 2);
 }
 
+TEST_F(CliTest, TrainMeasuresTheWritersCostAndLogsEveryValue) {
+  fs::path run = dir_ / "train";
+  Result r = Run("train --json --logdir " + run.string() +
+                 " --profile small-fast --steps 200 --rounds 2 --device cpu --writer async");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["device"], "cpu");
+  EXPECT_EQ(doc["steps"], 200);
+  for (const char* mode : {"disabled", "noop", "writer"}) {
+    EXPECT_GT(doc["modes"][mode]["step_ns_p50"].get<int64_t>(), 0) << mode;
+  }
+  EXPECT_TRUE(doc["step_overhead_pct"].contains("p99"));
+  Result inspect = Run("inspect --json " + run.string());
+  ASSERT_EQ(inspect.status, 0) << inspect.out;
+  auto tags = nlohmann::json::parse(inspect.out)["runs"][0]["tags"];
+  EXPECT_EQ(tags["loss"]["count"], 200);  // one value per step, none lost.
+  EXPECT_EQ(tags["loss"]["max_step"], 199);
+  EXPECT_EQ(doc["events"].get<uint64_t>(), [&] {
+    uint64_t n = 0;
+    for (auto& [tag, t] : tags.items()) n += t["count"].get<uint64_t>();
+    return n;
+  }());
+}
+
+TEST_F(CliTest, TrainRejectsBadInput) {
+  EXPECT_EQ(Run("train").status, 2);
+  Result r = Run("train --logdir " + (dir_ / "x").string() + " --profile no-such-profile");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("no-such-profile"), std::string::npos) << r.err;
+  EXPECT_EQ(Run("train --logdir x --device tpu").status, 2);
+  EXPECT_EQ(Run("train --logdir x --writer warp").status, 2);
+}
+
 }  // namespace
