@@ -1,9 +1,10 @@
 // faultfs overhead, side by side in one run with libfuse's own passthrough_ll (built from Debian's
-// libfuse3-dev examples): sequential 1 MiB writes and 64-byte append+fsync loops through faultfs with no
-// rules, with 100 non-matching rules, and through passthrough_ll; and the cost of one rule decision.
-// Needs root and /dev/fuse. Compare medians of the same workload across the three mounts.
+// libfuse3-dev examples): sequential 1 MiB writes and 64-byte append+fsync loops through faultfs
+// with no rules, with 100 non-matching rules, and through passthrough_ll; and the cost of one rule
+// decision. Needs root and /dev/fuse. Compare medians of the same workload across the three mounts.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
+#include <google/protobuf/text_format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <google/protobuf/text_format.h>
 
 #include "fusefs/rules.h"
 
@@ -69,20 +68,29 @@ struct Mounts {
   Mounts() {
     char tmpl[] = "/tmp/faultfs-bench-XXXXXX";
     root = mkdtemp(tmpl);
-    for (const char* d : {"b1", "m1", "b2", "m2", "b3", "m3"}) fs::create_directories(root + "/" + d);
+    for (const char* d : {"b1", "m1", "b2", "m2", "b3", "m3"})
+      fs::create_directories(root + "/" + d);
     std::ofstream rules(root + "/rules");
     for (int i = 0; i < 100; ++i) {
       rules << "rule { ops: \"write\" ops: \"fsync\" path: \"/nomatch-" << i
             << "/*\" effect { error: \"EIO\" } }\n";
     }
     rules.close();
-    plain = std::make_unique<Mount>("faultfs", std::vector<std::string>{FAULTFS_BIN, "--backing",
-        root + "/b1", "--mount", root + "/m1", "--control", root + "/s1", "-f"}, root + "/m1");
-    ruled = std::make_unique<Mount>("faultfs+100", std::vector<std::string>{FAULTFS_BIN,
-        "--backing", root + "/b2", "--mount", root + "/m2", "--control", root + "/s2", "--rules",
-        root + "/rules", "-f"}, root + "/m2");
-    reference = std::make_unique<Mount>("passthrough_ll", std::vector<std::string>{
-        PASSTHROUGH_LL_BIN, "-f", "-o", "source=" + root + "/b3", root + "/m3"}, root + "/m3");
+    plain = std::make_unique<Mount>(
+        "faultfs",
+        std::vector<std::string>{FAULTFS_BIN, "--backing", root + "/b1", "--mount", root + "/m1",
+                                 "--control", root + "/s1", "-f"},
+        root + "/m1");
+    ruled = std::make_unique<Mount>(
+        "faultfs+100",
+        std::vector<std::string>{FAULTFS_BIN, "--backing", root + "/b2", "--mount", root + "/m2",
+                                 "--control", root + "/s2", "--rules", root + "/rules", "-f"},
+        root + "/m2");
+    reference =
+        std::make_unique<Mount>("passthrough_ll",
+                                std::vector<std::string>{PASSTHROUGH_LL_BIN, "-f", "-o",
+                                                         "source=" + root + "/b3", root + "/m3"},
+                                root + "/m3");
   }
   ~Mounts() {
     plain.reset();
@@ -150,7 +158,8 @@ void BM_RuleDecision(benchmark::State& state) {
   faultfs::RuleEngine engine(1);
   for (int i = 0; i < state.range(0); ++i) {
     faultfs::Rule rule;
-    std::string glob = state.range(1) ? "*/x-" + std::to_string(i) : "/nomatch-" + std::to_string(i) + "/*";
+    std::string glob =
+        state.range(1) ? "*/x-" + std::to_string(i) : "/nomatch-" + std::to_string(i) + "/*";
     google::protobuf::TextFormat::ParseFromString(
         "ops: \"write\" path: \"" + glob + "\" effect { error: \"EIO\" }", &rule);
     uint32_t id;

@@ -1,6 +1,7 @@
 // Format benchmarks: masked CRC-32C (hardware and portable), scalar event encoding, and the strict
 // reader's throughput with CRC verification. Run from the release preset:
-//   build/release/bin/format_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build/release/bin/format_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -66,9 +67,9 @@ const std::string& TrainingFile() {
     for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i % 97);
     for (int64_t step = 0; b.size() < (64u << 20); ++step) {
       for (int t = 0; t < 16; ++t) {
-        format::AppendEventRecord(&b, format::ScalarEvent(1.7e9 + step, step,
-                                                          "train/metric_" + std::to_string(t),
-                                                          0.001f * step, step == 0));
+        format::AppendEventRecord(
+            &b, format::ScalarEvent(1.7e9 + step, step, "train/metric_" + std::to_string(t),
+                                    0.001f * step, step == 0));
       }
       if (step % 100 == 0) {
         format::AppendEventRecord(&b, format::HistogramEvent(1.7e9, step, "w", values, step == 0));

@@ -1,14 +1,15 @@
-// Writer benchmarks (release preset): the add call's latency on the caller's thread (p50/p99/max from
-// per-call rdtsc timings), sustained throughput per policy to tmpfs (/dev/shm), and the encoding cost.
-//   build/release/bin/writer_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// Writer benchmarks (release preset): the add call's latency on the caller's thread (p50/p99/max
+// from per-call rdtsc timings), sustained throughput per policy to tmpfs (/dev/shm), and the
+// encoding cost.
+//   build/release/bin/writer_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -33,7 +34,8 @@ double TscPerNs() {
     while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(50)) {
     }
     uint64_t c1 = __rdtsc();
-    auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    auto ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
     return (c1 - c0) / ns;
   }();
   return v;
@@ -106,15 +108,24 @@ void BM_Throughput(benchmark::State& state, const char* policy) {
   state.SetItemsProcessed(state.iterations() * int64_t{kEvents});
 }
 BENCHMARK_CAPTURE(BM_Throughput, async, "async")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Throughput, buffered, "buffered")->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Throughput, periodic, "periodic")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Throughput, buffered, "buffered")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Throughput, periodic, "periodic")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Throughput, every_event, "every-event")
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Throughput, tf2_like, "tf2-like")->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Throughput, tf2_like, "tf2-like")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Throughput, tensorboardx_like, "tensorboardx-like")
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Throughput, pytorch_like, "pytorch-like")
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_EncodeScalar(benchmark::State& state) {
   writers::ScalarTemplate t("train/loss", false);

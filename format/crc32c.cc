@@ -1,5 +1,6 @@
-// Written here rather than taken from a library: Debian 12 packages no CRC-32C library, and the issue asks
-// for both paths to be selectable and tested separately (Google's crc32c exposes only the automatic one).
+// Written here rather than taken from a library: Debian 12 packages no CRC-32C library, and the
+// issue asks for both paths to be selectable and tested separately (Google's crc32c exposes only
+// the automatic one).
 #include "format/crc32c.h"
 
 #include <array>
@@ -51,8 +52,8 @@ uint32_t ExtendPortable(uint32_t crc, const char* data, size_t n) {
   while (end - p >= 8) {
     uint64_t v = LoadLE64(p) ^ l;
     l = kTables[7][v & 0xff] ^ kTables[6][(v >> 8) & 0xff] ^ kTables[5][(v >> 16) & 0xff] ^
-        kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^
-        kTables[2][(v >> 40) & 0xff] ^ kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];
+        kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^ kTables[2][(v >> 40) & 0xff] ^
+        kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];
     p += 8;
   }
   while (p != end) l = kTables[0][(l ^ static_cast<uint8_t>(*p++)) & 0xff] ^ (l >> 8);
@@ -61,7 +62,7 @@ uint32_t ExtendPortable(uint32_t crc, const char* data, size_t n) {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, const char* data,
-                                                            size_t n) {
+                                                          size_t n) {
   const char* p = data;
   const char* end = data + n;
   uint64_t l = crc ^ 0xffffffffu;
@@ -90,7 +91,8 @@ bool HardwareAvailable() { return false; }
 #endif
 
 uint32_t Extend(uint32_t crc, const char* data, size_t n) {
-  static const ExtendFn extend = Choose();  // Function-local: usable from other static initializers.
+  static const ExtendFn extend =
+      Choose();  // Function-local: usable from other static initializers.
   return extend(crc, data, n);
 }
 

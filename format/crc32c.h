@@ -1,6 +1,7 @@
 // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) and the TFRecord mask.
-// Two implementations give identical results: the SSE4.2 `crc32` instruction, chosen at run time when
-// the processor has it, and a portable slicing-by-8 table. Extend() uses the fastest available.
+// Two implementations give identical results: the SSE4.2 `crc32` instruction, chosen at run time
+// when the processor has it, and a portable slicing-by-8 table. Extend() uses the fastest
+// available.
 #pragma once
 
 #include <cstddef>

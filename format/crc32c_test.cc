@@ -21,7 +21,10 @@ class Crc32cTest : public ::testing::TestWithParam<Fn> {
 TEST_P(Crc32cTest, DesignVectors) {
   EXPECT_EQ(Crc(std::string(32, '\0')), 0x8a9136aau);
   EXPECT_EQ(Mask(Crc(std::string(8, '\0'))), 0x07980329u);
-  EXPECT_EQ(Mask(Crc(std::string("\x1a\x11" "CRC test, one two", 19))), 0x5794d08au);
+  EXPECT_EQ(Mask(Crc(std::string("\x1a\x11"
+                                 "CRC test, one two",
+                                 19))),
+            0x5794d08au);
 }
 
 TEST_P(Crc32cTest, RfcVectors) {  // RFC 3720 B.4.

@@ -1,6 +1,7 @@
-// EventReader: the Events of one event file, on top of RecordReader. An intact frame whose data does not
-// parse as an Event is reported as kBadProto and skipped. Also: where the event files of a path are
-// (a run is a directory holding files whose basename contains "tfevents"; files in name order).
+// EventReader: the Events of one event file, on top of RecordReader. An intact frame whose data
+// does not parse as an Event is reported as kBadProto and skipped. Also: where the event files of a
+// path are (a run is a directory holding files whose basename contains "tfevents"; files in name
+// order).
 #pragma once
 
 #include <cstdint>
@@ -32,9 +33,9 @@ class EventReader {
   RecordReader::Reporter* reporter_;
 };
 
-// What a summary value holds: "scalar", "histogram", "image", "text", "audio", or the plugin name of
-// another plugin. `tag_plugin` is the plugin named by the tag's first value ("" if none), which later
-// values (that carry no metadata) inherit; "tensor" when nothing tells.
+// What a summary value holds: "scalar", "histogram", "image", "text", "audio", or the plugin name
+// of another plugin. `tag_plugin` is the plugin named by the tag's first value ("" if none), which
+// later values (that carry no metadata) inherit; "tensor" when nothing tells.
 std::string ValueKind(const tensorboard::Summary::Value& value, std::string_view tag_plugin);
 
 // "file_version", "summary", "session_log", "graph", "log_message", "run_metadata", "meta_graph",

@@ -1,6 +1,6 @@
 // Builders for the events TensorBoard reads (DESIGN.md section 2). Modern encodings put the plugin
-// metadata on a tag's FIRST value only (`first_of_tag`): readers take a series' metadata from its first
-// value, and repeating it wastes bytes. The caller (a writer) knows which value is first.
+// metadata on a tag's FIRST value only (`first_of_tag`): readers take a series' metadata from its
+// first value, and repeating it wastes bytes. The caller (a writer) knows which value is first.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +41,9 @@ void AddText(tensorboard::Summary* summary, std::string_view tag, std::string_vi
 void AddImage(tensorboard::Summary* summary, std::string_view tag, int width, int height,
               std::string_view png, bool first_of_tag);
 
-// TensorBoard's bucketing (histogram plugin, summary_v2): `bucket_count` equal-width buckets from min
-// to max, the last closed; one value (or all equal) fills the first bucket; no values gives zeros.
+// TensorBoard's bucketing (histogram plugin, summary_v2): `bucket_count` equal-width buckets from
+// min to max, the last closed; one value (or all equal) fills the first bucket; no values gives
+// zeros.
 void BucketValues(std::span<const double> values, int bucket_count, std::span<HistogramBucket> out);
 
 tensorboard::Event ScalarEvent(double wall_time, int64_t step, std::string_view tag, float value,

@@ -25,8 +25,8 @@ double WallFromBits(uint64_t bits) { return std::bit_cast<double>(bits); }
 TEST(Events, FileVersionRecordMatchesDesignVector) {
   std::string rec;
   AppendEventRecord(&rec, FileVersionEvent(WallFromBits(0x41d7d69938800000ull)));
-  std::string data = Bytes({0x09, 0x00, 0x00, 0x80, 0x38, 0x99, 0xd6, 0xd7, 0x41, 0x1a, 0x0d}) +
-                     "brain.Event:2";
+  std::string data =
+      Bytes({0x09, 0x00, 0x00, 0x80, 0x38, 0x99, 0xd6, 0xd7, 0x41, 0x1a, 0x0d}) + "brain.Event:2";
   ASSERT_EQ(rec.size(), 24 + record::kFrameOverhead);
   EXPECT_EQ(record::DecodeFixed64(rec.data()), 24u);
   EXPECT_EQ(record::DecodeFixed32(rec.data() + 8), 0x224b7fa3u);
@@ -38,11 +38,11 @@ TEST(Events, ScalarRecordMatchesDesignVector) {
   std::string rec;
   AppendEventRecord(&rec, ScalarEvent(WallFromBits(0x41d7d6993db705c4ull), 77, "accuracy", 0.99f,
                                       /*first_of_tag=*/true));
-  std::string data = Bytes({0x09, 0xc4, 0x05, 0xb7, 0x3d, 0x99, 0xd6, 0xd7, 0x41, 0x10, 0x4d,
-                            0x2a, 0x25, 0x0a, 0x23, 0x0a, 0x08}) +
+  std::string data = Bytes({0x09, 0xc4, 0x05, 0xb7, 0x3d, 0x99, 0xd6, 0xd7, 0x41, 0x10, 0x4d, 0x2a,
+                            0x25, 0x0a, 0x23, 0x0a, 0x08}) +
                      "accuracy" +
-                     Bytes({0x42, 0x0a, 0x08, 0x01, 0x12, 0x00, 0x22, 0x04, 0xa4, 0x70, 0x7d,
-                            0x3f, 0x4a, 0x0b, 0x0a, 0x09, 0x0a, 0x07}) +
+                     Bytes({0x42, 0x0a, 0x08, 0x01, 0x12, 0x00, 0x22, 0x04, 0xa4, 0x70, 0x7d, 0x3f,
+                            0x4a, 0x0b, 0x0a, 0x09, 0x0a, 0x07}) +
                      "scalars";
   ASSERT_EQ(data.size(), 50u);
   ASSERT_EQ(rec.size(), 50 + record::kFrameOverhead);
@@ -129,7 +129,8 @@ TEST(Events, LegacyHistogramCountsEveryValue) {
   EXPECT_EQ(h.max(), 1e30);
   EXPECT_EQ(std::accumulate(h.bucket().begin(), h.bucket().end(), 0.0), 7);
   ASSERT_EQ(h.bucket_limit_size(), h.bucket_size());
-  for (int i = 1; i < h.bucket_limit_size(); ++i) EXPECT_LT(h.bucket_limit(i - 1), h.bucket_limit(i));
+  for (int i = 1; i < h.bucket_limit_size(); ++i)
+    EXPECT_LT(h.bucket_limit(i - 1), h.bucket_limit(i));
 }
 
 TEST(Events, TextIsStringTensor) {

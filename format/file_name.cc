@@ -59,7 +59,8 @@ bool ParseEventFileName(std::string_view name, EventFileNameParts* parts) {
   if (!name.starts_with(kPrefix)) return false;
   name.remove_prefix(kPrefix.size());
   // <secs>.<host>.<pid>.<counter><suffix>: the host may hold dots, so take pid and counter from the
-  // right of the part that follows the seconds; the suffix is whatever follows the counter's digits.
+  // right of the part that follows the seconds; the suffix is whatever follows the counter's
+  // digits.
   size_t dot = name.find('.');
   uint64_t secs;
   if (dot == std::string_view::npos || !ParseUnsigned(name.substr(0, dot), &secs)) return false;

@@ -1,8 +1,8 @@
 // Event file names: events.out.tfevents.<10-digit unix secs>.<host>.<pid>.<counter><suffix>.
-// Readers take any file whose basename contains "tfevents"; a run is the directory holding the files.
-// Names made by NextEventFileName() are unique across threads (a process-wide counter) and processes
-// (the pid); a writer still creates files with O_EXCL and asks again on EEXIST, which covers pid reuse
-// and hosts sharing a name.
+// Readers take any file whose basename contains "tfevents"; a run is the directory holding the
+// files. Names made by NextEventFileName() are unique across threads (a process-wide counter) and
+// processes (the pid); a writer still creates files with O_EXCL and asks again on EEXIST, which
+// covers pid reuse and hosts sharing a name.
 #pragma once
 
 #include <cstdint>

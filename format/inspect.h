@@ -1,6 +1,6 @@
-// Inspect: what a path's event files hold, per run and file — records, events by kind, tags with step
-// ranges and counts — and every anomaly the strict reader finds, with its offset. The model behind
-// `tbfault inspect`.
+// Inspect: what a path's event files hold, per run and file — records, events by kind, tags with
+// step ranges and counts — and every anomaly the strict reader finds, with its offset. The model
+// behind `tbfault inspect`.
 #pragma once
 
 #include <cstdint>
@@ -23,8 +23,9 @@ struct TagSummary {
 struct FileSummary {
   std::string path;
   uint64_t size = 0;
-  uint64_t records = 0;                           // intact frames.
-  std::map<std::string, uint64_t> events_by_kind;  // file_version, scalar, histogram, ... session_log.
+  uint64_t records = 0;  // intact frames.
+  std::map<std::string, uint64_t>
+      events_by_kind;  // file_version, scalar, histogram, ... session_log.
   std::vector<AnomalyReport> anomalies;
 };
 

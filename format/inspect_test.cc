@@ -67,7 +67,7 @@ TEST_F(InspectTest, ReportsAnomaliesInOffsetOrder) {
   uint64_t second = b.size();
   AppendEventRecord(&b, ScalarEvent(1, 1, "a", 1, true));
   AppendEventRecord(&b, ScalarEvent(1, 2, "a", 2, false));
-  b[second + 14] ^= 1;                      // data of the second record.
+  b[second + 14] ^= 1;                           // data of the second record.
   std::string torn = b.substr(0, b.size() - 3);  // and a torn tail.
   Write(dir_ / "events.out.tfevents.1.h.1.0", torn);
   InspectReport report;

@@ -15,11 +15,16 @@ void WriteToString(png_structp png, png_bytep data, png_size_t length) {
 
 int ColorType(int channels) {
   switch (channels) {
-    case 1: return PNG_COLOR_TYPE_GRAY;
-    case 2: return PNG_COLOR_TYPE_GRAY_ALPHA;
-    case 3: return PNG_COLOR_TYPE_RGB;
-    case 4: return PNG_COLOR_TYPE_RGBA;
-    default: return -1;
+    case 1:
+      return PNG_COLOR_TYPE_GRAY;
+    case 2:
+      return PNG_COLOR_TYPE_GRAY_ALPHA;
+    case 3:
+      return PNG_COLOR_TYPE_RGB;
+    case 4:
+      return PNG_COLOR_TYPE_RGBA;
+    default:
+      return -1;
   }
 }
 
@@ -47,8 +52,8 @@ Status EncodePng(std::span<const uint8_t> pixels, int height, int width, int cha
     return Status::Invalid("png: libpng failed to encode");
   }
   png_set_write_fn(png, out, WriteToString, nullptr);
-  png_set_IHDR(png, info, width, height, 8, color, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, info, width, height, 8, color, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
   for (int y = 0; y < height; ++y) rows[y] = pixels.data() + row * y;
   png_write_info(png, info);
   png_write_rows(png, const_cast<png_bytepp>(rows.data()), height);

@@ -1,7 +1,7 @@
 // TFRecord framing, as TensorBoard reads it (DESIGN.md section 2):
 //   u64 length (little-endian) | u32 masked_crc32c(length bytes) | data | u32 masked_crc32c(data)
-// These functions write frames into caller-owned memory and allocate nothing, so a writer's hot path can
-// frame records in place. Reading is RecordReader's job (record_reader.h).
+// These functions write frames into caller-owned memory and allocate nothing, so a writer's hot
+// path can frame records in place. Reading is RecordReader's job (record_reader.h).
 #pragma once
 
 #include <cstddef>
@@ -46,8 +46,8 @@ inline void EncodeFooter(char* out, std::string_view data) {
   EncodeFixed32(out, crc32c::MaskedValue(data));
 }
 
-// Frames data that already sits at out + kHeaderSize (length bytes); writes header and footer around
-// it. Returns the frame size. `out` must have room for length + kFrameOverhead bytes.
+// Frames data that already sits at out + kHeaderSize (length bytes); writes header and footer
+// around it. Returns the frame size. `out` must have room for length + kFrameOverhead bytes.
 inline size_t FrameInPlace(char* out, size_t length) {
   EncodeHeader(out, length);
   EncodeFooter(out + kHeaderSize + length, std::string_view(out + kHeaderSize, length));

@@ -14,16 +14,21 @@ namespace tbfault::format {
 
 std::string_view AnomalyName(Anomaly kind) {
   switch (kind) {
-    case Anomaly::kTruncated: return "truncated";
-    case Anomaly::kBadLengthCrc: return "bad-length-crc";
-    case Anomaly::kZeroFilled: return "zero-filled";
-    case Anomaly::kBadDataCrc: return "bad-data-crc";
-    case Anomaly::kBadProto: return "bad-proto";
-    case Anomaly::kOversized: return "oversized";
+    case Anomaly::kTruncated:
+      return "truncated";
+    case Anomaly::kBadLengthCrc:
+      return "bad-length-crc";
+    case Anomaly::kZeroFilled:
+      return "zero-filled";
+    case Anomaly::kBadDataCrc:
+      return "bad-data-crc";
+    case Anomaly::kBadProto:
+      return "bad-proto";
+    case Anomaly::kOversized:
+      return "oversized";
   }
   return "unknown";
 }
-
 
 namespace {
 
@@ -127,8 +132,8 @@ bool RecordReader::ReadRecord(std::string_view* data, uint64_t* frame_offset) {
       pos_ = next;
       if (next == size) {
         Report(Anomaly::kTruncated, start, remaining,
-               "record of " + std::to_string(length) + " bytes cut off: " +
-                   std::to_string(remaining) + " of " +
+               "record of " + std::to_string(length) +
+                   " bytes cut off: " + std::to_string(remaining) + " of " +
                    std::to_string(length + record::kFrameOverhead) + " frame bytes present");
         return false;
       }
@@ -144,8 +149,8 @@ bool RecordReader::ReadRecord(std::string_view* data, uint64_t* frame_offset) {
       uint64_t ignored;
       // Continue there when it plausibly starts a frame (an intact header, possibly of a torn tail,
       // or a tail too short to hold one), so damage after it is reported too; else resynchronise.
-      bool plausible = size - next < record::kHeaderSize ||
-                       HeaderIntact(contents_.data() + next) || FrameAt(next, &ignored);
+      bool plausible = size - next < record::kHeaderSize || HeaderIntact(contents_.data() + next) ||
+                       FrameAt(next, &ignored);
       if (!plausible) next = Resync(start + 1);
       pos_ = next;
       Report(Anomaly::kBadDataCrc, start, next - start,

@@ -1,10 +1,11 @@
 // RecordReader: a strict reader of TFRecord frames (DESIGN.md sections 2-3, the `strict` profile's
 // foundation). Modelled on LevelDB's log::Reader: it yields every intact record and reports every
-// anomaly to a Reporter with its offset, then resynchronises and goes on, so that records after damage
-// are still found (and can be told apart as "hidden" by the profiles that would stop there).
+// anomaly to a Reporter with its offset, then resynchronises and goes on, so that records after
+// damage are still found (and can be told apart as "hidden" by the profiles that would stop there).
 //
-// It works on bytes in memory: it never allocates from an untrusted length (a length is checked against
-// the bytes actually present before anything is done with it), never crashes and never loops forever.
+// It works on bytes in memory: it never allocates from an untrusted length (a length is checked
+// against the bytes actually present before anything is done with it), never crashes and never
+// loops forever.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +21,8 @@ enum class Anomaly {
   kBadLengthCrc,  // the header's length CRC does not match its length bytes.
   kZeroFilled,    // a run of zero bytes where a header should be (a hole, or zero-filled blocks).
   kBadDataCrc,    // the data CRC does not match the data.
-  kBadProto,      // the frame is intact but its data is not a valid Event (reported by EventReader).
-  kOversized,     // the length is beyond kMaxRecordLength or beyond the end of the file.
+  kBadProto,   // the frame is intact but its data is not a valid Event (reported by EventReader).
+  kOversized,  // the length is beyond kMaxRecordLength or beyond the end of the file.
 };
 std::string_view AnomalyName(Anomaly kind);  // "truncated", "bad-length-crc", ...
 
@@ -34,8 +35,8 @@ struct AnomalyReport {
 
 class RecordReader {
  public:
-  // Records longer than this are reported as kOversized, never trusted (TensorBoard has no such cap,
-  // but no summary writer produces records near it).
+  // Records longer than this are reported as kOversized, never trusted (TensorBoard has no such
+  // cap, but no summary writer produces records near it).
   static constexpr uint64_t kMaxRecordLength = 256ull << 20;
 
   class Reporter {

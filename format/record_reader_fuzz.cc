@@ -1,5 +1,6 @@
 // libFuzzer target: the strict reader and the event layer on arbitrary bytes must never crash, hang
-// or read out of bounds, and must account for every byte (records + skipped bytes never exceed input).
+// or read out of bounds, and must account for every byte (records + skipped bytes never exceed
+// input).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

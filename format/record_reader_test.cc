@@ -122,8 +122,8 @@ TEST(RecordReader, EverySingleBitFlipIsReportedAndLaterRecordsFound) {
         const AnomalyReport& a = r.anomalies[0];
         EXPECT_EQ(a.offset, start);
         EXPECT_EQ(a.skipped, frame);
-        Anomaly want = byte - start < record::kHeaderSize ? Anomaly::kBadLengthCrc
-                                                          : Anomaly::kBadDataCrc;
+        Anomaly want =
+            byte - start < record::kHeaderSize ? Anomaly::kBadLengthCrc : Anomaly::kBadDataCrc;
         EXPECT_EQ(a.kind, want) << a.detail;
       }
     }
@@ -136,8 +136,8 @@ TEST(RecordReader, ZeroFilledBlockInTheMiddle) {
   uint64_t from = f.offsets[2], to = f.offsets[5];  // records 2, 3 and 4 become zeros.
   std::fill(bytes.begin() + from, bytes.begin() + to, '\0');
   Result r = ReadAll(bytes);
-  EXPECT_EQ(r.offsets, (std::vector<uint64_t>{f.offsets[0], f.offsets[1], f.offsets[5],
-                                              f.offsets[6]}));
+  EXPECT_EQ(r.offsets,
+            (std::vector<uint64_t>{f.offsets[0], f.offsets[1], f.offsets[5], f.offsets[6]}));
   ASSERT_EQ(r.anomalies.size(), 1u);
   EXPECT_EQ(r.anomalies[0].kind, Anomaly::kZeroFilled);
   EXPECT_EQ(r.anomalies[0].offset, from);
@@ -182,8 +182,8 @@ TEST(RecordReader, GarbageAppended) {
 
 TEST(RecordReader, GarbageBetweenRecordsIsSkippedByResync) {
   File f = MakeFile();
-  std::string bytes = f.bytes.substr(0, f.offsets[3]) + "not a record at all" +
-                      f.bytes.substr(f.offsets[3]);
+  std::string bytes =
+      f.bytes.substr(0, f.offsets[3]) + "not a record at all" + f.bytes.substr(f.offsets[3]);
   Result r = ReadAll(bytes);
   ASSERT_EQ(r.data, f.data);
   ASSERT_EQ(r.anomalies.size(), 1u);
@@ -218,8 +218,8 @@ TEST(RecordReader, LengthPastTheEndWithRecordsAfterIsOversized) {
 }
 
 TEST(RecordReader, HostileInputEndsWithoutQuadraticWork) {
-  // Every offset holds a valid header whose length reaches almost to the end: without a budget, each
-  // resync candidate would CRC the rest of the file.
+  // Every offset holds a valid header whose length reaches almost to the end: without a budget,
+  // each resync candidate would CRC the rest of the file.
   std::string bytes;
   while (bytes.size() < (1 << 20)) bytes += Header((1 << 20) - bytes.size() - 100);
   auto t0 = std::chrono::steady_clock::now();

@@ -12,17 +12,23 @@ struct ErrnoEntry {
 };
 
 constexpr std::array kErrnos = {
-    ErrnoEntry{EPERM, "EPERM"},     ErrnoEntry{ENOENT, "ENOENT"},   ErrnoEntry{EINTR, "EINTR"},
-    ErrnoEntry{EIO, "EIO"},         ErrnoEntry{EBADF, "EBADF"},     ErrnoEntry{EAGAIN, "EAGAIN"},
-    ErrnoEntry{ENOMEM, "ENOMEM"},   ErrnoEntry{EACCES, "EACCES"},   ErrnoEntry{EFAULT, "EFAULT"},
-    ErrnoEntry{EBUSY, "EBUSY"},     ErrnoEntry{EEXIST, "EEXIST"},   ErrnoEntry{EXDEV, "EXDEV"},
-    ErrnoEntry{ENODEV, "ENODEV"},   ErrnoEntry{ENOTDIR, "ENOTDIR"}, ErrnoEntry{EISDIR, "EISDIR"},
-    ErrnoEntry{EINVAL, "EINVAL"},   ErrnoEntry{ENFILE, "ENFILE"},   ErrnoEntry{EMFILE, "EMFILE"},
-    ErrnoEntry{EFBIG, "EFBIG"},     ErrnoEntry{ENOSPC, "ENOSPC"},   ErrnoEntry{ESPIPE, "ESPIPE"},
-    ErrnoEntry{EROFS, "EROFS"},     ErrnoEntry{EPIPE, "EPIPE"},     ErrnoEntry{ENAMETOOLONG, "ENAMETOOLONG"},
-    ErrnoEntry{ENOSYS, "ENOSYS"},   ErrnoEntry{ENOTEMPTY, "ENOTEMPTY"}, ErrnoEntry{ENOTCONN, "ENOTCONN"},
-    ErrnoEntry{ETIMEDOUT, "ETIMEDOUT"}, ErrnoEntry{ESTALE, "ESTALE"}, ErrnoEntry{EDQUOT, "EDQUOT"},
-    ErrnoEntry{ECANCELED, "ECANCELED"}, ErrnoEntry{ENOTSUP, "ENOTSUP"}, ErrnoEntry{ENXIO, "ENXIO"},
+    ErrnoEntry{EPERM, "EPERM"},         ErrnoEntry{ENOENT, "ENOENT"},
+    ErrnoEntry{EINTR, "EINTR"},         ErrnoEntry{EIO, "EIO"},
+    ErrnoEntry{EBADF, "EBADF"},         ErrnoEntry{EAGAIN, "EAGAIN"},
+    ErrnoEntry{ENOMEM, "ENOMEM"},       ErrnoEntry{EACCES, "EACCES"},
+    ErrnoEntry{EFAULT, "EFAULT"},       ErrnoEntry{EBUSY, "EBUSY"},
+    ErrnoEntry{EEXIST, "EEXIST"},       ErrnoEntry{EXDEV, "EXDEV"},
+    ErrnoEntry{ENODEV, "ENODEV"},       ErrnoEntry{ENOTDIR, "ENOTDIR"},
+    ErrnoEntry{EISDIR, "EISDIR"},       ErrnoEntry{EINVAL, "EINVAL"},
+    ErrnoEntry{ENFILE, "ENFILE"},       ErrnoEntry{EMFILE, "EMFILE"},
+    ErrnoEntry{EFBIG, "EFBIG"},         ErrnoEntry{ENOSPC, "ENOSPC"},
+    ErrnoEntry{ESPIPE, "ESPIPE"},       ErrnoEntry{EROFS, "EROFS"},
+    ErrnoEntry{EPIPE, "EPIPE"},         ErrnoEntry{ENAMETOOLONG, "ENAMETOOLONG"},
+    ErrnoEntry{ENOSYS, "ENOSYS"},       ErrnoEntry{ENOTEMPTY, "ENOTEMPTY"},
+    ErrnoEntry{ENOTCONN, "ENOTCONN"},   ErrnoEntry{ETIMEDOUT, "ETIMEDOUT"},
+    ErrnoEntry{ESTALE, "ESTALE"},       ErrnoEntry{EDQUOT, "EDQUOT"},
+    ErrnoEntry{ECANCELED, "ECANCELED"}, ErrnoEntry{ENOTSUP, "ENOTSUP"},
+    ErrnoEntry{ENXIO, "ENXIO"},
 };
 
 }  // namespace

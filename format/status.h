@@ -1,6 +1,6 @@
-// Status: the result of an operation that can fail. An error carries the errno that caused it (0 when
-// the failure is not an OS error, e.g. bad input) and a message naming what failed. Errors are values:
-// callers must look at them ([[nodiscard]]). An OK status holds no heap memory.
+// Status: the result of an operation that can fail. An error carries the errno that caused it (0
+// when the failure is not an OS error, e.g. bad input) and a message naming what failed. Errors are
+// values: callers must look at them ([[nodiscard]]). An OK status holds no heap memory.
 #pragma once
 
 #include <cerrno>

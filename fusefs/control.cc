@@ -18,7 +18,8 @@ namespace {
 class Collector : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
-    if (first.empty()) first = std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
+    if (first.empty())
+      first = std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
   }
   std::string first;
 };
@@ -80,7 +81,8 @@ bool ControlServer::Listen(const std::string& socket_path, std::string* error) {
   ::unlink(socket_path.c_str());  // a stale socket of an earlier run.
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   mode_t old = ::umask(0177);  // 0600 from the start: no window where others could connect.
-  bool ok = listen_fd_ >= 0 && ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+  bool ok = listen_fd_ >= 0 &&
+            ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
             ::listen(listen_fd_, 16) == 0;
   int err = errno;
   ::umask(old);
@@ -161,7 +163,8 @@ std::string ControlServer::Handle(const std::string& request) {
   }
   if (cmd == "power-cut") {
     CutMode mode;
-    if (!ParseCutMode(rest, &mode)) return "ERR power-cut: mode must be plain, torn, zero-fill or reorder";
+    if (!ParseCutMode(rest, &mode))
+      return "ERR power-cut: mode must be plain, torn, zero-fill or reorder";
     return "OK\n" + fs_->PowerCut(mode);
   }
   if (cmd == "thaw") {
@@ -169,9 +172,9 @@ std::string ControlServer::Handle(const std::string& request) {
     return "OK";
   }
   if (cmd == "status") {
-    return "OK\nfrozen=" + std::to_string(fs_->frozen()) + " quota=" + std::to_string(fs_->quota()) +
-           " used=" + std::to_string(fs_->used_bytes()) + "\n" + fs_->rules().Describe() +
-           fs_->durability().Describe();
+    return "OK\nfrozen=" + std::to_string(fs_->frozen()) +
+           " quota=" + std::to_string(fs_->quota()) + " used=" + std::to_string(fs_->used_bytes()) +
+           "\n" + fs_->rules().Describe() + fs_->durability().Describe();
   }
   if (cmd == "unmount") {
     unmount_();

@@ -24,11 +24,13 @@ namespace faultfs {
 
 class ControlServer {
  public:
-  ControlServer(FaultFs* fs, std::function<void()> unmount) : fs_(fs), unmount_(std::move(unmount)) {}
+  ControlServer(FaultFs* fs, std::function<void()> unmount)
+      : fs_(fs), unmount_(std::move(unmount)) {}
   ~ControlServer();
   // Binds the socket (errors are reported before the daemon forks away)...
   bool Listen(const std::string& socket_path, std::string* error);
-  // ...and serves it from a thread started after fuse_daemonize(), whose fork threads do not survive.
+  // ...and serves it from a thread started after fuse_daemonize(), whose fork threads do not
+  // survive.
   void StartServing();
   bool Start(const std::string& socket_path, std::string* error) {
     if (!Listen(socket_path, error)) return false;

@@ -16,8 +16,8 @@ class Delayer {
  public:
   Delayer() = default;
   ~Delayer();  // runs what is still queued, at once.
-  // Starts the timer thread. Call after fuse_daemonize(): threads do not survive its fork. Jobs queued
-  // before run once it starts.
+  // Starts the timer thread. Call after fuse_daemonize(): threads do not survive its fork. Jobs
+  // queued before run once it starts.
   void Start();
   void After(std::chrono::milliseconds delay, std::function<void()> fn);
 

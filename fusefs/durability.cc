@@ -36,11 +36,16 @@ void Zero(int fd, uint64_t from, uint64_t to) {
 }  // namespace
 
 bool ParseCutMode(const std::string& name, CutMode* mode) {
-  if (name.empty() || name == "plain") *mode = CutMode::kPlain;
-  else if (name == "torn") *mode = CutMode::kTorn;
-  else if (name == "zero-fill") *mode = CutMode::kZeroFill;
-  else if (name == "reorder") *mode = CutMode::kReorder;
-  else return false;
+  if (name.empty() || name == "plain")
+    *mode = CutMode::kPlain;
+  else if (name == "torn")
+    *mode = CutMode::kTorn;
+  else if (name == "zero-fill")
+    *mode = CutMode::kZeroFill;
+  else if (name == "reorder")
+    *mode = CutMode::kReorder;
+  else
+    return false;
   return true;
 }
 
@@ -102,7 +107,8 @@ void Durability::Renamed(const std::string& from, const std::string& to) {
   // Children of a renamed directory move along; their durable names stay relative to the old place.
   std::string prefix = from + "/";
   std::vector<std::pair<std::string, Entry>> moved;
-  for (auto c = entries_.lower_bound(prefix); c != entries_.end() && c->first.starts_with(prefix);) {
+  for (auto c = entries_.lower_bound(prefix);
+       c != entries_.end() && c->first.starts_with(prefix);) {
     moved.emplace_back(to + "/" + c->first.substr(prefix.size()), c->second);
     c = entries_.erase(c);
   }
@@ -120,7 +126,8 @@ std::string Durability::PowerCut(CutMode mode, uint64_t seed) {
   // Renamed names go back first, shallowest first, children moving with their directory.
   std::vector<std::string> renamed;
   for (const auto& [path, e] : entries_) {
-    if (!e.name_durable && !e.durable_name.empty() && e.durable_name != path) renamed.push_back(path);
+    if (!e.name_durable && !e.durable_name.empty() && e.durable_name != path)
+      renamed.push_back(path);
   }
   std::sort(renamed.begin(), renamed.end(),
             [](const auto& a, const auto& b) { return a.size() < b.size(); });
@@ -130,13 +137,15 @@ std::string Durability::PowerCut(CutMode mode, uint64_t seed) {
     Entry e = it->second;
     entries_.erase(it);
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(root_ + e.durable_name).parent_path(), ec);
+    std::filesystem::create_directories(std::filesystem::path(root_ + e.durable_name).parent_path(),
+                                        ec);
     std::filesystem::rename(root_ + path, root_ + e.durable_name, ec);
     log += "renamed back " + path + " to " + e.durable_name + "\n";
     e.name_durable = true;
     std::string prefix = path + "/";
     std::vector<std::pair<std::string, Entry>> moved;
-    for (auto c = entries_.lower_bound(prefix); c != entries_.end() && c->first.starts_with(prefix);) {
+    for (auto c = entries_.lower_bound(prefix);
+         c != entries_.end() && c->first.starts_with(prefix);) {
       moved.emplace_back(e.durable_name + "/" + c->first.substr(prefix.size()), c->second);
       c = entries_.erase(c);
     }
@@ -208,8 +217,8 @@ std::string Durability::PowerCut(CutMode mode, uint64_t seed) {
         }
       }
       if (::ftruncate(fd, static_cast<off_t>(new_size)) == 0) {
-        log += "cut " + path + " from " + std::to_string(size) + " to " +
-               std::to_string(new_size) + " (durable " + std::to_string(keep) + ")\n";
+        log += "cut " + path + " from " + std::to_string(size) + " to " + std::to_string(new_size) +
+               " (durable " + std::to_string(keep) + ")\n";
       }
     }
     ::fsync(fd);
@@ -226,7 +235,8 @@ std::string Durability::Describe() {
   for (const auto& [path, e] : entries_) {
     if (e.is_dir) continue;
     struct stat st;
-    uint64_t size = ::stat((root_ + path).c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    uint64_t size =
+        ::stat((root_ + path).c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     out += "file " + path + " durable=" + std::to_string(std::min(size, e.durable)) +
            " unsynced=" + std::to_string(size > e.durable ? size - e.durable : 0) +
            (e.name_durable ? "" : " name-unsynced") + "\n";

@@ -1,20 +1,22 @@
 // Durability: what faultfs's backing directory would hold after a power cut. Like LevelDB's
-// fault_injection_test and RocksDB's FaultInjectionTestFS, a file's durable state is its size at its
-// last successful fsync (files are treated as append-only: an overwrite inside the synced prefix is not
-// undone), and a name is durable once its parent directory was fsynced after the name was created.
-// Files that existed before the mount are durable as found. With the `linux` fsync error mode, the
-// bytes that were dirty when an fsync failed are lost for good: a later successful fsync does not bring
-// them back (PostgreSQL's 2018 lesson).
+// fault_injection_test and RocksDB's FaultInjectionTestFS, a file's durable state is its size at
+// its last successful fsync (files are treated as append-only: an overwrite inside the synced
+// prefix is not undone), and a name is durable once its parent directory was fsynced after the name
+// was created. Files that existed before the mount are durable as found. With the `linux` fsync
+// error mode, the bytes that were dirty when an fsync failed are lost for good: a later successful
+// fsync does not bring them back (PostgreSQL's 2018 lesson).
 //
-// PowerCut() rewrites the backing directory in place: a name renamed since its directory's last sync
-// goes back to the name it had then (children of a renamed directory move with it); a name created
-// since then is removed; each file keeps its durable bytes and, of the rest, by mode:
+// PowerCut() rewrites the backing directory in place: a name renamed since its directory's last
+// sync goes back to the name it had then (children of a renamed directory move with it); a name
+// created since then is removed; each file keeps its durable bytes and, of the rest, by mode:
 //   plain      nothing;
 //   torn       a seeded random prefix of the unsynced bytes;
 //   zero-fill  the unsynced bytes, as zeros (the size survives, the data does not: seen on NFS);
-//   reorder    a seeded random subset of the unsynced 4 KiB blocks, the others as zeros, cut after the
+//   reorder    a seeded random subset of the unsynced 4 KiB blocks, the others as zeros, cut after
+//   the
 //              last block kept.
-// Paths are relative to the mount root, starting with "/". Thread-safe (one mutex, not on the write path).
+// Paths are relative to the mount root, starting with "/". Thread-safe (one mutex, not on the write
+// path).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +35,7 @@ class Durability {
  public:
   explicit Durability(std::string backing_root) : root_(std::move(backing_root)) {}
 
-  void Seen(const std::string& path, uint64_t size);  // first sight of an existing file: durable.
+  void Seen(const std::string& path, uint64_t size);   // first sight of an existing file: durable.
   void Created(const std::string& path, bool is_dir);  // a new name: nothing durable yet.
   void Synced(const std::string& path, uint64_t size);
   void DirSynced(const std::string& dir);

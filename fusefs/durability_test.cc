@@ -89,9 +89,12 @@ TEST_F(DurabilityTest, ReorderKeepsASubsetOfBlocks) {
   int kept = 0, zeroed = 0;
   for (size_t b = 4096; b < got.size(); b += 4096) {
     std::string block = got.substr(b, 4096);
-    if (block == std::string(block.size(), 'x')) ++kept;
-    else if (block == std::string(block.size(), '\0')) ++zeroed;
-    else ADD_FAILURE() << "block at " << b << " is neither kept nor zeroed";
+    if (block == std::string(block.size(), 'x'))
+      ++kept;
+    else if (block == std::string(block.size(), '\0'))
+      ++zeroed;
+    else
+      ADD_FAILURE() << "block at " << b << " is neither kept nor zeroed";
   }
   EXPECT_GT(kept, 0);
   EXPECT_GT(zeroed, 0);  // 15 blocks at 1/2 each: both happen (fixed seed).

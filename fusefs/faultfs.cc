@@ -1,5 +1,3 @@
-#include "fusefs/faultfs_impl.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,16 +11,18 @@
 #include <filesystem>
 #include <vector>
 
+#include "fusefs/faultfs_impl.h"
+
 namespace faultfs {
 
 void FaultFs::Impl::Trace(FaultFs* fs, Op op, const char* path, uint64_t bytes, int result,
-                  const Decision& d) {
+                          const Decision& d) {
   if (fs->trace_ == nullptr || (!Traced(op) && !d.fired())) return;
   std::lock_guard<std::mutex> lock(fs->trace_mu_);
   uint64_t seq = ++fs->seq_;
-  std::fprintf(fs->trace_, "%llu %.*s %s bytes=%llu result=%d", static_cast<unsigned long long>(seq),
-               static_cast<int>(OpName(op).size()), OpName(op).data(), path,
-               static_cast<unsigned long long>(bytes), result);
+  std::fprintf(fs->trace_, "%llu %.*s %s bytes=%llu result=%d",
+               static_cast<unsigned long long>(seq), static_cast<int>(OpName(op).size()),
+               OpName(op).data(), path, static_cast<unsigned long long>(bytes), result);
   if (d.fired()) {
     std::fprintf(fs->trace_, " fault=rule%u", d.rule_id);
     if (d.err) std::fprintf(fs->trace_, ":errno=%d%s", d.err, d.deferred ? ":deferred" : "");
@@ -36,7 +36,7 @@ void FaultFs::Impl::Trace(FaultFs* fs, Op op, const char* path, uint64_t bytes, 
 }
 
 bool FaultFs::Impl::Gate(fuse_req_t req, FaultFs* fs, Op op, const char* path, uint64_t bytes,
-                 Decision* d) {
+                         Decision* d) {
   if (fs->frozen_.load(std::memory_order_acquire)) {
     fuse_reply_err(req, EIO);
     return true;
@@ -59,14 +59,14 @@ void FaultFs::Impl::Later(FaultFs* fs, const Decision& d, std::function<void()> 
   }
 }
 
-void FaultFs::Impl::Reply(fuse_req_t req, FaultFs* fs, Op op, const char* path, uint64_t bytes, int err,
-                  const Decision& d) {
+void FaultFs::Impl::Reply(fuse_req_t req, FaultFs* fs, Op op, const char* path, uint64_t bytes,
+                          int err, const Decision& d) {
   Trace(fs, op, path, bytes, -err, d);
   fuse_reply_err(req, err);
 }
 
 int FaultFs::Impl::MakeEntry(FaultFs* fs, Inode* parent, const char* name, const char* path,
-                     fuse_entry_param* e) {
+                             fuse_entry_param* e) {
   std::memset(e, 0, sizeof *e);
   int fd = ::openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -141,7 +141,8 @@ void FaultFs::Impl::ForgetOne(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
 }
 
 void FaultFs::Impl::ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
-  for (size_t i = 0; i < count; ++i) Forget(Fs(req), In(Fs(req), forgets[i].ino), forgets[i].nlookup);
+  for (size_t i = 0; i < count; ++i)
+    Forget(Fs(req), In(Fs(req), forgets[i].ino), forgets[i].nlookup);
   fuse_reply_none(req);
 }
 
@@ -158,7 +159,7 @@ void FaultFs::Impl::Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 }
 
 void FaultFs::Impl::Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
-                    fuse_file_info* fi) {
+                            fuse_file_info* fi) {
   FaultFs* fs = Fs(req);
   Inode* in = In(fs, ino);
   const char* path = PathOf(in);
@@ -182,10 +183,14 @@ void FaultFs::Impl::Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, i
   }
   if (rc == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
     timespec tv[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
-    if (to_set & FUSE_SET_ATTR_ATIME_NOW) tv[0].tv_nsec = UTIME_NOW;
-    else if (to_set & FUSE_SET_ATTR_ATIME) tv[0] = attr->st_atim;
-    if (to_set & FUSE_SET_ATTR_MTIME_NOW) tv[1].tv_nsec = UTIME_NOW;
-    else if (to_set & FUSE_SET_ATTR_MTIME) tv[1] = attr->st_mtim;
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+      tv[0].tv_nsec = UTIME_NOW;
+    else if (to_set & FUSE_SET_ATTR_ATIME)
+      tv[0] = attr->st_atim;
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+      tv[1].tv_nsec = UTIME_NOW;
+    else if (to_set & FUSE_SET_ATTR_MTIME)
+      tv[1] = attr->st_mtim;
     rc = fi ? ::futimens(H(fi)->fd, tv) : ::utimensat(AT_FDCWD, proc.c_str(), tv, 0);
   }
   if (rc != 0) return Reply(req, fs, kSetattr, path, 0, errno, d);
@@ -234,8 +239,8 @@ void FaultFs::Impl::Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Remove(req, parent, name, true);
 }
 
-void FaultFs::Impl::Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
-                   const char* newname, unsigned int flags) {
+void FaultFs::Impl::Rename(fuse_req_t req, fuse_ino_t parent, const char* name,
+                           fuse_ino_t newparent, const char* newname, unsigned int flags) {
   FaultFs* fs = Fs(req);
   Inode *p = In(fs, parent), *np = In(fs, newparent);
   std::string from = ChildPath(p, name), to = ChildPath(np, newname);

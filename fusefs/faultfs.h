@@ -1,8 +1,9 @@
 // FaultFs: a libfuse3 low-level passthrough over a backing directory that injects faults by rule
 // (rules.h), enforces a quota, models durability (durability.h) and can be frozen by a power cut.
-// Access is decided here (no `default_permissions`), so EACCES can be injected even for root; fsync is
-// always answered (never ENOSYS, which would make the kernel treat every later fsync as success).
-// Delays are deferred replies from a timer thread (delayer.h): a delayed op holds no handler thread.
+// Access is decided here (no `default_permissions`), so EACCES can be injected even for root; fsync
+// is always answered (never ENOSYS, which would make the kernel treat every later fsync as
+// success). Delays are deferred replies from a timer thread (delayer.h): a delayed op holds no
+// handler thread.
 #pragma once
 
 #define FUSE_USE_VERSION 34
@@ -36,7 +37,8 @@ class FaultFs {
   ~FaultFs();
   // Opens the backing root and the trace; an error names the path.
   bool Init(std::string* error);
-  // Starts the threads (the delay timer). After fuse_daemonize(), whose fork they would not survive.
+  // Starts the threads (the delay timer). After fuse_daemonize(), whose fork they would not
+  // survive.
   void StartThreads() { delayer_.Start(); }
 
   static const fuse_lowlevel_ops& Operations();

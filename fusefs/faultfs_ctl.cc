@@ -7,11 +7,12 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr,
-                 "usage: faultfs-ctl SOCKET COMMAND [ARGS...]\n"
-                 "commands: ping, add-rule '<textproto>', remove-rule ID, clear, quota BYTES [short],\n"
-                 "          window open|close NAME, power-cut [plain|torn|zero-fill|reorder], thaw,\n"
-                 "          status, unmount\n");
+    std::fprintf(
+        stderr,
+        "usage: faultfs-ctl SOCKET COMMAND [ARGS...]\n"
+        "commands: ping, add-rule '<textproto>', remove-rule ID, clear, quota BYTES [short],\n"
+        "          window open|close NAME, power-cut [plain|torn|zero-fill|reorder], thaw,\n"
+        "          status, unmount\n");
     return 2;
   }
   std::string request = argv[2];

@@ -22,7 +22,7 @@ void FaultFs::Impl::Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) 
 }
 
 void FaultFs::Impl::Readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
-                    fuse_file_info* fi) {
+                            fuse_file_info* fi) {
   FaultFs* fs = Fs(req);
   Decision d;
   if (Gate(req, fs, kReaddir, PathOf(In(fs, ino)), 0, &d)) return;
@@ -126,7 +126,7 @@ void FaultFs::Impl::Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void FaultFs::Impl::Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
-                     size_t size, int flags) {
+                             size_t size, int flags) {
   FaultFs* fs = Fs(req);
   Inode* in = In(fs, ino);
   Decision d;

@@ -1,6 +1,6 @@
-// Internal to faultfs: the inode and handle types and the op handlers, shared by faultfs.cc (entries,
-// attributes, names), faultfs_io.cc (open, read, write, flush, fsync) and faultfs_dirs.cc (directories,
-// statfs, access, xattrs). Not part of faultfs's interface.
+// Internal to faultfs: the inode and handle types and the op handlers, shared by faultfs.cc
+// (entries, attributes, names), faultfs_io.cc (open, read, write, flush, fsync) and faultfs_dirs.cc
+// (directories, statfs, access, xattrs). Not part of faultfs's interface.
 #pragma once
 
 #include <dirent.h>
@@ -52,7 +52,9 @@ inline const char* ChildPath(const Inode* parent, const char* name) {
   return path_buf;
 }
 
-inline const char* PathOf(const Inode* in) { return in->path.load(std::memory_order_acquire)->c_str(); }
+inline const char* PathOf(const Inode* in) {
+  return in->path.load(std::memory_order_acquire)->c_str();
+}
 
 inline std::string ProcPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 

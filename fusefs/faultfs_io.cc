@@ -19,7 +19,7 @@ void FaultFs::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void FaultFs::Impl::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
-                   fuse_file_info* fi) {
+                           fuse_file_info* fi) {
   FaultFs* fs = Fs(req);
   Inode* p = In(fs, parent);
   std::string path = ChildPath(p, name);
@@ -56,7 +56,7 @@ void FaultFs::Impl::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fus
 }
 
 void FaultFs::Impl::DoWrite(fuse_req_t req, FaultFs* fs, Handle* h, const char* data, size_t size,
-                    off_t off, const Decision& d) {
+                            off_t off, const Decision& d) {
   const char* path = PathOf(h->inode);
   size_t n = d.short_bytes >= 0 ? static_cast<size_t>(d.short_bytes) : size;
   uint64_t quota = fs->quota_.load(std::memory_order_relaxed);
@@ -90,7 +90,7 @@ void FaultFs::Impl::DoWrite(fuse_req_t req, FaultFs* fs, Handle* h, const char* 
 }
 
 void FaultFs::Impl::Write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
-                  fuse_file_info* fi) {
+                          fuse_file_info* fi) {
   FaultFs* fs = Fs(req);
   Handle* h = H(fi);
   Decision d;
@@ -136,8 +136,8 @@ void FaultFs::Impl::Fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_in
     uint64_t size = ::fstat(h->fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     if (err != 0) {
       // linux: an injected fsync error is reported once for the data dirty at that moment, which is
-      // lost for good; a later fsync "succeeds" until new writes dirty the file again. sticky: every
-      // fsync fails while the rule fires.
+      // lost for good; a later fsync "succeeds" until new writes dirty the file again. sticky:
+      // every fsync fails while the rule fires.
       bool report = true;
       if (!fs->options_.sticky_fsync_errors) {
         if (owed == 0 && h->inode->fsync_error_reported.exchange(true)) {

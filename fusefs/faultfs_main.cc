@@ -60,7 +60,9 @@ bool IsMountPoint(const std::string& path) {
 class Collector : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
-    if (first.empty()) first = "line " + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
+    if (first.empty())
+      first =
+          "line " + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
   }
   std::string first;
 };
@@ -79,23 +81,30 @@ int main(int argc, char** argv) {
       return true;
     };
     std::string v;
-    if (a == "-f") foreground = true;
-    else if (a == "-h" || a == "--help") return std::fputs(kUsage, stdout), 0;
-    else if (a == "--backing" && value(&backing)) {}
-    else if (a == "--mount" && value(&mount)) {}
-    else if (a == "--control" && value(&control)) {}
-    else if (a == "--rules" && value(&rules_path)) {}
-    else if (a == "--trace" && value(&trace)) {}
-    else if (a == "--seed" && value(&v)) seed = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--fsync-errors" && value(&v) && (v == "linux" || v == "sticky")) sticky = v == "sticky";
-    else return Fail("bad argument '" + a + "'\n" + kUsage);
+    if (a == "-f")
+      foreground = true;
+    else if (a == "-h" || a == "--help")
+      return std::fputs(kUsage, stdout), 0;
+    else if (a == "--backing" && value(&backing)) {
+    } else if (a == "--mount" && value(&mount)) {
+    } else if (a == "--control" && value(&control)) {
+    } else if (a == "--rules" && value(&rules_path)) {
+    } else if (a == "--trace" && value(&trace)) {
+    } else if (a == "--seed" && value(&v))
+      seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--fsync-errors" && value(&v) && (v == "linux" || v == "sticky"))
+      sticky = v == "sticky";
+    else
+      return Fail("bad argument '" + a + "'\n" + kUsage);
   }
-  if (backing.empty() || mount.empty() || control.empty()) return Fail(std::string("missing argument\n") + kUsage);
+  if (backing.empty() || mount.empty() || control.empty())
+    return Fail(std::string("missing argument\n") + kUsage);
   std::string why;
   if (!IsDir(backing, &why)) return Fail(backing + ": " + why);
   if (!IsDir(mount, &why)) return Fail(mount + ": " + why);
   if (IsMountPoint(mount)) return Fail(mount + ": already a mount point");
-  if (::access("/dev/fuse", R_OK | W_OK) != 0) return Fail(std::string("/dev/fuse: ") + std::strerror(errno));
+  if (::access("/dev/fuse", R_OK | W_OK) != 0)
+    return Fail(std::string("/dev/fuse: ") + std::strerror(errno));
 
   faultfs::Rules rules;
   if (!rules_path.empty()) {
@@ -144,7 +153,8 @@ int main(int argc, char** argv) {
     // Unmounting ends the kernel connection, which wakes the loop's threads.
     if (::umount2(mount_point.c_str(), MNT_DETACH) != 0) {
       std::string cmd = "fusermount3 -uz '" + mount_point + "' 2>/dev/null";
-      if (std::system(cmd.c_str()) != 0) {}
+      if (std::system(cmd.c_str()) != 0) {
+      }
     }
   });
   if (!server.Listen(control, &why)) {

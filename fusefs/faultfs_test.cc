@@ -30,7 +30,9 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-int Create(const std::string& path) { return ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644); }
+int Create(const std::string& path) {
+  return ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+}
 
 int RunFaultfs(const std::vector<std::string>& args, std::string* err) {
   std::string cmd = FAULTFS_BIN;
@@ -135,7 +137,9 @@ TEST(Faultfs, EaccesOnCreateEvenForRoot) {
 
 TEST(Faultfs, ShortWriteThenErrno) {
   FAULTFS_MOUNT(m);
-  m.Ctl("add-rule ops: \"write\" trigger { count: 1 } effect { short_write { bytes: 7 then_errno: \"ENOSPC\" } }");
+  m.Ctl(
+      "add-rule ops: \"write\" trigger { count: 1 } effect { short_write { bytes: 7 then_errno: "
+      "\"ENOSPC\" } }");
   int fd = Create(m.M("/f"));
   std::string data(100, 'x');
   EXPECT_EQ(::write(fd, data.data(), 100), 7);
@@ -252,9 +256,12 @@ TEST(Faultfs, TornZeroFillAndReorderDoWhatTheySay) {
   int kept = 0, zeroed = 0;
   for (size_t b = durable; b < reorder.size(); b += 4096) {
     std::string got = reorder.substr(b, 4096);
-    if (got == full.substr(b, got.size())) ++kept;
-    else if (got == std::string(got.size(), '\0')) ++zeroed;
-    else ADD_FAILURE() << "block at " << b << " is neither kept nor zeroed";
+    if (got == full.substr(b, got.size()))
+      ++kept;
+    else if (got == std::string(got.size(), '\0'))
+      ++zeroed;
+    else
+      ADD_FAILURE() << "block at " << b << " is neither kept nor zeroed";
   }
   EXPECT_GT(kept, 0);
   EXPECT_GT(zeroed, 0);
@@ -335,7 +342,6 @@ TEST(Faultfs, SameSeedSameTrace) {
   EXPECT_NE(a, c);
 }
 
-
 TEST(Faultfs, BadInputIsOneLineExitTwoAndNothingMounted) {
   if (!testing::HaveFuse()) GTEST_SKIP() << "no /dev/fuse: FUSE test skipped";
   char tmpl[] = "/tmp/faultfs-bad-XXXXXX";
@@ -343,7 +349,8 @@ TEST(Faultfs, BadInputIsOneLineExitTwoAndNothingMounted) {
   std::string dir = tmpl;
   std::filesystem::create_directories(dir + "/b");
   std::filesystem::create_directories(dir + "/m");
-  std::ofstream(dir + "/rules") << "rule { ops: \"write\" effect { error: \"ENOSPC\" } }\nquota_bytes: lots\n";
+  std::ofstream(dir + "/rules")
+      << "rule { ops: \"write\" effect { error: \"ENOSPC\" } }\nquota_bytes: lots\n";
   std::string err;
   EXPECT_EQ(RunFaultfs({"--backing", dir + "/b", "--mount", dir + "/m", "--control", dir + "/s",
                         "--rules", dir + "/rules", "-f"},
@@ -415,12 +422,15 @@ TEST(Faultfs, DaemonizedControlAndDelaysWork) {
   std::filesystem::create_directories(dir + "/b");
   std::filesystem::create_directories(dir + "/m");
   std::string err;
-  ASSERT_EQ(RunFaultfs({"--backing", dir + "/b", "--mount", dir + "/m", "--control", dir + "/s"}, &err),
-            0) << err;  // without -f: the parent returns once the daemon is up.
+  ASSERT_EQ(
+      RunFaultfs({"--backing", dir + "/b", "--mount", dir + "/m", "--control", dir + "/s"}, &err),
+      0)
+      << err;  // without -f: the parent returns once the daemon is up.
   std::string reply, error;
   EXPECT_TRUE(ControlCall(dir + "/s", "ping", &reply, &error)) << error;
   EXPECT_TRUE(ControlCall(dir + "/s", "add-rule ops: \"write\" effect { delay { ms: 50 } }", &reply,
-                          &error)) << error;
+                          &error))
+      << error;
   int fd = Create(dir + "/m/f");
   auto t0 = Clock::now();
   EXPECT_EQ(::write(fd, "x", 1), 1);  // completes: the timer thread runs in the daemon.
@@ -433,7 +443,8 @@ TEST(Faultfs, DaemonizedControlAndDelaysWork) {
   }
   if (testing::Mounted(dir + "/m")) {
     ADD_FAILURE() << "still mounted";
-    if (std::system(("fusermount3 -uz " + dir + "/m").c_str()) != 0) {}
+    if (std::system(("fusermount3 -uz " + dir + "/m").c_str()) != 0) {
+    }
   }
   for (int i = 0; i < 500 && std::filesystem::exists(dir + "/s"); ++i) {  // the daemon's last act.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -473,7 +484,8 @@ TEST(Faultfs, XattrsPassThroughWhereTheBackingHasThem) {
 TEST(Faultfs, ControlRejectsBadRequestsWithReasons) {
   FAULTFS_MOUNT(m);
   std::string reply, error;
-  EXPECT_FALSE(ControlCall(m.socket(), "add-rule ops: \"write\" effect { error: 5 x }", &reply, &error));
+  EXPECT_FALSE(
+      ControlCall(m.socket(), "add-rule ops: \"write\" effect { error: 5 x }", &reply, &error));
   EXPECT_NE(error.find("add-rule"), std::string::npos) << error;
   EXPECT_FALSE(ControlCall(m.socket(), "quota lots", &reply, &error));
   EXPECT_FALSE(ControlCall(m.socket(), "launch-missiles", &reply, &error));

@@ -7,11 +7,11 @@ namespace faultfs {
 namespace {
 
 constexpr std::array<std::pair<Op, std::string_view>, 20> kOps = {{
-    {kLookup, "lookup"}, {kGetattr, "getattr"}, {kSetattr, "setattr"}, {kOpen, "open"},
-    {kCreate, "create"}, {kRead, "read"},       {kWrite, "write"},     {kFlush, "flush"},
-    {kRelease, "release"}, {kFsync, "fsync"},   {kMkdir, "mkdir"},     {kUnlink, "unlink"},
-    {kRmdir, "rmdir"},   {kRename, "rename"},   {kOpendir, "opendir"}, {kReaddir, "readdir"},
-    {kFsyncdir, "fsyncdir"}, {kStatfs, "statfs"}, {kXattr, "xattr"},   {kAccess, "access"},
+    {kLookup, "lookup"},     {kGetattr, "getattr"}, {kSetattr, "setattr"}, {kOpen, "open"},
+    {kCreate, "create"},     {kRead, "read"},       {kWrite, "write"},     {kFlush, "flush"},
+    {kRelease, "release"},   {kFsync, "fsync"},     {kMkdir, "mkdir"},     {kUnlink, "unlink"},
+    {kRmdir, "rmdir"},       {kRename, "rename"},   {kOpendir, "opendir"}, {kReaddir, "readdir"},
+    {kFsyncdir, "fsyncdir"}, {kStatfs, "statfs"},   {kXattr, "xattr"},     {kAccess, "access"},
 }};
 
 }  // namespace

@@ -7,11 +7,26 @@
 namespace faultfs {
 
 enum Op : uint32_t {
-  kLookup = 1u << 0, kGetattr = 1u << 1, kSetattr = 1u << 2, kOpen = 1u << 3, kCreate = 1u << 4,
-  kRead = 1u << 5, kWrite = 1u << 6, kFlush = 1u << 7, kRelease = 1u << 8, kFsync = 1u << 9,
-  kMkdir = 1u << 10, kUnlink = 1u << 11, kRmdir = 1u << 12, kRename = 1u << 13,
-  kOpendir = 1u << 14, kReaddir = 1u << 15, kFsyncdir = 1u << 16, kStatfs = 1u << 17,
-  kXattr = 1u << 18, kAccess = 1u << 19,
+  kLookup = 1u << 0,
+  kGetattr = 1u << 1,
+  kSetattr = 1u << 2,
+  kOpen = 1u << 3,
+  kCreate = 1u << 4,
+  kRead = 1u << 5,
+  kWrite = 1u << 6,
+  kFlush = 1u << 7,
+  kRelease = 1u << 8,
+  kFsync = 1u << 9,
+  kMkdir = 1u << 10,
+  kUnlink = 1u << 11,
+  kRmdir = 1u << 12,
+  kRename = 1u << 13,
+  kOpendir = 1u << 14,
+  kReaddir = 1u << 15,
+  kFsyncdir = 1u << 16,
+  kStatfs = 1u << 17,
+  kXattr = 1u << 18,
+  kAccess = 1u << 19,
   kAllOps = (1u << 20) - 1,
 };
 

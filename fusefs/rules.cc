@@ -27,12 +27,28 @@ struct Named {
   int value;
 };
 constexpr Named kErrnos[] = {
-    {"EPERM", EPERM},   {"ENOENT", ENOENT}, {"EIO", EIO},         {"EBADF", EBADF},
-    {"EAGAIN", EAGAIN}, {"ENOMEM", ENOMEM}, {"EACCES", EACCES},   {"EBUSY", EBUSY},
-    {"EEXIST", EEXIST}, {"EXDEV", EXDEV},   {"ENOTDIR", ENOTDIR}, {"EISDIR", EISDIR},
-    {"EINVAL", EINVAL}, {"EFBIG", EFBIG},   {"ENOSPC", ENOSPC},   {"EROFS", EROFS},
-    {"EDQUOT", EDQUOT}, {"ESTALE", ESTALE}, {"ETIMEDOUT", ETIMEDOUT}, {"ENOTCONN", ENOTCONN},
-    {"EINTR", EINTR},   {"ENAMETOOLONG", ENAMETOOLONG},
+    {"EPERM", EPERM},
+    {"ENOENT", ENOENT},
+    {"EIO", EIO},
+    {"EBADF", EBADF},
+    {"EAGAIN", EAGAIN},
+    {"ENOMEM", ENOMEM},
+    {"EACCES", EACCES},
+    {"EBUSY", EBUSY},
+    {"EEXIST", EEXIST},
+    {"EXDEV", EXDEV},
+    {"ENOTDIR", ENOTDIR},
+    {"EISDIR", EISDIR},
+    {"EINVAL", EINVAL},
+    {"EFBIG", EFBIG},
+    {"ENOSPC", ENOSPC},
+    {"EROFS", EROFS},
+    {"EDQUOT", EDQUOT},
+    {"ESTALE", ESTALE},
+    {"ETIMEDOUT", ETIMEDOUT},
+    {"ENOTCONN", ENOTCONN},
+    {"EINTR", EINTR},
+    {"ENAMETOOLONG", ENAMETOOLONG},
 };
 
 }  // namespace
@@ -118,10 +134,11 @@ bool RuleEngine::Add(const Rule& rule, uint32_t* id, std::string* error) {
       }
       break;
     case Effect::kShortWrite:
-      s->then_err = e.short_write().then_errno().empty() ? ENOSPC
-                                                         : ParseErrno(e.short_write().then_errno());
+      s->then_err =
+          e.short_write().then_errno().empty() ? ENOSPC : ParseErrno(e.short_write().then_errno());
       if (s->then_err == 0) {
-        *error = "effect.short_write.then_errno: unknown errno '" + e.short_write().then_errno() + "'";
+        *error =
+            "effect.short_write.then_errno: unknown errno '" + e.short_write().then_errno() + "'";
         return false;
       }
       break;
@@ -220,9 +237,9 @@ Decision RuleEngine::Decide(Op op, const char* path, uint64_t bytes) {
         break;
       case Effect::kDelay: {
         uint32_t jitter = e.delay().jitter_ms();
-        d.delay_ms = e.delay().ms() +
-                     (jitter ? static_cast<uint32_t>(Draw(seed_ ^ 1, s.rule.id(), n) * (jitter + 1))
-                             : 0);
+        d.delay_ms =
+            e.delay().ms() +
+            (jitter ? static_cast<uint32_t>(Draw(seed_ ^ 1, s.rule.id(), n) * (jitter + 1)) : 0);
         break;
       }
       case Effect::kFsyncLie:

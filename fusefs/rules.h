@@ -1,9 +1,9 @@
-// RuleEngine: decides, per operation, whether a fault fires and what it is. Rules are tried in order;
-// the first that matches and fires decides. Deciding takes no lock and allocates nothing: the rule set
-// is an immutable snapshot swapped atomically by the control thread (old snapshots are kept until the
-// engine dies), per-rule counters are atomics, and a rule's random draw is a hash of (seed, rule id,
-// match number) — so a single-writer workload gets the same decisions for the same seed whatever the
-// thread timing.
+// RuleEngine: decides, per operation, whether a fault fires and what it is. Rules are tried in
+// order; the first that matches and fires decides. Deciding takes no lock and allocates nothing:
+// the rule set is an immutable snapshot swapped atomically by the control thread (old snapshots are
+// kept until the engine dies), per-rule counters are atomics, and a rule's random draw is a hash of
+// (seed, rule id, match number) — so a single-writer workload gets the same decisions for the same
+// seed whatever the thread timing.
 #pragma once
 
 #include <atomic>
@@ -19,10 +19,10 @@
 namespace faultfs {
 
 struct Decision {
-  uint32_t rule_id = 0;     // 0: no fault.
-  int err = 0;              // fail the op with this errno.
-  bool deferred = false;    // ... but only at the next fsync/close of the file.
-  int64_t short_bytes = -1; // accept only this many bytes of a write.
+  uint32_t rule_id = 0;      // 0: no fault.
+  int err = 0;               // fail the op with this errno.
+  bool deferred = false;     // ... but only at the next fsync/close of the file.
+  int64_t short_bytes = -1;  // accept only this many bytes of a write.
   uint32_t delay_ms = 0;
   bool fsync_lie = false;
   int kill_signal = 0;

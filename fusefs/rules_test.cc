@@ -1,7 +1,7 @@
 #include "fusefs/rules.h"
 
-#include <gtest/gtest.h>
 #include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
 
 namespace faultfs {
 namespace {
@@ -109,7 +109,9 @@ TEST(Rules, ProbabilityIsSeededAndRoughlyRight) {
 
 TEST(Rules, ShortWriteThenTheNextWriteFails) {
   RuleEngine e(1);
-  Add(&e, "ops: \"write\" trigger { count: 1 } effect { short_write { bytes: 10 then_errno: \"EDQUOT\" } }");
+  Add(&e,
+      "ops: \"write\" trigger { count: 1 } effect { short_write { bytes: 10 then_errno: \"EDQUOT\" "
+      "} }");
   Decision d = e.Decide(kWrite, "/f", 100);
   EXPECT_EQ(d.short_bytes, 10);
   EXPECT_EQ(d.err, 0);

@@ -1,6 +1,6 @@
 // TestMount (tests only): runs the faultfs binary on a fresh backing and mount directory and always
-// unmounts — `unmount` over the control socket, then fusermount3 -u, then -uz and SIGKILL — even when
-// the test fails. Tests skip with a message where /dev/fuse is absent.
+// unmounts — `unmount` over the control socket, then fusermount3 -u, then -uz and SIGKILL — even
+// when the test fails. Tests skip with a message where /dev/fuse is absent.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -42,8 +42,8 @@ class TestMount {
     trace_ = root_ + "/trace";
     std::filesystem::create_directories(backing_);
     std::filesystem::create_directories(mount_);
-    std::vector<std::string> args = {FAULTFS_BIN, "--backing", backing_, "--mount", mount_,
-                                     "--control", socket_, "--trace", trace_, "-f"};
+    std::vector<std::string> args = {FAULTFS_BIN, "--backing", backing_,  "--mount", mount_,
+                                     "--control", socket_,     "--trace", trace_,    "-f"};
     if (!rules.empty()) {
       std::ofstream(root_ + "/rules") << rules;
       args.push_back("--rules");
@@ -74,7 +74,10 @@ class TestMount {
     }
   }
 
-  ~TestMount() { Unmount(); std::filesystem::remove_all(root_); }
+  ~TestMount() {
+    Unmount();
+    std::filesystem::remove_all(root_);
+  }
 
   // Unmounts and reaps the daemon; returns its exit status (-1 if it had to be killed).
   int Unmount() {
@@ -131,9 +134,9 @@ class TestMount {
   bool ok_ = false;
 };
 
-#define FAULTFS_MOUNT(var, ...)                                               \
+#define FAULTFS_MOUNT(var, ...)                                                           \
   if (!::faultfs::testing::HaveFuse()) GTEST_SKIP() << "no /dev/fuse: FUSE test skipped"; \
-  ::faultfs::testing::TestMount var{__VA_ARGS__};                             \
+  ::faultfs::testing::TestMount var{__VA_ARGS__};                                         \
   ASSERT_TRUE(var.ok()) << "faultfs did not mount"
 
 }  // namespace faultfs::testing

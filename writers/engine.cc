@@ -60,11 +60,10 @@ Status Engine::Append(Item& item) {
     const std::string& p = *item.payload;
     switch (item.kind) {
       case Item::kHistogram:
-        format::AddHistogram(
-            summary, tag.name,
-            {reinterpret_cast<const format::HistogramBucket*>(p.data()),
-             p.size() / sizeof(format::HistogramBucket)},
-            first);
+        format::AddHistogram(summary, tag.name,
+                             {reinterpret_cast<const format::HistogramBucket*>(p.data()),
+                              p.size() / sizeof(format::HistogramBucket)},
+                             first);
         break;
       case Item::kImage:
         format::AddImage(summary, tag.name, item.width, item.height, p, first);
@@ -190,10 +189,18 @@ void Engine::RestoreMetadataInPending() {
         if (v.has_metadata()) continue;
         tensorboard::Summary model;  // the builders' metadata for the tag's kind.
         switch (tag.kind) {
-          case Item::kHistogram: format::AddHistogram(&model, v.tag(), {}, true); break;
-          case Item::kImage: format::AddImage(&model, v.tag(), 0, 0, "", true); break;
-          case Item::kText: format::AddText(&model, v.tag(), "", true); break;
-          default: format::AddScalar(&model, v.tag(), 0, true); break;
+          case Item::kHistogram:
+            format::AddHistogram(&model, v.tag(), {}, true);
+            break;
+          case Item::kImage:
+            format::AddImage(&model, v.tag(), 0, 0, "", true);
+            break;
+          case Item::kText:
+            format::AddText(&model, v.tag(), "", true);
+            break;
+          default:
+            format::AddScalar(&model, v.tag(), 0, true);
+            break;
         }
         *v.mutable_metadata() = model.value(0).metadata();
       }

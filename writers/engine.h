@@ -1,7 +1,8 @@
-// Engine: the part of SummaryWriter that runs on one thread at a time — the caller's for the synchronous
-// policies, the background thread's for `async`. It encodes events into the EventFile's pending buffer,
-// applies the policy's thresholds, writes, flushes and syncs, retries with backoff after a failure,
-// reports lost events, and publishes watermarks and counters (atomics, readable from any thread).
+// Engine: the part of SummaryWriter that runs on one thread at a time — the caller's for the
+// synchronous policies, the background thread's for `async`. It encodes events into the EventFile's
+// pending buffer, applies the policy's thresholds, writes, flushes and syncs, retries with backoff
+// after a failure, reports lost events, and publishes watermarks and counters (atomics, readable
+// from any thread).
 #pragma once
 
 #include <atomic>
@@ -19,8 +20,8 @@
 
 namespace tbfault::writers {
 
-// One event as it travels from an add call to the engine. Payloads of non-scalar events are owned by
-// the item (heap, freed by the engine): only scalar adds are allocation-free.
+// One event as it travels from an add call to the engine. Payloads of non-scalar events are owned
+// by the item (heap, freed by the engine): only scalar adds are allocation-free.
 struct Item {
   enum Kind : uint8_t { kScalar, kHistogram, kImage, kText };
   uint64_t ticket = 0;  // set by MpmcQueue.

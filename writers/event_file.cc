@@ -73,8 +73,7 @@ size_t EventFile::WholeRecords(size_t bytes, uint64_t* count) const {
   size_t off = 0;
   *count = 0;
   while (off + record::kHeaderSize <= bytes) {
-    size_t end = off + record::DecodeFixed64(pending_.data() + off) +
-                 record::kFrameOverhead;
+    size_t end = off + record::DecodeFixed64(pending_.data() + off) + record::kFrameOverhead;
     if (end > bytes) break;
     off = end;
     ++*count;
@@ -94,7 +93,8 @@ Status EventFile::Open() {
     format::AppendEventRecord(&first, format::FileVersionEvent(format::WallTimeNow()));
     size_t done;
     s = WriteAll(fd, first.data(), first.size(), path, &done);
-    if (s.ok() && options_.durable && ::fsync(fd) != 0) s = Status::FromErrno(errno, "fsync " + path);
+    if (s.ok() && options_.durable && ::fsync(fd) != 0)
+      s = Status::FromErrno(errno, "fsync " + path);
     if (s.ok() && options_.durable) s = SyncDir(options_.run_dir);
     if (!s.ok()) {
       // A file without its file_version record must not stay behind: readers would take its events

@@ -1,19 +1,25 @@
-// EventFile: a writer's current event file in a run directory, and the framed records waiting for it.
-// It keeps the writer contract's file-system half (DESIGN.md section 7):
-//  - Records enter a pending buffer whole, with consecutive sequence numbers; Write() hands them to the
+// EventFile: a writer's current event file in a run directory, and the framed records waiting for
+// it. It keeps the writer contract's file-system half (DESIGN.md section 7):
+//  - Records enter a pending buffer whole, with consecutive sequence numbers; Write() hands them to
+//  the
 //    kernel and reports how far it got (written_seq).
-//  - A failed or short write never leaves a torn record behind: the file is truncated back to the last
-//    whole record (ftruncate). If even that fails, the file is abandoned (a torn tail at the end of an
-//    older file hides nothing newer from TensorBoard) and the next write opens a new file.
-//  - Records not written stay pending and are retried by the next Write(): when the fault clears, writing
+//  - A failed or short write never leaves a torn record behind: the file is truncated back to the
+//  last
+//    whole record (ftruncate). If even that fails, the file is abandoned (a torn tail at the end of
+//    an older file hides nothing newer from TensorBoard) and the next write opens a new file.
+//  - Records not written stay pending and are retried by the next Write(): when the fault clears,
+//  writing
 //    resumes without reopening anything.
 //  - A file that vanished (unlinked, its directory removed or replaced, its file system unmounted
-//    lazily) is detected by Write(check_vanished), comparing fstat of the descriptor with stat of the
-//    path, and reported as ENOENT; its events are reported lost; the next write recreates the
+//    lazily) is detected by Write(check_vanished), comparing fstat of the descriptor with stat of
+//    the path, and reported as ENOENT; its events are reported lost; the next write recreates the
 //    directory and a file.
-//  - A failed fsync is reported and the file is abandoned: after an fsync error Linux may already have
-//    dropped the dirty pages, so a later fsync of the same file proves nothing (PostgreSQL's lesson).
-// Every failed system call comes back as a Status carrying errno. Not thread-safe: one owner thread.
+//  - A failed fsync is reported and the file is abandoned: after an fsync error Linux may already
+//  have
+//    dropped the dirty pages, so a later fsync of the same file proves nothing (PostgreSQL's
+//    lesson).
+// Every failed system call comes back as a Status carrying errno. Not thread-safe: one owner
+// thread.
 #pragma once
 
 #include <cstdint>
@@ -27,15 +33,16 @@ class EventFile {
  public:
   struct Options {
     std::string run_dir;
-    std::string suffix;     // appended to generated file names.
-    bool durable = false;   // fsync the directory after creating a file.
+    std::string suffix;    // appended to generated file names.
+    bool durable = false;  // fsync the directory after creating a file.
   };
   explicit EventFile(Options options);
   ~EventFile();
   EventFile(const EventFile&) = delete;
   EventFile& operator=(const EventFile&) = delete;
 
-  // Room for one framed record of at most `n` bytes; then Commit() its real size and sequence number.
+  // Room for one framed record of at most `n` bytes; then Commit() its real size and sequence
+  // number.
   char* Reserve(size_t n);
   void Commit(size_t n, uint64_t seq);
   size_t pending_bytes() const { return pending_.size(); }
@@ -44,7 +51,8 @@ class EventFile {
 
   // Opens a file (writing its file_version record) if there is none.
   Status EnsureOpen() { return fd_ >= 0 ? Status::Ok() : Open(); }
-  // Sequence numbers up to `seq` will never come (lost before reaching the file). Needs nothing pending.
+  // Sequence numbers up to `seq` will never come (lost before reaching the file). Needs nothing
+  // pending.
   void SkipTo(uint64_t seq) {
     if (pending_.empty() && seq > last_seq_) written_seq_ = last_seq_ = seq;
   }

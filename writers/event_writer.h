@@ -1,17 +1,19 @@
-// EventWriter: what the harness drives and a training program calls. Implemented by SummaryWriter (the
-// product) and by the mutants (deliberately broken writers for the harness's self-tests).
+// EventWriter: what the harness drives and a training program calls. Implemented by SummaryWriter
+// (the product) and by the mutants (deliberately broken writers for the harness's self-tests).
 //
-// Every add gets a sequence number, 1, 2, 3, ... in call order. The writer reports, truthfully, how far
-// each acknowledgement level has reached (Watermarks) and which events it lost (on_failed). Levels:
+// Every add gets a sequence number, 1, 2, 3, ... in call order. The writer reports, truthfully, how
+// far each acknowledgement level has reached (Watermarks) and which events it lost (on_failed).
+// Levels:
 //   accepted  the add call returned OK;
 //   written   the event's bytes were handed to the kernel (write(2) returned);
 //   flushed   a flush() covering it returned OK;
 //   synced    fsync(2) of its file returned OK after its bytes were written.
 // Events reported failed are never counted at a higher level afterwards.
-// Refused adds (closed writer: EBADF; bad tag: EINVAL; async overflow that drops the newest: ENOBUFS)
-// get no sequence number. With the synchronous policies an add that returns a write error has still
-// been accepted: its event stays pending and is written when the fault clears, or reported failed.
-// A ledger therefore reads watermarks().accepted after each add rather than trusting the status.
+// Refused adds (closed writer: EBADF; bad tag: EINVAL; async overflow that drops the newest:
+// ENOBUFS) get no sequence number. With the synchronous policies an add that returns a write error
+// has still been accepted: its event stays pending and is written when the fault clears, or
+// reported failed. A ledger therefore reads watermarks().accepted after each add rather than
+// trusting the status.
 #pragma once
 
 #include <array>
@@ -44,7 +46,7 @@ struct Counters {
   uint64_t failed = 0;   // events reported lost, any cause.
   uint64_t bytes_written = 0;
   uint64_t files_created = 0;
-  uint64_t errors = 0;                       // failed system calls.
+  uint64_t errors = 0;                          // failed system calls.
   std::array<uint64_t, 134> errors_by_errno{};  // indexed by errno.
 };
 

@@ -1,7 +1,7 @@
-// MpmcQueue: a bounded, allocation-free multi-producer multi-consumer queue (Dmitry Vyukov's design):
-// every slot carries a sequence counter, so push and pop are one CAS each and never lock. Capacity is
-// rounded up to a power of two. The position a push took (its ticket) is returned: tickets are dense
-// and ordered like the queue, which lets the writer use them as sequence numbers.
+// MpmcQueue: a bounded, allocation-free multi-producer multi-consumer queue (Dmitry Vyukov's
+// design): every slot carries a sequence counter, so push and pop are one CAS each and never lock.
+// Capacity is rounded up to a power of two. The position a push took (its ticket) is returned:
+// tickets are dense and ordered like the queue, which lets the writer use them as sequence numbers.
 // Close() sets a bit in the tail with one atomic operation, so a push either took its ticket before
 // the close (and pushed() counts it) or fails; closing costs the push path nothing extra.
 #pragma once

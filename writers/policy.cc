@@ -41,11 +41,15 @@ Status Base(std::string_view name, Policy* p) {
 
 Status SetOption(std::string_view key, std::string_view value, Policy* p) {
   if (key == "overflow") {
-    if (value == "block") p->overflow = Policy::Overflow::kBlock;
-    else if (value == "drop-newest") p->overflow = Policy::Overflow::kDropNewest;
-    else if (value == "drop-oldest") p->overflow = Policy::Overflow::kDropOldest;
-    else return Status::Invalid("overflow must be block, drop-newest or drop-oldest, not '" +
-                                std::string(value) + "'");
+    if (value == "block")
+      p->overflow = Policy::Overflow::kBlock;
+    else if (value == "drop-newest")
+      p->overflow = Policy::Overflow::kDropNewest;
+    else if (value == "drop-oldest")
+      p->overflow = Policy::Overflow::kDropOldest;
+    else
+      return Status::Invalid("overflow must be block, drop-newest or drop-oldest, not '" +
+                             std::string(value) + "'");
     return Status::Ok();
   }
   uint64_t v = 0;
@@ -54,14 +58,21 @@ Status SetOption(std::string_view key, std::string_view value, Policy* p) {
     return Status::Invalid("option " + std::string(key) + ": '" + std::string(value) +
                            "' is not a non-negative integer");
   }
-  if (key == "bytes") p->flush_bytes = v;
-  else if (key == "events") p->flush_events = v;
-  else if (key == "ms") p->flush_ms = v;
-  else if (key == "queue" && v >= 1) p->queue = v;
-  else if (key == "max_block_ms") p->max_block_ms = v;
-  else if (key == "max_pending") p->max_pending = v;
-  else return Status::Invalid("unknown or invalid option '" + std::string(key) + "=" +
-                              std::string(value) + "'");
+  if (key == "bytes")
+    p->flush_bytes = v;
+  else if (key == "events")
+    p->flush_events = v;
+  else if (key == "ms")
+    p->flush_ms = v;
+  else if (key == "queue" && v >= 1)
+    p->queue = v;
+  else if (key == "max_block_ms")
+    p->max_block_ms = v;
+  else if (key == "max_pending")
+    p->max_pending = v;
+  else
+    return Status::Invalid("unknown or invalid option '" + std::string(key) + "=" +
+                           std::string(value) + "'");
   return Status::Ok();
 }
 
@@ -101,10 +112,18 @@ Status ParsePolicy(std::string_view spec, Policy* policy) {
 std::string PolicySpec(const Policy& p) {
   std::string s;
   switch (p.kind) {
-    case Policy::Kind::kEveryEvent: s = "every-event:"; break;
-    case Policy::Kind::kBuffered: s = "buffered:"; break;
-    case Policy::Kind::kPeriodic: s = "periodic:"; break;
-    case Policy::Kind::kAsync: s = "async:"; break;
+    case Policy::Kind::kEveryEvent:
+      s = "every-event:";
+      break;
+    case Policy::Kind::kBuffered:
+      s = "buffered:";
+      break;
+    case Policy::Kind::kPeriodic:
+      s = "periodic:";
+      break;
+    case Policy::Kind::kAsync:
+      s = "async:";
+      break;
   }
   s += "bytes=" + std::to_string(p.flush_bytes) + ",events=" + std::to_string(p.flush_events) +
        ",ms=" + std::to_string(p.flush_ms) + ",max_pending=" + std::to_string(p.max_pending);

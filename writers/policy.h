@@ -3,8 +3,8 @@
 //   option   := key "=" value          (integers; durations in ms; sizes in bytes)
 // Names and their options (defaults in brackets):
 //   every-event                 write and flush each event.
-//   buffered   bytes [1048576], events [0 = off], ms [0 = off]    flush when a threshold is reached.
-//   periodic   ms [1000]        flush when an add finds ms elapsed since the last flush.
+//   buffered   bytes [1048576], events [0 = off], ms [0 = off]    flush when a threshold is
+//   reached. periodic   ms [1000]        flush when an add finds ms elapsed since the last flush.
 //   async      queue [65536], overflow=block|drop-newest|drop-oldest [block], max_block_ms [1000],
 //              ms [1000], bytes [4194304]   the add only enqueues; a background thread encodes,
 //              writes, and flushes by size or time. An add blocked longer than max_block_ms is

@@ -1,7 +1,7 @@
 // ScalarEncoder: encodes a modern scalar event (DESIGN.md section 2) as one framed record without
-// building a protobuf message: per tag, the constant bytes are made once (with the plugin metadata for
-// the tag's first value, without it afterwards) and wall time, step and value are patched in. The
-// output is byte-identical to format::ScalarEvent + format::AppendEventRecord (tested).
+// building a protobuf message: per tag, the constant bytes are made once (with the plugin metadata
+// for the tag's first value, without it afterwards) and wall time, step and value are patched in.
+// The output is byte-identical to format::ScalarEvent + format::AppendEventRecord (tested).
 #pragma once
 
 #include <cstddef>

@@ -13,8 +13,9 @@ using Clock = std::chrono::steady_clock;
 
 Status Closed() { return Status::FromErrno(EBADF, "add after close"); }
 
-// The async add's wall time: CLOCK_REALTIME_COARSE costs a quarter of CLOCK_REALTIME through the vDSO
-// and is exact to the kernel tick (1-4 ms), which is finer than any chart of training time needs.
+// The async add's wall time: CLOCK_REALTIME_COARSE costs a quarter of CLOCK_REALTIME through the
+// vDSO and is exact to the kernel tick (1-4 ms), which is finer than any chart of training time
+// needs.
 double CoarseWallTime() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);
@@ -29,13 +30,15 @@ Status SummaryWriter::Create(const Options& options, std::unique_ptr<SummaryWrit
   if (!s.ok()) return s;
   out->reset(new SummaryWriter(options, policy));
   s = (*out)->engine_.Start();
-  if (policy.kind == Policy::Kind::kAsync) (*out)->thread_ = std::thread(&SummaryWriter::Run, out->get());
+  if (policy.kind == Policy::Kind::kAsync)
+    (*out)->thread_ = std::thread(&SummaryWriter::Run, out->get());
   return s;
 }
 
 SummaryWriter::SummaryWriter(const Options& options, const Policy& policy)
     : policy_(policy), engine_(options.run_dir, options.suffix, policy, &tags_) {
-  if (policy_.kind == Policy::Kind::kAsync) queue_ = std::make_unique<MpmcQueue<Item>>(policy_.queue);
+  if (policy_.kind == Policy::Kind::kAsync)
+    queue_ = std::make_unique<MpmcQueue<Item>>(policy_.queue);
 }
 
 SummaryWriter::~SummaryWriter() {
@@ -65,13 +68,13 @@ Status SummaryWriter::AddHistogramBuckets(TagId tag, int64_t step,
   item.kind = Item::kHistogram;
   item.tag = tag;
   item.step = step;
-  item.payload = new std::string(reinterpret_cast<const char*>(buckets.data()),
-                                 buckets.size_bytes());
+  item.payload =
+      new std::string(reinterpret_cast<const char*>(buckets.data()), buckets.size_bytes());
   return Submit(item);
 }
 
-Status SummaryWriter::AddImage(TagId tag, int64_t step, std::span<const uint8_t> pixels,
-                               int height, int width, int channels) {
+Status SummaryWriter::AddImage(TagId tag, int64_t step, std::span<const uint8_t> pixels, int height,
+                               int width, int channels) {
   auto png = std::make_unique<std::string>();
   Status s = format::EncodePng(pixels, height, width, channels, png.get());
   if (!s.ok()) return s;
@@ -154,8 +157,8 @@ Status SummaryWriter::Enqueue(Item& item) {
       }
       engine_.count_dropped(1);
       delete item.payload;
-      return Status::FromErrno(ENOBUFS, "queue full for " + std::to_string(policy_.max_block_ms) +
-                                            " ms: event dropped");
+      return Status::FromErrno(
+          ENOBUFS, "queue full for " + std::to_string(policy_.max_block_ms) + " ms: event dropped");
     }
     case Policy::Overflow::kDropNewest:
       break;
@@ -206,7 +209,8 @@ void SummaryWriter::Run() {
 Status SummaryWriter::FlushImpl(bool sync) {
   if (!queue_) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closed_.load(std::memory_order_relaxed)) return Status::FromErrno(EBADF, "flush after close");
+    if (closed_.load(std::memory_order_relaxed))
+      return Status::FromErrno(EBADF, "flush after close");
     return engine_.Flush(sync);
   }
   std::unique_lock<std::mutex> lock(flush_mu_);

@@ -4,12 +4,13 @@
 //   Status s = SummaryWriter::Create({.run_dir = "logs/run1", .policy = "async"}, &w);
 //   TagId loss = w->Tag("loss");
 //   w->AddScalar(loss, step, 0.25f);   // async: enqueue only; no allocation, no lock, no syscall.
-//   w->Flush();                        // everything accepted so far is in the kernel (or reported lost).
+//   w->Flush();                        // everything accepted so far is in the kernel (or reported
+//   lost).
 //
-// Threads: with `async` any number of threads may add; the synchronous policies (every-event, buffered,
-// periodic, tf2-like) serialise adds with a mutex and do the writing on the caller's thread.
-// Wall times: async adds are stamped with CLOCK_REALTIME_COARSE (kernel-tick resolution, 1-4 ms) to
-// keep the add call short; the synchronous policies use CLOCK_REALTIME (microseconds).
+// Threads: with `async` any number of threads may add; the synchronous policies (every-event,
+// buffered, periodic, tf2-like) serialise adds with a mutex and do the writing on the caller's
+// thread. Wall times: async adds are stamped with CLOCK_REALTIME_COARSE (kernel-tick resolution,
+// 1-4 ms) to keep the add call short; the synchronous policies use CLOCK_REALTIME (microseconds).
 // Errors: see EventWriter and EventFile for what is reported and how failures are contained.
 #pragma once
 
@@ -56,7 +57,9 @@ class SummaryWriter final : public EventWriter {
   Watermarks watermarks() const override;
   Counters counters() const override;
   std::string current_file() const override { return engine_.current_file(); }
-  void set_failed_callback(FailedCallback cb) override { engine_.set_failed_callback(std::move(cb)); }
+  void set_failed_callback(FailedCallback cb) override {
+    engine_.set_failed_callback(std::move(cb));
+  }
   void set_error_callback(ErrorCallback cb) override { engine_.set_error_callback(std::move(cb)); }
 
   const Policy& policy() const { return policy_; }

@@ -82,8 +82,8 @@ TEST_P(EveryPolicy, EverythingWrittenIsReadBackExactly) {
 
 INSTANTIATE_TEST_SUITE_P(Policies, EveryPolicy,
                          ::testing::Values("every-event", "buffered", "buffered:events=7",
-                                           "periodic:ms=1", "async", "async:queue=8",
-                                           "tf2-like", "tensorboardx-like", "pytorch-like",
+                                           "periodic:ms=1", "async", "async:queue=8", "tf2-like",
+                                           "tensorboardx-like", "pytorch-like",
                                            "every-event+durable", "async+durable"),
                          [](const auto& info) {
                            std::string n = info.param;

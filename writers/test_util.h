@@ -1,5 +1,5 @@
-// Test helpers for writers/ (tests only): a small size-limited tmpfs to provoke ENOSPC for real, and a
-// read-back of a run directory through the strict reader.
+// Test helpers for writers/ (tests only): a small size-limited tmpfs to provoke ENOSPC for real,
+// and a read-back of a run directory through the strict reader.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -45,7 +45,8 @@ class SmallFs {
     }
   }
   ~SmallFs() {
-    if (mounted_ && ::umount2(dir_.path().c_str(), 0) != 0) ::umount2(dir_.path().c_str(), MNT_DETACH);
+    if (mounted_ && ::umount2(dir_.path().c_str(), 0) != 0)
+      ::umount2(dir_.path().c_str(), MNT_DETACH);
   }
   bool mounted() const { return mounted_; }
   const std::string& error() const { return error_; }
@@ -71,7 +72,7 @@ class SmallFs {
   std::string error_;
 };
 
-#define TBFAULT_NEED_SMALL_FS(fs)                                                      \
+#define TBFAULT_NEED_SMALL_FS(fs) \
   if (!(fs).mounted()) GTEST_SKIP() << "cannot mount a small tmpfs (needs root): " << (fs).error()
 
 struct ReadBack {

@@ -130,8 +130,8 @@ TEST_F(CliTest, WriteAcknowledgesEveryEventAndReadsBackClean) {
 
 TEST_F(CliTest, WriteExitsOneWhenEventsAreLostAndTwoOnBadUsage) {
   std::ofstream(dir_ / "file") << "x";
-  Result lost = Run("write --logdir " + (dir_ / "file" / "run").string() +
-                    " --policy buffered --scalars 10");
+  Result lost =
+      Run("write --logdir " + (dir_ / "file" / "run").string() + " --policy buffered --scalars 10");
   EXPECT_EQ(lost.status, 1) << lost.out << lost.err;
   EXPECT_NE(lost.out.find("ENOTDIR"), std::string::npos) << lost.out;
   EXPECT_EQ(Run("write --logdir x --policy warp-speed").status, 2);

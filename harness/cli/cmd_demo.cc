@@ -1,6 +1,6 @@
 // tbfault demo --logdir DIR: writes a small logdir with the format library — a clean run with every
-// summary kind and a run with planted damage (a flipped bit mid-file and a torn tail) — to show what
-// `tbfault inspect` reports. Exit 0 on success, 2 on bad usage or when DIR cannot be written.
+// summary kind and a run with planted damage (a flipped bit mid-file and a torn tail) — to show
+// what `tbfault inspect` reports. Exit 0 on success, 2 on bad usage or when DIR cannot be written.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -84,8 +84,8 @@ int RunDemo(std::span<char*> args) {
   }
   std::string clean = TrainingRun(t0, 100);
   std::string damaged = TrainingRun(t0, 100);
-  damaged[damaged.size() / 2] ^= 0x10;           // a flipped bit: hides what follows from TensorBoard.
-  damaged.resize(damaged.size() - 5);            // a torn tail, as after a crash mid-write.
+  damaged[damaged.size() / 2] ^= 0x10;  // a flipped bit: hides what follows from TensorBoard.
+  damaged.resize(damaged.size() - 5);   // a torn tail, as after a crash mid-write.
   fs::path clean_path = fs::path(logdir) / "clean" / format::NextEventFileName();
   fs::path damaged_path = fs::path(logdir) / "damaged" / format::NextEventFileName();
   if (!WriteFile(clean_path, clean) || !WriteFile(damaged_path, damaged)) {

@@ -1,5 +1,6 @@
-// tbfault inspect PATH [--json]: per run and file, records, events by kind, tags with step ranges and
-// counts, and one line per anomaly. Exit 0 clean, 3 anomalies found, 2 bad usage or unreadable path.
+// tbfault inspect PATH [--json]: per run and file, records, events by kind, tags with step ranges
+// and counts, and one line per anomaly. Exit 0 clean, 3 anomalies found, 2 bad usage or unreadable
+// path.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -33,8 +34,8 @@ nlohmann::json ToJson(const format::InspectReport& report) {
     }
     nlohmann::json tags = nlohmann::json::object();
     for (const auto& [tag, t] : run.tags) {
-      tags[tag] = {{"kind", t.kind}, {"count", t.count}, {"min_step", t.min_step},
-                   {"max_step", t.max_step}};
+      tags[tag] = {
+          {"kind", t.kind}, {"count", t.count}, {"min_step", t.min_step}, {"max_step", t.max_step}};
     }
     runs.push_back({{"run", run.run}, {"files", files}, {"tags", tags}});
   }

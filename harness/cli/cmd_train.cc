@@ -1,9 +1,10 @@
-// tbfault train: the writer's cost to a real training step. Runs the training workload (harness/load)
-// three ways in one process, in alternating rounds so that drift hits all three alike: logging disabled,
-// a no-op sink (reads every value, writes nothing), and the writer under test. Each way trains its own
-// model from the same seed. Prints step time p50/p99, steps/s, time inside writer calls, and the
-// overhead against logging disabled (DESIGN.md section 8: step_overhead_pct).
-// Exit 0, 1 when the writer lost events, 2 on bad usage (or `--device gpu` without a GPU).
+// tbfault train: the writer's cost to a real training step. Runs the training workload
+// (harness/load) three ways in one process, in alternating rounds so that drift hits all three
+// alike: logging disabled, a no-op sink (reads every value, writes nothing), and the writer under
+// test. Each way trains its own model from the same seed. Prints step time p50/p99, steps/s, time
+// inside writer calls, and the overhead against logging disabled (DESIGN.md section 8:
+// step_overhead_pct). Exit 0, 1 when the writer lost events, 2 on bad usage (or `--device gpu`
+// without a GPU).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,9 +26,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kUsage[] =
     "usage: tbfault train --logdir DIR [--writer SPEC] [--profile NAME|FILE] [--steps N]\n"
-    "                     [--rounds R] [--device cpu|gpu|auto] [--sync-every-step] [--seed N] [--json]\n";
+    "                     [--rounds R] [--device cpu|gpu|auto] [--sync-every-step] [--seed N] "
+    "[--json]\n";
 
-// Hands a step's summaries to a writer; tags are interned once, keyed by the workload's stable views.
+// Hands a step's summaries to a writer; tags are interned once, keyed by the workload's stable
+// views.
 class WriterSink {
  public:
   explicit WriterSink(writers::EventWriter* w) : w_(w) {}
@@ -49,7 +52,8 @@ class WriterSink {
     }
     for (const auto& t : out.texts) keep(w_->AddText(Id(t.tag), out.step, t.text));
     events_ += out.num_values();
-    in_writer_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+    in_writer_ns_ +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
     add_errors_ += first.ok() ? 0 : 1;
     return Status::Ok();  // the writer's errors are counted, not a reason to stop training.
   }
@@ -88,17 +92,31 @@ int RunTrain(std::span<char*> args) {
     };
     std::string v;
     if (a == "--help" || a == "-h") return std::fputs(kUsage, stdout), 0;
-    if (a == "--sync-every-step") { sync = true; continue; }
-    if (a == "--json") { json = true; continue; }
+    if (a == "--sync-every-step") {
+      sync = true;
+      continue;
+    }
+    if (a == "--json") {
+      json = true;
+      continue;
+    }
     bool ok = next(&v);
-    if (ok && a == "--logdir") logdir = v;
-    else if (ok && a == "--writer") writer = v;
-    else if (ok && a == "--profile") profile_name = v;
-    else if (ok && a == "--device") device_text = v;
-    else if (ok && a == "--steps") ok = (steps = std::atoll(v.c_str())) > 0;
-    else if (ok && a == "--rounds") ok = (rounds = std::atoll(v.c_str())) > 0;
-    else if (ok && a == "--seed") seed = std::strtoull(v.c_str(), nullptr, 10);
-    else ok = false;
+    if (ok && a == "--logdir")
+      logdir = v;
+    else if (ok && a == "--writer")
+      writer = v;
+    else if (ok && a == "--profile")
+      profile_name = v;
+    else if (ok && a == "--device")
+      device_text = v;
+    else if (ok && a == "--steps")
+      ok = (steps = std::atoll(v.c_str())) > 0;
+    else if (ok && a == "--rounds")
+      ok = (rounds = std::atoll(v.c_str())) > 0;
+    else if (ok && a == "--seed")
+      seed = std::strtoull(v.c_str(), nullptr, 10);
+    else
+      ok = false;
     if (!ok) {
       std::fprintf(stderr, "tbfault train: bad argument '%.*s'\n%s", static_cast<int>(a.size()),
                    a.data(), kUsage);
@@ -128,14 +146,13 @@ int RunTrain(std::span<char*> args) {
   if (!w) return std::fprintf(stderr, "tbfault train: %s\n", s.ToString().c_str()), 2;
   WriterSink writer_sink(w.get());
   double noop_sum = 0;
-  load::SummarySink sinks[3] = {
-      load::SummarySink(),
-      [&](const load::StepOutput& out) {
-        for (const auto& v : out.scalars) noop_sum += v.value;
-        for (const auto& h : out.histograms) noop_sum += h.num;
-        return Status::Ok();
-      },
-      [&](const load::StepOutput& out) { return writer_sink(out); }};
+  load::SummarySink sinks[3] = {load::SummarySink(),
+                                [&](const load::StepOutput& out) {
+                                  for (const auto& v : out.scalars) noop_sum += v.value;
+                                  for (const auto& h : out.histograms) noop_sum += h.num;
+                                  return Status::Ok();
+                                },
+                                [&](const load::StepOutput& out) { return writer_sink(out); }};
   load::StepTimes times[3];
   int64_t per_round = (steps + rounds - 1) / rounds;
   for (int64_t r = 0; r < rounds; ++r) {
@@ -148,17 +165,24 @@ int RunTrain(std::span<char*> args) {
   }
   auto t0 = Clock::now();
   Status closed = w->Close();
-  int64_t close_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+  int64_t close_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   writers::Counters c = w->counters();
   bool lost = !closed.ok() || c.failed > 0 || writer_sink.add_errors() > 0;
 
-  nlohmann::json doc = {{"profile", profile.name}, {"device", workloads[2]->device()},
-                        {"writer", writer}, {"steps", steps}, {"rounds", rounds},
+  nlohmann::json doc = {{"profile", profile.name},
+                        {"device", workloads[2]->device()},
+                        {"writer", writer},
+                        {"steps", steps},
+                        {"rounds", rounds},
                         {"events", writer_sink.events()},
-                        {"in_writer_ns", writer_sink.in_writer_ns()}, {"close_ns", close_ns},
-                        {"failed", c.failed}, {"add_errors", writer_sink.add_errors()}};
+                        {"in_writer_ns", writer_sink.in_writer_ns()},
+                        {"close_ns", close_ns},
+                        {"failed", c.failed},
+                        {"add_errors", writer_sink.add_errors()}};
   for (int m = 0; m < 3; ++m) {
-    doc["modes"][modes[m]] = {{"step_ns_p50", times[m].p50()}, {"step_ns_p99", times[m].p99()},
+    doc["modes"][modes[m]] = {{"step_ns_p50", times[m].p50()},
+                              {"step_ns_p99", times[m].p99()},
                               {"steps_per_s", times[m].steps_per_second()}};
   }
   doc["step_overhead_pct"] = {{"p50", Pct(times[2].p50(), times[0].p50())},
@@ -174,7 +198,8 @@ int RunTrain(std::span<char*> args) {
       std::printf("%-9s %12.2f %12.2f %12.0f\n", modes[m], times[m].p50() / 1e3,
                   times[m].p99() / 1e3, times[m].steps_per_second());
     }
-    std::printf("step_overhead_pct p50 %.1f%%  p99 %.1f%%\n", doc["step_overhead_pct"]["p50"].get<double>(),
+    std::printf("step_overhead_pct p50 %.1f%%  p99 %.1f%%\n",
+                doc["step_overhead_pct"]["p50"].get<double>(),
                 doc["step_overhead_pct"]["p99"].get<double>());
     std::printf("writer: %llu events, %.1f ms inside writer calls, close %.1f ms, failed %llu\n",
                 static_cast<unsigned long long>(writer_sink.events()),

@@ -1,7 +1,7 @@
-// tbfault write --logdir DIR --policy SPEC [--scalars N --tags K --histograms N --images N --text N]
-// Writes a synthetic run with a writer (SPEC: a policy, "ours:<policy>" or "mutant:<name>") and prints
-// events/s, MB/s and the writer's counters. Exit 0 when every event was acknowledged as flushed at
-// close, 1 otherwise, 2 on bad usage.
+// tbfault write --logdir DIR --policy SPEC [--scalars N --tags K --histograms N --images N --text
+// N] Writes a synthetic run with a writer (SPEC: a policy, "ours:<policy>" or "mutant:<name>") and
+// prints events/s, MB/s and the writer's counters. Exit 0 when every event was acknowledged as
+// flushed at close, 1 otherwise, 2 on bad usage.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -49,14 +49,22 @@ int RunWrite(std::span<char*> args) {
     }
     std::string_view v = args[++i];
     bool ok = true;
-    if (a == "--logdir") logdir = v;
-    else if (a == "--policy") policy = v;
-    else if (a == "--scalars") ok = ParseCount(v, &scalars);
-    else if (a == "--tags") ok = ParseCount(v, &tags) && tags > 0;
-    else if (a == "--histograms") ok = ParseCount(v, &histograms);
-    else if (a == "--images") ok = ParseCount(v, &images);
-    else if (a == "--text") ok = ParseCount(v, &texts);
-    else ok = false;
+    if (a == "--logdir")
+      logdir = v;
+    else if (a == "--policy")
+      policy = v;
+    else if (a == "--scalars")
+      ok = ParseCount(v, &scalars);
+    else if (a == "--tags")
+      ok = ParseCount(v, &tags) && tags > 0;
+    else if (a == "--histograms")
+      ok = ParseCount(v, &histograms);
+    else if (a == "--images")
+      ok = ParseCount(v, &images);
+    else if (a == "--text")
+      ok = ParseCount(v, &texts);
+    else
+      ok = false;
     if (!ok) {
       std::fprintf(stderr, "tbfault write: bad argument %.*s %.*s\n%s", static_cast<int>(a.size()),
                    a.data(), static_cast<int>(v.size()), v.data(), kUsage);
@@ -76,7 +84,8 @@ int RunWrite(std::span<char*> args) {
   if (!s.ok()) std::fprintf(stderr, "tbfault write: warning: %s\n", s.ToString().c_str());
   uint64_t add_errors = 0;
   std::vector<writers::TagId> ids;
-  for (uint64_t t = 0; t < tags; ++t) ids.push_back(w->Tag("synthetic/scalar_" + std::to_string(t)));
+  for (uint64_t t = 0; t < tags; ++t)
+    ids.push_back(w->Tag("synthetic/scalar_" + std::to_string(t)));
   auto count = [&](const Status& st) { add_errors += !st.ok(); };
 
   auto start = std::chrono::steady_clock::now();
@@ -113,16 +122,17 @@ int RunWrite(std::span<char*> args) {
   std::printf("events      %llu in %.3f s: %.0f events/s, %.1f MB/s\n",
               static_cast<unsigned long long>(events), secs, events / secs,
               c.bytes_written / secs / 1e6);
-  std::printf("watermarks  accepted %llu, written %llu, flushed %llu, synced %llu\n",
-              static_cast<unsigned long long>(m.accepted), static_cast<unsigned long long>(m.written),
-              static_cast<unsigned long long>(m.flushed), static_cast<unsigned long long>(m.synced));
-  std::printf("counters    flushes %llu, syncs %llu, dropped %llu, failed %llu, errors %llu, "
-              "files %llu, bytes %llu\n",
-              static_cast<unsigned long long>(c.flushes), static_cast<unsigned long long>(c.syncs),
-              static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.failed),
-              static_cast<unsigned long long>(c.errors),
-              static_cast<unsigned long long>(c.files_created),
-              static_cast<unsigned long long>(c.bytes_written));
+  std::printf(
+      "watermarks  accepted %llu, written %llu, flushed %llu, synced %llu\n",
+      static_cast<unsigned long long>(m.accepted), static_cast<unsigned long long>(m.written),
+      static_cast<unsigned long long>(m.flushed), static_cast<unsigned long long>(m.synced));
+  std::printf(
+      "counters    flushes %llu, syncs %llu, dropped %llu, failed %llu, errors %llu, "
+      "files %llu, bytes %llu\n",
+      static_cast<unsigned long long>(c.flushes), static_cast<unsigned long long>(c.syncs),
+      static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.failed),
+      static_cast<unsigned long long>(c.errors), static_cast<unsigned long long>(c.files_created),
+      static_cast<unsigned long long>(c.bytes_written));
   for (size_t e = 0; e < c.errors_by_errno.size(); ++e) {
     if (c.errors_by_errno[e] == 0) continue;
     std::string_view name = ErrnoName(static_cast<int>(e));

@@ -177,7 +177,8 @@ Status MutantWriter::WritePending() {
       size_t end = whole + record::DecodeFixed64(pending_.data() + whole) + record::kFrameOverhead;
       keep_from = end;
       ++events;
-    } else if (::ftruncate(fd_, ::lseek(fd_, 0, SEEK_CUR) - static_cast<off_t>(done - whole)) != 0 ||
+    } else if (::ftruncate(fd_, ::lseek(fd_, 0, SEEK_CUR) - static_cast<off_t>(done - whole)) !=
+                   0 ||
                ::lseek(fd_, -static_cast<off_t>(done - whole), SEEK_CUR) < 0) {
       ::close(fd_);
       fd_ = -1;
@@ -229,8 +230,8 @@ Status MutantWriter::AddHistogramBuckets(TagId tag, int64_t step,
   return Append(e);
 }
 
-Status MutantWriter::AddImage(TagId tag, int64_t step, std::span<const uint8_t> pixels,
-                              int height, int width, int channels) {
+Status MutantWriter::AddImage(TagId tag, int64_t step, std::span<const uint8_t> pixels, int height,
+                              int width, int channels) {
   const std::string& name = tags_.at(tag);
   std::string png;
   Status s = format::EncodePng(pixels, height, width, channels, &png);

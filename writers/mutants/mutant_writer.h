@@ -1,6 +1,7 @@
-// MutantWriter: deliberately broken writers for the harness's self-tests. Each mutation breaks exactly
-// one promise of the writer contract (DESIGN.md section 7) or of the format (section 2); the harness
-// must catch every one. With Mutation::kNone it is a plain, slow, honest synchronous writer (the control).
+// MutantWriter: deliberately broken writers for the harness's self-tests. Each mutation breaks
+// exactly one promise of the writer contract (DESIGN.md section 7) or of the format (section 2);
+// the harness must catch every one. With Mutation::kNone it is a plain, slow, honest synchronous
+// writer (the control).
 //
 //   mutation                 name                      promise broken
 //   kSwallowWriteErrors      swallow-errors            1: write errors never reach the caller
@@ -9,9 +10,10 @@
 //   kUnflushedFileVersion    unflushed-file-version    format: file_version not flushed at once
 //   kSecondNames             second-names              naming: files named by the second (collide)
 //   kFakeSync                fake-sync                 2: claims `synced` without fsync
-//   kDropOnFlushFailure      drop-on-flush-failure     2/4: pending events dropped when a flush fails
-//   kDoubleScalars           double-scalars            format: DT_DOUBLE scalars (dropped by readers)
-//   kLateMetadata            late-metadata             format: plugin metadata on a later value
+//   kDropOnFlushFailure      drop-on-flush-failure     2/4: pending events dropped when a flush
+//   fails kDoubleScalars           double-scalars            format: DT_DOUBLE scalars (dropped by
+//   readers) kLateMetadata            late-metadata             format: plugin metadata on a later
+//   value
 #pragma once
 
 #include <map>

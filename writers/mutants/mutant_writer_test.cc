@@ -1,4 +1,5 @@
-// Each mutant breaks its promise where the control (and SummaryWriter) keeps it, shown on real files.
+// Each mutant breaks its promise where the control (and SummaryWriter) keeps it, shown on real
+// files.
 #include "writers/mutants/mutant_writer.h"
 
 #include <gtest/gtest.h>
