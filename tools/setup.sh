@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libfuse3-dev fuse3
   libpng-dev nlohmann-json3-dev
-  gnuplot-nox chromium
+  gnuplot-nox chromium fonts-liberation
   python3 python3-venv
 )
 [ "$preset" = fuzz ] && packages+=(clang libclang-rt-14-dev)
