@@ -7,15 +7,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "fusefs/mix.h"
+
 namespace faultfs {
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 uint64_t HashPath(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
@@ -187,7 +182,7 @@ std::string Durability::PowerCut(CutMode mode, uint64_t seed) {
     }
     uint64_t size = static_cast<uint64_t>(st.st_size);
     uint64_t keep = std::min(size, e.durable);
-    uint64_t rng = Mix(seed ^ HashPath(path));
+    uint64_t rng = SplitMix64(seed ^ HashPath(path));
     for (const auto& [from, to] : e.lost) Zero(fd, from, std::min(to, keep));
     if (size > keep) {
       uint64_t new_size = keep;
@@ -206,7 +201,7 @@ std::string Durability::PowerCut(CutMode mode, uint64_t seed) {
           uint64_t last_kept_end = keep;
           for (uint64_t b = block; b < size; b += 4096) {
             uint64_t from = std::max(b, keep), to = std::min(b + 4096, size);
-            if (Mix(rng ^ b) & 1) {
+            if (SplitMix64(rng ^ b) & 1) {
               last_kept_end = to;
             } else {
               Zero(fd, from, to);

@@ -7,15 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fusefs/mix.h"
+
 namespace faultfs {
 namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 // A uniform draw in [0, 1) that depends only on the seed, the rule and which draw it is.
 double Draw(uint64_t seed, uint32_t rule, uint64_t n) {
