@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "fusefs/faultfs.h"
+#include "fusefs/message.h"
 
 namespace faultfs {
 
@@ -52,7 +53,5 @@ class ControlServer {
 };
 
 // Message framing shared by server and client: false on EOF or error.
-bool SendMessage(int fd, const std::string& payload);
-bool ReceiveMessage(int fd, std::string* payload);
 
 }  // namespace faultfs

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "fusefs/control.h"
+#include "fusefs/message.h"
 
 namespace faultfs {
 

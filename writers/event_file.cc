@@ -95,7 +95,7 @@ Status EventFile::Open() {
     s = WriteAll(fd, first.data(), first.size(), path, &done);
     if (s.ok() && options_.durable && ::fsync(fd) != 0)
       s = Status::FromErrno(errno, "fsync " + path);
-    if (s.ok() && options_.durable) s = SyncDir(options_.run_dir);
+    if (s.ok() && options_.durable) s = SyncNames();
     if (!s.ok()) {
       // A file without its file_version record must not stay behind: readers would take its events
       // as of an older format.
@@ -104,6 +104,7 @@ Status EventFile::Open() {
       return s;
     }
     fd_ = fd;
+    names_synced_ = options_.durable;
     path_ = std::move(path);
     file_size_ = first.size();
     file_first_seq_ = written_seq_ + 1;
@@ -165,8 +166,21 @@ Status EventFile::Sync() {
     Abandon();  // Later fsyncs of this file could succeed with the data gone.
     return s;
   }
+  // The data is durable; the file's name (and the run directory's) only after their directories'
+  // fsync: without it a power cut removes the whole file (DESIGN.md section 9).
+  if (!names_synced_) {
+    if (Status s = SyncNames(); !s.ok()) return s;
+    names_synced_ = true;
+  }
   synced_seq_ = written_seq_;
   return Status::Ok();
+}
+
+Status EventFile::SyncNames() {
+  Status s = SyncDir(options_.run_dir);
+  std::string parent = options_.run_dir.substr(0, options_.run_dir.find_last_of('/'));
+  if (s.ok() && !parent.empty() && parent != options_.run_dir) s = SyncDir(parent);
+  return s;
 }
 
 uint64_t EventFile::DropPending() {

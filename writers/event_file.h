@@ -87,7 +87,9 @@ class EventFile {
   size_t WholeRecords(size_t bytes, uint64_t* count) const;
 
   Options options_;
+  Status SyncNames();  // fsync of the run directory and its parent.
   int fd_ = -1;
+  bool names_synced_ = false;  // the current file's name was made durable.
   std::string path_;
   uint64_t file_size_ = 0;
   uint64_t file_first_seq_ = 0;  // first event written to the current file.

@@ -19,7 +19,7 @@ Status Closed() { return Status::FromErrno(EBADF, "add after close"); }
 double CoarseWallTime() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec / 1000) / 1e6;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec / 1000) * 1e-6;
 }
 
 }  // namespace
@@ -98,7 +98,7 @@ Status SummaryWriter::AddText(TagId tag, int64_t step, std::string_view text) {
 }
 
 Status SummaryWriter::Submit(Item& item) {
-  if (item.tag >= tags_.size()) {
+  if (item.tag >= tags_.size_relaxed()) {
     delete item.payload;
     return Status::FromErrno(EINVAL, "unknown tag id " + std::to_string(item.tag));
   }

@@ -4,11 +4,18 @@ namespace tbfault::core {
 
 Status JudgeLogdir(const std::string& logdir, const LedgerContents& ledger, Ending ending,
                    const scenario::Scenario* scenario, ScenarioVerdict* out) {
+  return JudgeLogdir(logdir, ledger.events, {Segment{1, UINT64_MAX, ledger.acks, ending}},
+                     ledger.overflow, scenario, out);
+}
+
+Status JudgeLogdir(const std::string& logdir, const std::vector<LoggedEvent>& events,
+                   const std::vector<Segment>& segments, uint64_t ledger_overflow,
+                   const scenario::Scenario* scenario, ScenarioVerdict* out) {
   *out = ScenarioVerdict();
-  out->events_logged = ledger.events.size();
-  out->ending = ending;
-  if (ledger.overflow > 0) {
-    return Status::Invalid("ledger overflowed by " + std::to_string(ledger.overflow) +
+  out->events_logged = events.size();
+  out->ending = segments.empty() ? Ending::kCleanClose : segments.back().ending;
+  if (ledger_overflow > 0) {
+    return Status::Invalid("ledger overflowed by " + std::to_string(ledger_overflow) +
                            " events: the run cannot be judged (raise the ledger capacity)");
   }
   ProfileView strict;
@@ -21,7 +28,7 @@ Status JudgeLogdir(const std::string& logdir, const LedgerContents& ledger, Endi
     } else if (s = ReadProfile(p, logdir, &view); !s.ok()) {
       return s;
     }
-    ProfileJudgement j = Judge(ledger.events, ledger.acks, ending, strict, view);
+    ProfileJudgement j = Judge(events, segments, strict, view);
     Expectation expected = scenario != nullptr ? ExpectationFor(*scenario, p) : Expectation();
     std::string why;
     if (!MeetsExpectation(j, expected, &why)) {

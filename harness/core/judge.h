@@ -27,6 +27,12 @@ struct ScenarioVerdict {
 Status JudgeLogdir(const std::string& logdir, const LedgerContents& ledger, Ending ending,
                    const scenario::Scenario* scenario, ScenarioVerdict* out);
 
+// The same for a run written by several writers (restarts, writers side by side): each segment
+// carries its writer's acknowledgements and ending; `ending` in the verdict is the last segment's.
+Status JudgeLogdir(const std::string& logdir, const std::vector<LoggedEvent>& events,
+                   const std::vector<Segment>& segments, uint64_t ledger_overflow,
+                   const scenario::Scenario* scenario, ScenarioVerdict* out);
+
 // The ending of a run the runner did not kill: clean close if the writer closed cleanly.
 inline Ending NaturalEnding(const LedgerContents& ledger) {
   return ledger.closed_cleanly ? Ending::kCleanClose : Ending::kProcessCrash;

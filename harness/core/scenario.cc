@@ -65,11 +65,15 @@ class Validator {
     const scenario::Workload& w = s.workload();
     if (w.steps() <= 0) return Error(wt, w, "steps", -1, "workload.steps", "must be > 0");
     if (w.scalars_per_step() < 0 || w.histogram_every() < 0 || w.image_every() < 0 ||
-        w.text_every() < 0 || w.flush_every() < 0 || w.step_ms() < 0) {
+        w.text_every() < 0 || w.flush_every() < 0 || w.sync_every() < 0 || w.step_ms() < 0) {
       return Error(wt, w, "steps", -1, "workload", "counts and intervals must be >= 0");
     }
-    if (!s.has_writer() || s.writer().spec().empty()) {
+    if (!s.has_writer() || (s.writer().spec().empty() && s.writer().specs().empty())) {
       return Error(root, s, "writer", -1, "writer.spec", "missing");
+    }
+    if (w.writers() < 0 || w.files() < 0 || (w.writers() > 1 && w.files() > 1)) {
+      return Error(wt, w, "writers", -1, "workload.writers",
+                   "writers and files must be >= 0, and only one of them above 1");
     }
     for (int i = 0; i < s.faults_size(); ++i) {
       const auto* ft = Child(root, s, "faults", i);

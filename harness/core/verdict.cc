@@ -111,6 +111,19 @@ uint64_t ProfileJudgement::violations() const {
 
 ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks, Ending ending,
                        const ProfileView& strict, const ProfileView& view) {
+  return Judge(events, {Segment{1, UINT64_MAX, acks, ending}}, strict, view);
+}
+
+ProfileJudgement Judge(const std::vector<LoggedEvent>& events,
+                       const std::vector<Segment>& segments, const ProfileView& strict,
+                       const ProfileView& view) {
+  static const Segment kNoSegment{};
+  auto segment_of = [&](uint64_t seq) -> const Segment& {
+    for (const Segment& g : segments) {
+      if (seq >= g.first_seq && seq <= g.last_seq) return g;
+    }
+    return kNoSegment;
+  };
   ProfileJudgement j;
   j.profile = view.profile;
   auto by_key = IndexEvents(events);
@@ -196,13 +209,14 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks,
       v.offset = placed[idx]->offset;
       v.reason = view.WhyNotShown(e.run, e.tag, v.file, v.offset, &v.cause_file, &v.cause_offset);
       if (v.reason.empty()) v.reason = "intact on disk but not reached";
-    } else if (int err = acks.FailedErrno(e.seq); err != 0) {
+    } else if (int err = segment_of(e.seq).acks.FailedErrno(e.seq); err != 0) {
       v.verdict = Verdict::kLostUnacked;
       v.reason = "reported lost by the writer (" + std::string(ErrnoName(err)) + ")";
-    } else if (ending == Ending::kCleanClose) {
+    } else if (Ending ending = segment_of(e.seq).ending; ending == Ending::kCleanClose) {
       v.verdict = Verdict::kLostSilent;
       v.reason = "absent after a clean close, never reported lost";
     } else {
+      const Acks& acks = segment_of(e.seq).acks;
       uint64_t level = ending == Ending::kPowerCut
                            ? acks.synced
                            : std::max({acks.written, acks.flushed, acks.synced});

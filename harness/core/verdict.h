@@ -83,6 +83,19 @@ struct ProfileJudgement {
 ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks, Ending ending,
                        const ProfileView& strict, const ProfileView& view);
 
+// One writer's share of a run whose events came from several writers (a restart, or writers open
+// side by side): events with seq in [first_seq, last_seq] are judged by this writer's
+// acknowledgements (numbered in the run's seq space) and by how its process ended.
+struct Segment {
+  uint64_t first_seq = 1;
+  uint64_t last_seq = UINT64_MAX;
+  Acks acks;
+  Ending ending = Ending::kCleanClose;
+};
+ProfileJudgement Judge(const std::vector<LoggedEvent>& events,
+                       const std::vector<Segment>& segments, const ProfileView& strict,
+                       const ProfileView& view);
+
 // Expectations of one profile: for each listed class, the range of counts expected; every violation
 // class not listed is expected to be 0.
 struct Expected {

@@ -1,0 +1,319 @@
+#include "harness/runner/drive.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <vector>
+
+#include "format/status.h"
+#include "fusefs/control_client.h"
+#include "harness/core/ledger.h"
+#include "harness/load/profile.h"
+#include "harness/load/workload.h"
+#include "harness/runner/recorder.h"
+#include "harness/runner/synthetic.h"
+#include "writers/writer_factory.h"
+
+namespace tbfault::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t Ns(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+bool Training(const scenario::Workload& w) {
+  return !w.profile().empty() && w.profile() != "synthetic";
+}
+
+// One writer under test with its ledger.
+struct Slot {
+  std::unique_ptr<writers::EventWriter> writer;
+  std::unique_ptr<core::LedgerWriter> ledger;
+  std::unique_ptr<Recorder> recorder;
+  std::unordered_map<const char*, uint32_t> tags;  // by the workload's stable tag views.
+  bool closed = false;
+
+  uint32_t Tag(std::string_view name) {
+    auto [it, fresh] = tags.try_emplace(name.data(), 0);
+    if (fresh) it->second = recorder->Tag(name);
+    return it->second;
+  }
+};
+
+class Driver {
+ public:
+  explicit Driver(const DrivePlan& p) : p_(p), s_(p.scenario), w_(p.scenario.workload()) {}
+
+  Status Run();
+
+ private:
+  Status Open(int k);
+  Status CloseSlot(Slot& slot);
+  Status Apply(int64_t step);
+  Status Log(Slot& slot, const load::StepOutput& out);
+  Status Control(const std::string& request);
+  [[noreturn]] void Die(const char* ending);
+  void WriteStats();
+
+  const DrivePlan& p_;
+  const scenario::Scenario& s_;
+  const scenario::Workload& w_;
+  std::string run_dir_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // every writer made, in ledger order.
+  std::vector<Slot*> live_;                   // the ones logging now.
+  std::vector<int64_t> step_ns_, baseline_ns_;
+  std::vector<std::string> create_errors_;
+  std::string device_ = "synthetic";
+  uint64_t events_ = 0;
+  Clock::duration logging_time_{};
+};
+
+Status Driver::Control(const std::string& request) {
+  std::string reply, error;
+  if (!faultfs::ControlCall(p_.control, request, &reply, &error)) {
+    return Status::Invalid("faultfs control '" + request + "': " + error);
+  }
+  return Status::Ok();
+}
+
+Status Driver::Open(int k) {
+  auto slot = std::make_unique<Slot>();
+  Status s = writers::MakeWriter(s_.writer().spec(), run_dir_, &slot->writer);
+  if (!slot->writer) return s;                          // a bad spec: nothing was made.
+  if (!s.ok()) create_errors_.push_back(s.ToString());  // reported; the writer retries.
+  std::string ledger = p_.ledger + "." + std::to_string(k);
+  Status ls = core::LedgerWriter::Create(ledger, LedgerCapacity(s_), 4096, &slot->ledger);
+  if (!ls.ok()) return ls;
+  bool ours = s_.writer().spec().rfind("tensorboard", 0) != 0 &&
+              s_.writer().spec().rfind("external:", 0) != 0 &&
+              s_.writer().spec().rfind("pytorch", 0) != 0;
+  slot->recorder = std::make_unique<Recorder>(slot->writer.get(), slot->ledger.get(),
+                                              w_.run().empty() ? "." : w_.run(), /*digests=*/ours);
+  live_.push_back(slot.get());
+  slots_.push_back(std::move(slot));
+  return Status::Ok();
+}
+
+Status Driver::CloseSlot(Slot& slot) {
+  if (slot.closed) return Status::Ok();
+  slot.closed = true;
+  return slot.recorder->Close();
+}
+
+Status Driver::Log(Slot& slot, const load::StepOutput& out) {
+  Recorder& r = *slot.recorder;
+  for (const auto& v : out.scalars) r.Scalar(slot.Tag(v.tag), out.step, v.value);
+  for (const auto& h : out.histograms) {
+    format::HistogramBucket b[load::kHistogramBuckets];
+    for (int i = 0; i < load::kHistogramBuckets; ++i) b[i] = {h.Left(i), h.Right(i), h.counts[i]};
+    r.Histogram(slot.Tag(h.tag), out.step, b);
+  }
+  for (const auto& im : out.images) {
+    size_t n = static_cast<size_t>(im.height) * im.width * im.channels;
+    r.Image(slot.Tag(im.tag), out.step, {im.pixels, n}, im.height, im.width, im.channels);
+  }
+  for (const auto& t : out.texts) r.Text(slot.Tag(t.tag), out.step, t.text);
+  events_ += out.num_values();
+  return Status::Ok();  // the writer's errors are its to report; training goes on.
+}
+
+Status Driver::Apply(int64_t step) {
+  for (int i = 0; i < s_.faults_size(); ++i) {
+    const scenario::Fault& f = s_.faults(i);
+    if (f.at_step() == step && step >= p_.arm_from_step) {
+      Status s = Control("add-rule id: " + std::to_string(i + 1) + " " + f.rule());
+      if (!s.ok()) return Status::Invalid("faults[" + std::to_string(i) + "]: " + s.message());
+    }
+    if (f.clear_at_step() == step && step >= p_.arm_from_step) {
+      Control("remove-rule " + std::to_string(i + 1));  // already gone is fine.
+    }
+  }
+  for (int i = p_.first_action; i < p_.last_action; ++i) {
+    const scenario::Action& a = s_.actions(i);
+    if (a.at_step() != step) continue;
+    switch (a.kind()) {
+      case scenario::Action::CLEAR:
+        if (Status s = Control("clear"); !s.ok()) return s;
+        break;
+      case scenario::Action::PROCESS_CRASH:
+        Die("process-crash");
+      case scenario::Action::POWER_CUT: {
+        std::string mode = a.power_cut_mode().empty() ? "plain" : a.power_cut_mode();
+        if (Status s = Control("power-cut " + mode); !s.ok()) return s;
+        Die("power-cut");
+      }
+      default:
+        break;  // RESTART: the runner ended this process's range here.
+    }
+  }
+  return Status::Ok();
+}
+
+void Driver::Die(const char* ending) {
+  WriteStats();
+  std::ofstream(p_.ledger + ".ending") << ending << "\n";
+  kill(getpid(), SIGKILL);
+  _exit(137);  // not reached.
+}
+
+void Driver::WriteStats() {
+  nlohmann::json j;
+  j["device"] = device_;
+  j["events"] = events_;
+  j["step_ns"] = step_ns_;
+  j["baseline_ns"] = baseline_ns_;
+  j["logging_ns"] = Ns(logging_time_);
+  std::vector<int64_t> add_ns;
+  nlohmann::json errors = nlohmann::json::object();
+  uint64_t add_errors = 0, files = 0, bytes = 0, dropped = 0, failed = 0;
+  for (const auto& slot : slots_) {
+    const auto& samples = slot->recorder->add_ns_samples();
+    add_ns.insert(add_ns.end(), samples.begin(), samples.end());
+    add_errors += slot->recorder->add_errors();
+    writers::Counters c = slot->writer->counters();
+    files += c.files_created;
+    bytes += c.bytes_written;
+    dropped += c.dropped;
+    failed += c.failed;
+    for (size_t e = 0; e < c.errors_by_errno.size(); ++e) {
+      if (c.errors_by_errno[e] == 0) continue;
+      std::string name(ErrnoName(static_cast<int>(e)));
+      uint64_t before = errors.contains(name) ? errors[name].get<uint64_t>() : 0;
+      errors[name] = before + c.errors_by_errno[e];
+    }
+  }
+  j["add_ns"] = add_ns;
+  j["add_errors"] = add_errors;
+  j["files_created"] = files;
+  j["bytes_written"] = bytes;
+  j["dropped"] = dropped;
+  j["failed"] = failed;
+  j["errors_by_errno"] = errors;
+  j["create_errors"] = create_errors_;
+  std::ofstream(p_.stats) << j.dump() << "\n";
+}
+
+Status Driver::Run() {
+  run_dir_ = w_.run().empty() ? p_.logdir : p_.logdir + "/" + w_.run();
+  const int parallel = std::max(1, w_.writers());
+  const int files = std::max(1, w_.files());
+  const int64_t steps = p_.end_step - p_.first_step;
+
+  // The workload: the synthetic load (one per writer side by side) or a training profile.
+  std::vector<std::unique_ptr<SyntheticWorkload>> synthetic;
+  std::unique_ptr<load::Workload> training;
+  if (Training(w_)) {
+    load::LoadProfile profile;
+    if (Status s = load::LoadProfileByName(w_.profile(), &profile); !s.ok()) return s;
+    load::WorkloadOptions o;
+    if (Status s = load::ParseDevice(p_.device, &o.device); !s.ok()) return s;
+    o.seed = s_.seed();
+    std::string note;
+    if (p_.baseline_steps > 0) {  // the same model and seed, logging disabled.
+      std::unique_ptr<load::Workload> base;
+      if (Status s = load::MakeWorkload(profile, o, &base, &note); !s.ok()) return s;
+      load::StepOutput out;
+      for (int64_t i = 0; i < p_.baseline_steps; ++i) {
+        auto t0 = Clock::now();
+        if (Status s = base->Step(i, &out); !s.ok()) return s;
+        baseline_ns_.push_back(Ns(Clock::now() - t0));
+      }
+    }
+    if (Status s = load::MakeWorkload(profile, o, &training, &note); !s.ok()) return s;
+    device_ = training->device();
+    load::StepOutput skipped;  // a restart restores its checkpoint: the model trains up to there.
+    for (int64_t i = 0; i < p_.first_step; ++i) {
+      if (Status s = training->Step(i, &skipped); !s.ok()) return s;
+    }
+  } else {
+    for (int k = 0; k < parallel; ++k) {
+      synthetic.push_back(std::make_unique<SyntheticWorkload>(
+          w_, s_.seed(), k == 0 ? "" : "w" + std::to_string(k) + "/"));
+    }
+    load::StepOutput out;
+    for (int64_t i = 0; i < p_.baseline_steps; ++i) {
+      auto t0 = Clock::now();
+      synthetic[0]->Step(i, true, &out);
+      baseline_ns_.push_back(Ns(Clock::now() - t0));
+    }
+  }
+
+  // Faults at the first step come before the writers exist (EACCES on create, say).
+  if (Status s = Apply(p_.first_step); !s.ok()) return s;
+  for (int k = 0; k < parallel; ++k) {
+    if (Status s = Open(k); !s.ok()) return s;
+  }
+  step_ns_.reserve(static_cast<size_t>(steps));
+  const int64_t per_file = (steps + files - 1) / files;
+  load::StepOutput out;
+  for (int64_t step = p_.first_step; step <= p_.end_step; ++step) {
+    if (step > p_.first_step) {
+      if (Status s = Apply(step); !s.ok()) return s;
+    }
+    if (step == p_.end_step) break;
+    int64_t i = step - p_.first_step;
+    if (files > 1 && i > 0 && i % per_file == 0) {  // rollover: the next writer, a new file.
+      CloseSlot(*live_[0]);
+      live_.clear();
+      if (Status s = Open(static_cast<int>(slots_.size())); !s.ok()) return s;
+    }
+    auto t0 = Clock::now();
+    Clock::time_point t1;
+    if (training) {
+      if (Status s = training->Step(step, &out); !s.ok()) return s;
+      t1 = Clock::now();
+      if (!out.empty()) Log(*live_[0], out);
+    } else {
+      synthetic[0]->Step(step, true, &out);
+      t1 = Clock::now();
+      Log(*live_[0], out);
+      for (int k = 1; k < parallel; ++k) {
+        synthetic[k]->Step(step, false, &out);
+        Log(*live_[k], out);
+      }
+    }
+    if (w_.flush_every() > 0 && (i + 1) % w_.flush_every() == 0) {
+      for (Slot* slot : live_) slot->recorder->Flush();
+    }
+    if (w_.sync_every() > 0 && (i + 1) % w_.sync_every() == 0) {
+      for (Slot* slot : live_) slot->recorder->Sync();
+    }
+    auto t2 = Clock::now();
+    logging_time_ += t2 - t1;
+    step_ns_.push_back(Ns(t2 - t0));
+  }
+  if (training) {
+    if (Status s = training->Drain(&out); !s.ok()) return s;
+    if (!out.empty()) Log(*live_[0], out);
+  }
+  for (Slot* slot : live_) {
+    if (w_.sync_at_end()) slot->recorder->Sync();
+    CloseSlot(*slot);
+  }
+  WriteStats();
+  return Status::Ok();
+}
+
+}  // namespace
+
+uint64_t LedgerCapacity(const scenario::Scenario& s) {
+  const auto& w = s.workload();
+  uint64_t per_step = static_cast<uint64_t>(std::max(w.scalars_per_step(), 0)) + 3;
+  if (Training(w)) per_step = 512;  // the largest profile logs a few hundred values per step.
+  return static_cast<uint64_t>(w.steps() + 1) * per_step + 1024;
+}
+
+Status Drive(const DrivePlan& plan) {
+  Driver driver(plan);
+  return driver.Run();
+}
+
+}  // namespace tbfault::runner

@@ -1,0 +1,46 @@
+// RunScenario: one scenario, end to end (DESIGN.md sections 4-6). In <out>/<name>/ it keeps the
+// backing directory the writer's files land in (logdir/), the effective scenario
+// (scenario.textproto, with its seed), the ledgers, faultfs's trace, the writer processes' logs
+// and the result (result.json). Steps: mount faultfs over logdir/; run the writer process(es)
+// (`tbfault drive`, one per segment between restarts) under a watchdog; thaw the mount after a
+// power cut before a restart; unmount — always, even after a timeout, an error or SIGINT; merge
+// the ledgers into one seq space with one segment per writer; judge the logdir with every reader
+// profile; fill the result model (reports/results.h).
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "format/status.h"
+#include "harness/core/judge.h"
+#include "harness/core/scenario.pb.h"
+#include "reports/results.h"
+
+namespace tbfault::runner {
+
+struct RunOptions {
+  std::string out_dir = "tbfault-results";
+  std::string tbfault_bin;      // the binary with the `drive` command ("" = this one).
+  std::string device = "auto";  // for training profiles.
+  double default_time_limit_s = 120;
+  int64_t baseline_steps = 200;  // steps timed without logging, for step_overhead_pct.
+  const std::atomic<bool>* interrupted = nullptr;  // set by a signal handler: stop now.
+};
+
+struct RunOutput {
+  reports::ScenarioResult result;
+  core::ScenarioVerdict verdict;  // empty when the run errored before judging.
+  std::string dir;                // <out>/<name>.
+  std::string notes;              // writer errors seen, device, etc. (one line each).
+};
+
+// Runs `s` (writer.spec is the writer to use). An error of the run itself (faultfs would not
+// mount, the writer process hung, a fault rule faultfs refused) is an outcome kError with the
+// reason, not a returned error; the returned Status is not-OK only for a bad out dir.
+Status RunScenario(const scenario::Scenario& s, const RunOptions& options, RunOutput* out);
+
+// The directory name for a scenario name ("disk-full/async:queue=64" ->
+// "disk-full/async_queue=64").
+std::string ResultDirName(const std::string& scenario_name);
+
+}  // namespace tbfault::runner

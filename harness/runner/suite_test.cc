@@ -1,0 +1,76 @@
+#include "harness/runner/suite.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/runner/runner.h"
+
+namespace tbfault::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SuiteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tbfault-suite-" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  fs::path dir_;
+};
+
+TEST_F(SuiteTest, MatrixExpandsOneScenarioPerWriterSpec) {
+  Write("a.textproto",
+        "labels: 'quick' workload { steps: 5 } writer { specs: 'buffered' specs: 'async' }");
+  Write("b.textproto", "workload { steps: 5 } writer { spec: 'every-event' }");
+  std::vector<SuiteEntry> suite;
+  ASSERT_TRUE(LoadSuite({dir_.string()}, &suite).ok());
+  ASSERT_EQ(suite.size(), 3u);
+  EXPECT_EQ(suite[0].scenario.name(), "a/buffered");
+  EXPECT_EQ(suite[0].scenario.writer().spec(), "buffered");
+  EXPECT_EQ(suite[1].scenario.name(), "a/async");
+  EXPECT_EQ(suite[1].base_name, "a");
+  EXPECT_EQ(suite[2].scenario.name(), "b");
+  EXPECT_TRUE(Selected(suite[0].scenario, "label:quick"));
+  EXPECT_FALSE(Selected(suite[2].scenario, "label:quick"));
+  EXPECT_TRUE(Selected(suite[1].scenario, "a/*"));
+  EXPECT_FALSE(Selected(suite[2].scenario, "a/*"));
+  Shard(1, 2, &suite);
+  ASSERT_EQ(suite.size(), 1u);
+  EXPECT_EQ(suite[0].scenario.name(), "a/async");
+}
+
+TEST_F(SuiteTest, BadFileIsOneErrorNamingFileLineAndField) {
+  Write("bad.textproto", "workload { steps: 0 } writer { spec: 'buffered' }");
+  std::vector<SuiteEntry> suite;
+  Status s = LoadSuite({dir_.string()}, &suite);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("bad.textproto:1"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("workload.steps"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(LoadSuite({(dir_ / "missing").string()}, &suite).ok());
+}
+
+TEST(SuiteRepoTest, EveryScenarioOfTheSuiteLoads) {
+  std::vector<SuiteEntry> suite;
+  Status s = LoadSuite({std::string(TBFAULT_SOURCE_DIR) + "/scenarios"}, &suite);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GE(suite.size(), 30u);
+  size_t quick = 0;
+  for (const auto& e : suite) quick += Selected(e.scenario, "label:quick");
+  EXPECT_GE(quick, 5u);
+}
+
+TEST(ResultDirNameTest, KeepsNamesReadableAndSafe) {
+  EXPECT_EQ(ResultDirName("disk-full/async:queue=64"), "disk-full/async_queue=64");
+  EXPECT_EQ(ResultDirName("../x"), "_./x");
+  EXPECT_EQ(ResultDirName("/abs"), "_abs");
+}
+
+}  // namespace
+}  // namespace tbfault::runner
