@@ -86,6 +86,10 @@ std::string Summary(const Finding& f) {
   const std::string at = std::to_string(f.offset);
   switch (f.kind) {
     case FindingKind::kDeadFile:
+      if (f.values == 0) {
+        return "a bad record at offset " + at +
+               " ends the file for the reader (nothing readable follows it)";
+      }
       return n + " after a bad record at offset " + at +
              " are never shown: the reader stops at the damage and never reads the rest of the "
              "file";
@@ -94,6 +98,10 @@ std::string Summary(const Finding& f) {
              " (a torn write, or a writer still writing): it is waited on and not shown" +
              (f.values ? "; " + n + " after it are not shown" : "");
     case FindingKind::kAbandonedFile:
+      if (f.values == 0) {
+        return "tb-python stopped at offset " + at +
+               " and moved on to a newer file for good (nothing readable is left behind)";
+      }
       return n + " from offset " + at +
              " on are never shown: tb-python stopped there and moved on to a newer file for good";
     case FindingKind::kRestartPurge:
@@ -109,7 +117,7 @@ std::string Summary(const Finding& f) {
     case FindingKind::kDropped:
       return n + " of tag(s) " + Join(f.tags) + " are read but dropped; the first at offset " + at;
     case FindingKind::kDamagedRecord:
-      return "damaged bytes at offset " + at + " (the strict reader skipped them)";
+      return "damaged bytes at offset " + at + ": whatever they held is lost to every reader";
     default:
       return "";
   }
