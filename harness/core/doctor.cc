@@ -434,6 +434,14 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
     f.where = LocateEventFiles(path, dirs);
     if (!f.where.empty()) f.summary += "; event files exist nearby, in " + f.where.front();
     out->findings.push_back(std::move(f));
+  } else {
+    for (RunDiagnosis& run : out->runs) {  // other runs have values: say which ones do not.
+      if (run.strict_values != 0 || !run.findings.empty()) continue;
+      Finding f = MakeFinding(FindingKind::kNoEvents, {}, "", 0);
+      f.summary = "no summary value in this run's " + Plural(run.files.size(), "event file") +
+                  " (empty, or nothing but file_version and other non-summary events)";
+      run.findings.push_back(std::move(f));
+    }
   }
   return Status::Ok();
 }

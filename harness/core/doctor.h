@@ -19,7 +19,7 @@
 namespace tbfault::core {
 
 enum class FindingKind {
-  kNoEvents,         // no summary value under the path (wrong directory, empty files, ...).
+  kNoEvents,         // no summary value under the path (wrong directory, empty files), or in a run.
   kNotEventFile,     // the path is a file whose name TensorBoard would not read.
   kDeadFile,         // a bad record at `offset`: the profile never reads the rest of the file.
   kTruncatedTail,    // the file ends inside a record at `offset` (waited on, never shown).

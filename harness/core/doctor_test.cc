@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "harness/core/test_logdir.h"
 
@@ -295,6 +296,23 @@ TEST(DoctorTest, EmptyEventFilesAreNoEvents) {
   }
 }
 
+// One run among others holds nothing: a finding of that run.
+TEST(DoctorTest, RunWithoutValuesAmongOthers) {
+  TempLogdir dir;
+  FileBuilder b, v;
+  b.Version().Scalar(0, 1, true);
+  v.Version();
+  dir.WriteFile("good", 1, b.bytes());
+  dir.WriteFile("started", 1, v.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  EXPECT_TRUE(d.findings.empty()) << Dump(d);
+  ASSERT_EQ(d.runs.size(), 2u);
+  EXPECT_TRUE(d.runs[0].findings.empty());
+  ASSERT_EQ(d.runs[1].findings.size(), 1u);
+  EXPECT_EQ(d.runs[1].findings[0].kind, FindingKind::kNoEvents);
+  EXPECT_NE(d.runs[1].findings[0].summary.find("1 event file"), std::string::npos);
+}
+
 // Event files reached only through a symbolic link (not followed when listing runs).
 TEST(DoctorTest, NoEventsFindsFilesBehindASymlink) {
   TempLogdir dir, elsewhere;
@@ -307,6 +325,21 @@ TEST(DoctorTest, NoEventsFindsFilesBehindASymlink) {
   ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
   EXPECT_EQ(d.findings[0].where,
             (std::vector<std::string>{dir.path() + "/logs/run (1 event file)"}));
+}
+
+// Pointed at a file TensorBoard would not read by its name: said, and the file read anyway.
+TEST(DoctorTest, FileWithoutTfeventsInItsName) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  std::string file = dir.path() + "/events.bak";
+  std::ofstream(file, std::ios::binary) << b.bytes();
+  Diagnosis d = Diagnose(file);
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kNotEventFile);
+  EXPECT_EQ(d.findings[0].file, file);
+  ASSERT_EQ(d.runs.size(), 1u);
+  EXPECT_EQ(d.runs[0].strict_values, 1u);
 }
 
 TEST(DoctorTest, MissingPathIsAnError) {
