@@ -1,0 +1,254 @@
+// Runs `tbfault doctor` (the built binary) on logdirs damaged byte by byte, as a user would, and
+// checks what it reports, with which offsets and counts, and its exit status.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "harness/core/test_logdir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tbfault::core::testing::DoubleScalarEvent;
+using tbfault::core::testing::FileBuilder;
+using tbfault::core::testing::TempLogdir;
+
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int CountLines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+class DoctorCliTest : public ::testing::Test {
+ protected:
+  Result Run(const std::string& args) {
+    fs::path out = fs::path(dir_.path()) / "out", err = fs::path(dir_.path()) / "err";
+    std::string cmd =
+        std::string(TBFAULT_BIN) + " doctor " + args + " >" + out.string() + " 2>" + err.string();
+    int raw = std::system(cmd.c_str());
+    Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(out), Slurp(err)};
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+  }
+  nlohmann::json RunJson(const std::string& path, int expected_status) {
+    Result r = Run("--json " + path);
+    EXPECT_EQ(r.status, expected_status) << r.out << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+  // The run's findings of `kind`.
+  static std::vector<nlohmann::json> Findings(const nlohmann::json& run, const std::string& kind) {
+    std::vector<nlohmann::json> out;
+    for (const auto& f : run["findings"]) {
+      if (f["kind"] == kind) out.push_back(f);
+    }
+    return out;
+  }
+  // A clean run of `n` scalar steps.
+  static std::string Clean(int n) {
+    FileBuilder b;
+    b.Version();
+    for (int s = 0; s < n; ++s) b.Scalar(s, s, s == 0);
+    return b.bytes();
+  }
+
+  TempLogdir dir_;  // holds the command's output files, outside the logdirs under test.
+};
+
+TEST_F(DoctorCliTest, CleanLogdirExitsZero) {
+  TempLogdir logs;
+  logs.WriteFile("train", 1, Clean(10));
+  logs.WriteFile("eval", 1, Clean(3));
+  Result r = Run(logs.path());
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("FINDING"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("run train: 1 file; strict reads 10 values, tb-rust shows 10"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("no findings"), std::string::npos);
+  nlohmann::json doc = RunJson(logs.path(), 0);
+  EXPECT_EQ(doc["finding_count"], 0);
+  EXPECT_EQ(doc["runs"][1]["values"]["tb-python"], 10);
+}
+
+TEST_F(DoctorCliTest, BadUsageAndUnreadablePathExitTwo) {
+  EXPECT_EQ(Run("").status, 2);
+  EXPECT_EQ(Run("a b").status, 2);
+  EXPECT_EQ(Run("--colour " + dir_.path()).status, 2);
+  std::string missing = dir_.path() + "/no-such-logdir";
+  Result r = Run(missing);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(CountLines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ENOENT"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+// A path that cannot be listed (through a regular file): exit 2, one line naming it and why.
+TEST_F(DoctorCliTest, PathThroughAFileExitsTwoNamingIt) {
+  std::string file = dir_.path() + "/plain";
+  std::ofstream(file) << "x";
+  Result r = Run(file + "/logs");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(CountLines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(file + "/logs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ENOTDIR"), std::string::npos) << r.err;
+}
+
+// One logdir, one damaged run per kind of finding; each reported with its offset and count.
+TEST_F(DoctorCliTest, EachKindOfDamageIsReportedWithOffsetAndCount) {
+  TempLogdir logs;
+  logs.WriteFile("clean", 1, Clean(4));
+
+  FileBuilder torn;  // a torn record, then 3 intact values: dead for both TensorBoard readers.
+  torn.Version().Scalar(0, 1, true).Scalar(1, 2);
+  torn.Torn(tbfault::format::ScalarEvent(3, 2, "loss", 3, false), 3);
+  torn.Scalar(3, 4).Scalar(4, 5).Scalar(5, 6);
+  std::string torn_file = logs.WriteFile("torn", 1, torn.bytes());
+
+  FileBuilder old_file, new_file;  // a flipped bit in an older file: tb-python abandons it.
+  old_file.Version().Scalar(0, 1, true).Scalar(1, 2).Scalar(2, 3).Scalar(3, 4);
+  old_file.mutable_bytes()[old_file.offset(3) - tbfault::record::kFooterSize - 1] ^= 0x01;
+  new_file.Version().Scalar(4, 5);
+  std::string old_path = logs.WriteFile("abandoned", 1, old_file.bytes());
+  logs.WriteFile("abandoned", 2, new_file.bytes());
+
+  FileBuilder before, after;  // a restart from step 6 with a SessionLog.START.
+  before.Version();
+  for (int s = 0; s < 10; ++s) before.Scalar(s, s, s == 0);
+  after.Version().Add(tbfault::format::SessionLogEvent(20, 6, tensorboard::SessionLog::START));
+  for (int s = 6; s < 9; ++s) after.Scalar(s, s, s == 6);
+  logs.WriteFile("restart", 1, before.bytes());
+  std::string after_path = logs.WriteFile("restart", 2, after.bytes());
+
+  FileBuilder doubles;
+  doubles.Version();
+  for (int s = 0; s < 4; ++s) doubles.Add(DoubleScalarEvent(s, s, s == 0));
+  logs.WriteFile("double", 1, doubles.bytes());
+
+  FileBuilder bare;  // the first value of "loss" carries no metadata.
+  bare.Version().Scalar(0, 1, false).Scalar(1, 2, true);
+  logs.WriteFile("nometa", 1, bare.bytes());
+
+  FileBuilder zeros;
+  zeros.Version().Scalar(0, 1, true);
+  const uint64_t zeros_at = zeros.bytes().size();
+  zeros.Raw(std::string(100, '\0')).Scalar(1, 2);
+  logs.WriteFile("zeros", 1, zeros.bytes());
+
+  nlohmann::json doc = RunJson(logs.path(), 3);
+  std::map<std::string, nlohmann::json> runs;
+  for (const auto& r : doc["runs"]) runs[r["run"]] = r;
+  ASSERT_EQ(runs.size(), 7u) << doc.dump(2);
+  EXPECT_TRUE(runs["clean"]["findings"].empty());
+
+  auto dead = Findings(runs["torn"], "dead-file");
+  ASSERT_EQ(dead.size(), 1u) << runs["torn"].dump(2);
+  EXPECT_EQ(dead[0]["file"], torn_file);
+  EXPECT_EQ(dead[0]["offset"], torn.offset(3));
+  EXPECT_EQ(dead[0]["values"], 3);
+  EXPECT_EQ(dead[0]["profiles"], nlohmann::json({"tb-rust", "tb-python"}));
+  EXPECT_EQ(runs["torn"]["values"]["strict"], 5);
+
+  auto abandoned = Findings(runs["abandoned"], "abandoned-file");
+  ASSERT_EQ(abandoned.size(), 1u) << runs["abandoned"].dump(2);
+  EXPECT_EQ(abandoned[0]["file"], old_path);
+  EXPECT_EQ(abandoned[0]["offset"], old_file.offset(2));
+  EXPECT_EQ(abandoned[0]["values"], 2);  // steps 2 and 3; strict cannot read the flipped step 1.
+  EXPECT_EQ(abandoned[0]["profiles"], nlohmann::json({"tb-python"}));
+
+  auto purges = Findings(runs["restart"], "restart-purge");
+  ASSERT_EQ(purges.size(), 2u) << runs["restart"].dump(2);
+  for (const auto& f : purges) {
+    EXPECT_EQ(f["file"], after_path);
+    EXPECT_EQ(f["values"], 4);  // steps 6..9 of the first file.
+    EXPECT_EQ(f["offset"], f["profiles"][0] == "tb-python" ? after.offset(1) : after.offset(2));
+  }
+
+  auto dbl = Findings(runs["double"], "double-scalar");
+  ASSERT_EQ(dbl.size(), 1u) << runs["double"].dump(2);
+  EXPECT_EQ(dbl[0]["values"], 4);
+  EXPECT_EQ(dbl[0]["offset"], doubles.offset(1));
+  EXPECT_EQ(dbl[0]["profiles"], nlohmann::json({"tb-rust"}));
+
+  auto meta = Findings(runs["nometa"], "missing-metadata");
+  ASSERT_EQ(meta.size(), 1u) << runs["nometa"].dump(2);
+  EXPECT_EQ(meta[0]["values"], 2);
+  EXPECT_EQ(meta[0]["offset"], bare.offset(1));
+  EXPECT_EQ(meta[0]["tags"], nlohmann::json({"loss"}));
+
+  auto zero = Findings(runs["zeros"], "dead-file");
+  ASSERT_EQ(zero.size(), 1u) << runs["zeros"].dump(2);
+  EXPECT_EQ(zero[0]["offset"], zeros_at);
+  EXPECT_EQ(zero[0]["values"], 1);
+  bool strict_named = false;
+  for (const auto& why : zero[0]["reasons"]) {
+    strict_named |= why.get<std::string>().starts_with("strict: zero-filled at offset " +
+                                                       std::to_string(zeros_at));
+  }
+  EXPECT_TRUE(strict_named) << zero[0].dump(2);
+
+  // The text output says the same, one FINDING line per finding.
+  Result text = Run(logs.path());
+  EXPECT_EQ(text.status, 3);
+  EXPECT_NE(text.out.find("FINDING dead-file run=torn profiles=tb-rust,tb-python file=" +
+                          torn_file + " offset=" + std::to_string(torn.offset(3)) + " values=3"),
+            std::string::npos)
+      << text.out;
+  int lines = 0;
+  for (size_t p = 0; (p = text.out.find("FINDING ", p)) != std::string::npos; ++p) ++lines;
+  EXPECT_EQ(lines, doc["finding_count"].get<int>());
+}
+
+TEST_F(DoctorCliTest, TruncatedTailAndBadCrcAreStrictAnomaliesWithOffsets) {
+  TempLogdir logs;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2);
+  b.Torn(tbfault::format::ScalarEvent(3, 2, "loss", 3, false), 7);
+  logs.WriteFile(".", 1, b.bytes());
+  nlohmann::json doc = RunJson(logs.path(), 3);
+  auto tail = Findings(doc["runs"][0], "truncated-tail");
+  ASSERT_EQ(tail.size(), 1u) << doc.dump(2);
+  EXPECT_EQ(tail[0]["offset"], b.offset(3));
+  EXPECT_EQ(tail[0]["values"], 0);
+  EXPECT_EQ(tail[0]["reasons"].size(), 3u) << tail[0].dump(2);  // tb-rust, tb-python, strict.
+}
+
+// Pointed at the wrong directory: exit 3, and where the event files are.
+TEST_F(DoctorCliTest, NoEventsSaysWhereTheyAre) {
+  TempLogdir logs;
+  logs.WriteFile("exp1/run", 1, Clean(2));
+  fs::create_directories(logs.path() + "/exp2");
+  Result r = Run(logs.path() + "/exp2");
+  EXPECT_EQ(r.status, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("FINDING no-events"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("event files in " + logs.path() + "/exp1/run (1 event file)"),
+            std::string::npos)
+      << r.out;
+  nlohmann::json doc = RunJson(logs.path() + "/exp2", 3);
+  ASSERT_EQ(doc["findings"].size(), 1u);
+  EXPECT_EQ(doc["findings"][0]["kind"], "no-events");
+  EXPECT_EQ(doc["findings"][0]["where"][0], logs.path() + "/exp1/run (1 event file)");
+  EXPECT_TRUE(doc["runs"].empty());
+}
+
+}  // namespace

@@ -1,0 +1,449 @@
+#include "harness/core/doctor.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <tuple>
+
+#include "format/event_reader.h"
+#include "format/file_name.h"
+
+namespace tbfault::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Plural(uint64_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+std::string Join(const std::set<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// What strict decodes, by file: offset -> tags of the values in the record at that offset.
+class StrictIndex {
+ public:
+  explicit StrictIndex(const RunView& strict) {
+    for (const auto& [tag, series] : strict.tags) {
+      for (const Point& p : series.points) by_file_[p.file].emplace(p.offset, tag);
+    }
+  }
+  // Values strict reads in `file` at or after `offset`.
+  uint64_t CountFrom(const std::string& file, uint64_t offset, std::set<std::string>* tags) const {
+    auto it = by_file_.find(file);
+    if (it == by_file_.end()) return 0;
+    uint64_t n = 0;
+    for (auto v = it->second.lower_bound(offset); v != it->second.end(); ++v, ++n) {
+      tags->insert(v->second);
+    }
+    return n;
+  }
+  bool Shows(const std::string& tag, const std::string& file, uint64_t offset) const {
+    auto it = by_file_.find(file);
+    if (it == by_file_.end()) return false;
+    auto [lo, hi] = it->second.equal_range(offset);
+    return std::any_of(lo, hi, [&](const auto& v) { return v.second == tag; });
+  }
+
+ private:
+  std::map<std::string, std::multimap<uint64_t, std::string>> by_file_;
+};
+
+uint64_t CountValues(const RunView& view) {
+  uint64_t n = 0;
+  for (const auto& [tag, series] : view.tags) n += series.points.size();
+  return n;
+}
+
+FindingKind UnreachedKind(const std::string& reason) {
+  if (reason.starts_with("abandoned:")) return FindingKind::kAbandonedFile;
+  if (reason.starts_with("truncated") || reason.starts_with("stopped: truncated")) {
+    return FindingKind::kTruncatedTail;
+  }
+  return FindingKind::kDeadFile;
+}
+
+// A Dropped entry's finding kind, or false when the doctor leaves it out.
+bool DroppedKind(const std::string& reason, FindingKind* kind) {
+  if (reason.find("plugin is not one of") != std::string::npos) return false;  // not modelled.
+  if (reason.find("purged") != std::string::npos || reason.find("evicted") != std::string::npos) {
+    *kind = FindingKind::kRestartPurge;
+  } else if (reason.find("DT_DOUBLE") != std::string::npos) {
+    *kind = FindingKind::kDoubleScalar;
+  } else if (reason.find("first value has no") != std::string::npos) {
+    *kind = FindingKind::kMissingMetadata;
+  } else {
+    *kind = FindingKind::kDropped;
+  }
+  return true;
+}
+
+std::string Summary(const Finding& f) {
+  const std::string n = Plural(f.values, "value");
+  const std::string at = std::to_string(f.offset);
+  switch (f.kind) {
+    case FindingKind::kDeadFile:
+      if (f.values == 0) {
+        return "a bad record at offset " + at +
+               " ends the file for the reader (nothing readable follows it)";
+      }
+      return n + " after a bad record at offset " + at +
+             " are never shown: the reader stops at the damage and never reads the rest of the "
+             "file";
+    case FindingKind::kTruncatedTail:
+      return "the file ends inside a record at offset " + at +
+             " (a torn write, or a writer still writing): it is waited on and not shown" +
+             (f.values ? "; " + n + " after it are not shown" : "");
+    case FindingKind::kAbandonedFile:
+      if (f.values == 0) {
+        return "tb-python stopped at offset " + at +
+               " and moved on to a newer file for good (nothing readable is left behind)";
+      }
+      return n + " from offset " + at +
+             " on are never shown: tb-python stopped there and moved on to a newer file for good";
+    case FindingKind::kRestartPurge:
+      return n + " of earlier steps are hidden by a restart: the record at offset " + at +
+             " goes back to a lower (or the same) step";
+    case FindingKind::kDoubleScalar:
+      return n + " of scalar tag(s) " + Join(f.tags) +
+             " are DT_DOUBLE and dropped (only DT_FLOAT scalars are read); the first at offset " +
+             at;
+    case FindingKind::kMissingMetadata:
+      return "the first value of tag(s) " + Join(f.tags) + " (at offset " + at +
+             ") has no plugin metadata, so all " + n + " of the tag are never shown";
+    case FindingKind::kDropped:
+      return n + " of tag(s) " + Join(f.tags) + " are read but dropped; the first at offset " + at;
+    case FindingKind::kDamagedRecord:
+      return "damaged bytes at offset " + at + ": whatever they held is lost to every reader";
+    default:
+      return "";
+  }
+}
+
+// Findings of one run, keyed so that what two profiles say about one record merges into one.
+class Collector {
+ public:
+  Finding& Get(FindingKind kind, const std::string& file, uint64_t offset,
+               const std::string& group = "") {
+    auto [it, inserted] = by_key_.try_emplace(std::make_tuple(file, offset, kind, group));
+    if (inserted) {
+      it->second.kind = kind;
+      it->second.file = file;
+      it->second.offset = offset;
+    }
+    return it->second;
+  }
+  std::map<std::tuple<std::string, uint64_t, FindingKind, std::string>, Finding>& all() {
+    return by_key_;
+  }
+
+ private:
+  std::map<std::tuple<std::string, uint64_t, FindingKind, std::string>, Finding> by_key_;
+};
+
+Finding MakeFinding(FindingKind kind, std::vector<Profile> profiles, const std::string& file,
+                    uint64_t offset) {
+  Finding f;
+  f.kind = kind;
+  f.profiles = std::move(profiles);
+  f.file = file;
+  f.offset = offset;
+  return f;
+}
+
+void AddReason(Finding* f, std::string reason) {
+  if (std::find(f->reasons.begin(), f->reasons.end(), reason) == f->reasons.end()) {
+    f->reasons.push_back(std::move(reason));
+  }
+}
+
+void AddProfile(Finding* f, Profile p) {
+  if (std::find(f->profiles.begin(), f->profiles.end(), p) == f->profiles.end()) {
+    f->profiles.push_back(p);
+  }
+}
+
+// One profile's findings, before profiles are merged.
+std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
+                                     const StrictIndex& strict) {
+  const std::string name(ProfileName(profile));
+  Collector c;
+  for (const Unreached& u : view.unreached) {
+    Finding& f = c.Get(UnreachedKind(u.reason), u.file, u.offset);
+    f.values = strict.CountFrom(u.file, u.offset, &f.tags);
+    AddReason(&f, name + ": " + u.reason);
+  }
+  // Dropped values are grouped by cause: a restart by the file that restarts (offset: its first
+  // responsible record); other reasons by tag (offset: the tag's first responsible record).
+  for (const Dropped& d : view.dropped) {
+    FindingKind kind;
+    if (!DroppedKind(d.reason, &kind) || !strict.Shows(d.tag, d.file, d.offset)) continue;
+    const bool restart = kind == FindingKind::kRestartPurge;
+    const std::string& cause_file = d.cause_file.empty() ? d.file : d.cause_file;
+    const uint64_t cause_offset = d.cause_file.empty() ? d.offset : d.cause_offset;
+    std::string group =
+        restart ? cause_file : d.tag + (kind == FindingKind::kDropped ? d.reason : "");
+    Finding& f = c.Get(kind, "", 0, group);
+    if (f.values == 0 || std::tie(cause_file, cause_offset) < std::tie(f.file, f.offset)) {
+      f.file = cause_file;
+      f.offset = cause_offset;
+    }
+    ++f.values;
+    f.tags.insert(d.tag);
+    std::string reason = name + ": " + d.reason;
+    if (restart) reason += " (record at offset " + std::to_string(cause_offset) + ")";
+    if (f.reasons.size() < 4) AddReason(&f, std::move(reason));
+  }
+  std::vector<Finding> out;
+  for (auto& [key, f] : c.all()) {
+    f.profiles = {profile};
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// "... at offset N ..." in a profile's note, with the run file it names.
+bool NoteLocation(const std::string& note, const std::vector<std::string>& files, std::string* file,
+                  uint64_t* offset) {
+  static constexpr std::string_view kAt = "at offset ";
+  size_t at = note.find(kAt);
+  if (at == std::string::npos) return false;
+  *offset = std::strtoull(note.c_str() + at + kAt.size(), nullptr, 10);
+  for (const std::string& f : files) {
+    if (note.find(f) != std::string::npos) {
+      *file = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+class AnomalyCollector : public format::RecordReader::Reporter {
+ public:
+  explicit AnomalyCollector(std::vector<format::AnomalyReport>* out) : out_(out) {}
+  void Corruption(const format::AnomalyReport& r) override { out_->push_back(r); }
+
+ private:
+  std::vector<format::AnomalyReport>* out_;
+};
+
+}  // namespace
+
+std::string_view FindingKindName(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kNoEvents:
+      return "no-events";
+    case FindingKind::kNotEventFile:
+      return "not-event-file";
+    case FindingKind::kDeadFile:
+      return "dead-file";
+    case FindingKind::kTruncatedTail:
+      return "truncated-tail";
+    case FindingKind::kAbandonedFile:
+      return "abandoned-file";
+    case FindingKind::kRestartPurge:
+      return "restart-purge";
+    case FindingKind::kDoubleScalar:
+      return "double-scalar";
+    case FindingKind::kMissingMetadata:
+      return "missing-metadata";
+    case FindingKind::kDropped:
+      return "dropped";
+    case FindingKind::kDamagedRecord:
+      return "damaged-record";
+    case FindingKind::kNote:
+      return "note";
+  }
+  return "?";
+}
+
+size_t Diagnosis::finding_count() const {
+  size_t n = findings.size();
+  for (const RunDiagnosis& r : runs) n += r.findings.size();
+  return n;
+}
+
+void DiagnoseRun(const std::vector<std::string>& files,
+                 const std::vector<std::vector<format::AnomalyReport>>& anomalies,
+                 const RunView& strict, const RunView& rust, const RunView& python,
+                 RunDiagnosis* out) {
+  out->files = files;
+  out->strict_values = CountValues(strict);
+  out->rust_values = CountValues(rust);
+  out->python_values = CountValues(python);
+  const StrictIndex index(strict);
+
+  // Merge what both TensorBoard profiles say alike: same kind, record, count and tags.
+  std::vector<Finding> merged;
+  for (const auto& [profile, view] :
+       {std::pair{Profile::kTbRust, &rust}, std::pair{Profile::kTbPython, &python}}) {
+    for (Finding& f : ProfileFindings(profile, *view, index)) {
+      auto same = std::find_if(merged.begin(), merged.end(), [&](const Finding& m) {
+        return m.kind == f.kind && m.file == f.file && m.offset == f.offset &&
+               m.values == f.values && m.tags == f.tags;
+      });
+      if (same == merged.end()) {
+        merged.push_back(std::move(f));
+        continue;
+      }
+      AddProfile(&*same, profile);
+      for (std::string& r : f.reasons) AddReason(&*same, std::move(r));
+    }
+  }
+  auto at = [&](const std::string& file, uint64_t offset) -> Finding* {
+    for (Finding& f : merged) {
+      if (f.file == file && f.offset == offset && f.kind != FindingKind::kRestartPurge) return &f;
+    }
+    return nullptr;
+  };
+  // The strict reader's damage explains a finding at its offset, or is a finding of its own.
+  for (size_t i = 0; i < files.size() && i < anomalies.size(); ++i) {
+    for (const format::AnomalyReport& a : anomalies[i]) {
+      std::string reason = "strict: " + std::string(format::AnomalyName(a.kind)) + " at offset " +
+                           std::to_string(a.offset) + ", " + Plural(a.skipped, "byte") +
+                           " skipped (" + a.detail + ")";
+      Finding* f = at(files[i], a.offset);
+      if (f == nullptr) {
+        f = &merged.emplace_back(
+            MakeFinding(FindingKind::kDamagedRecord, {Profile::kStrict}, files[i], a.offset));
+      }
+      AddReason(f, std::move(reason));
+    }
+  }
+  for (const auto& [profile, view] :
+       {std::pair{Profile::kTbRust, &rust}, std::pair{Profile::kTbPython, &python}}) {
+    for (const std::string& note : view->notes) {
+      std::string file;
+      uint64_t offset = 0;
+      std::string reason = std::string(ProfileName(profile)) + ": " + note;
+      Finding* f = NoteLocation(note, files, &file, &offset) ? at(file, offset) : nullptr;
+      if (f == nullptr) {
+        f = &merged.emplace_back(MakeFinding(FindingKind::kNote, {profile}, file, offset));
+        f->summary = note;
+      }
+      AddReason(f, std::move(reason));
+    }
+  }
+  for (Finding& f : merged) {
+    if (f.summary.empty()) f.summary = Summary(f);
+  }
+  auto file_index = [&](const std::string& file) {
+    return std::find(files.begin(), files.end(), file) - files.begin();
+  };
+  std::stable_sort(merged.begin(), merged.end(), [&](const Finding& a, const Finding& b) {
+    return std::make_tuple(file_index(a.file), a.offset, a.kind) <
+           std::make_tuple(file_index(b.file), b.offset, b.kind);
+  });
+  out->findings = std::move(merged);
+}
+
+std::vector<std::string> LocateEventFiles(const std::string& path,
+                                          const std::vector<std::string>& known_dirs,
+                                          size_t limit) {
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec).lexically_normal();
+  if (ec) return {};
+  if (p.filename().empty()) p = p.parent_path();
+  size_t budget = 20000;                  // directory entries looked at, in all.
+  std::map<std::string, uint64_t> found;  // dir -> event files directly in it.
+  // Event files in `dir` and below it, `depth` levels down, except under `skip`.
+  auto scan = [&](const fs::path& dir, int depth, const fs::path& skip, bool follow_links) {
+    auto opts = fs::directory_options::skip_permission_denied;
+    if (follow_links) opts |= fs::directory_options::follow_directory_symlink;
+    fs::recursive_directory_iterator it(dir, opts, ec), end;
+    for (; !ec && it != end && budget > 0; it.increment(ec), --budget) {
+      if (it->path() == skip) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (it.depth() >= depth) it.disable_recursion_pending();
+      if (it->is_regular_file(ec) && format::IsEventFileName(it->path().filename().string())) {
+        ++found[it->path().parent_path().string()];
+      }
+    }
+    ec.clear();
+  };
+  if (fs::is_directory(p, ec)) scan(p, 6, fs::path(), /*follow_links=*/true);
+  for (const std::string& dir : known_dirs) {
+    found.erase(fs::absolute(dir, ec).lexically_normal().string());
+  }
+  fs::path child = p;
+  for (int up = 0; up < 3 && found.empty(); ++up) {
+    fs::path parent = child.parent_path();
+    if (parent == child || parent == parent.root_path()) break;  // never scan "/".
+    scan(parent, 2, child, /*follow_links=*/false);
+    child = parent;
+  }
+  std::vector<std::string> out;
+  for (const auto& [dir, n] : found) {
+    if (out.size() == limit) break;
+    out.push_back(dir + " (" + Plural(n, "event file") + ")");
+  }
+  return out;
+}
+
+Status Diagnose(const std::string& path, Diagnosis* out) {
+  out->path = path;
+  out->runs.clear();
+  out->findings.clear();
+  std::vector<format::RunFiles> runs;
+  Status s = format::ListRuns(path, &runs);
+  if (!s.ok()) return s;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) &&
+      !format::IsEventFileName(fs::path(path).filename().string())) {
+    Finding& f = out->findings.emplace_back(MakeFinding(FindingKind::kNotEventFile, {}, path, 0));
+    f.summary =
+        "TensorBoard reads only files whose name contains 'tfevents': it would ignore this one";
+  }
+  uint64_t files = 0, values = 0;
+  std::vector<std::string> dirs;
+  for (const format::RunFiles& run : runs) {
+    RunInput in;
+    in.files = run.files;
+    in.contents.resize(run.files.size());
+    std::vector<std::vector<format::AnomalyReport>> anomalies(run.files.size());
+    for (size_t i = 0; i < run.files.size(); ++i) {
+      s = format::ReadFileToString(run.files[i], &in.contents[i]);
+      if (!s.ok()) return s;
+      AnomalyCollector reporter(&anomalies[i]);
+      format::EventReader reader(in.contents[i], &reporter);
+      format::EventRecord rec;
+      while (reader.Next(&rec)) {
+      }
+    }
+    RunView strict, rust, python;
+    ReadStrictRun(in, &strict);
+    ReadTbRustRun(in, &rust);
+    ReadTbPythonRun(in, &python);
+    RunDiagnosis& d = out->runs.emplace_back();
+    d.run = run.run;
+    DiagnoseRun(run.files, anomalies, strict, rust, python, &d);
+    files += run.files.size();
+    dirs.push_back(run.dir);
+    values += d.strict_values;
+  }
+  if (values == 0) {
+    Finding f = MakeFinding(FindingKind::kNoEvents, {}, "", 0);
+    f.summary = files == 0 ? "no event files (names containing 'tfevents') under " + path
+                           : "no summary values under " + path + ": " +
+                                 Plural(files, "event file") + " but none holds a readable value";
+    f.where = LocateEventFiles(path, dirs);
+    if (!f.where.empty()) f.summary += "; event files exist nearby, in " + f.where.front();
+    out->findings.push_back(std::move(f));
+  } else {
+    for (RunDiagnosis& run : out->runs) {  // other runs have values: say which ones do not.
+      if (run.strict_values != 0 || !run.findings.empty()) continue;
+      Finding f = MakeFinding(FindingKind::kNoEvents, {}, "", 0);
+      f.summary = "no summary value in this run's " + Plural(run.files.size(), "event file") +
+                  " (empty, or nothing but file_version and other non-summary events)";
+      run.findings.push_back(std::move(f));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace tbfault::core

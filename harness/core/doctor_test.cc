@@ -1,0 +1,353 @@
+#include "harness/core/doctor.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/core/test_logdir.h"
+
+namespace tbfault::core {
+namespace {
+
+using testing::DoubleScalarEvent;
+using testing::FileBuilder;
+using testing::TempLogdir;
+using Profiles = std::vector<Profile>;
+using Tags = std::set<std::string>;
+
+Diagnosis Diagnose(const std::string& path) {
+  Diagnosis d;
+  Status s = core::Diagnose(path, &d);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return d;
+}
+
+std::vector<Finding> OfKind(const RunDiagnosis& run, FindingKind kind) {
+  std::vector<Finding> out;
+  for (const Finding& f : run.findings) {
+    if (f.kind == kind) out.push_back(f);
+  }
+  return out;
+}
+
+bool HasReason(const Finding& f, std::string_view prefix) {
+  for (const std::string& r : f.reasons) {
+    if (r.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+std::string Dump(const Diagnosis& d) {
+  std::string out;
+  for (const Finding& f : d.findings)
+    out += std::string(FindingKindName(f.kind)) + " " + f.summary + "\n";
+  for (const RunDiagnosis& r : d.runs) {
+    for (const Finding& f : r.findings) {
+      out += r.run + ": " + std::string(FindingKindName(f.kind)) + " " + f.file + "@" +
+             std::to_string(f.offset) + " values=" + std::to_string(f.values) + " " + f.summary +
+             "\n";
+      for (const std::string& why : f.reasons) out += "    " + why + "\n";
+    }
+  }
+  return out;
+}
+
+TEST(DoctorTest, CleanLogdirHasNoFindings) {
+  TempLogdir dir;
+  for (const char* run : {"a", "b"}) {
+    FileBuilder b;
+    b.Version();
+    for (int s = 0; s < 5; ++s) b.Scalar(s, s, s == 0);
+    dir.WriteFile(run, 1, b.bytes());
+  }
+  Diagnosis d = Diagnose(dir.path());
+  EXPECT_EQ(d.finding_count(), 0u) << Dump(d);
+  ASSERT_EQ(d.runs.size(), 2u);
+  EXPECT_EQ(d.runs[1].run, "b");
+  EXPECT_EQ(d.runs[1].strict_values, 5u);
+  EXPECT_EQ(d.runs[1].rust_values, 5u);
+  EXPECT_EQ(d.runs[1].python_values, 5u);
+}
+
+// A torn record with intact records after it: both TensorBoard readers stop there.
+TEST(DoctorTest, BadRecordHidesTheRestOfTheFile) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2);
+  b.Torn(format::ScalarEvent(3, 2, "loss", 3, false), 3);
+  b.Scalar(3, 4).Scalar(4, 5).Scalar(5, 6, true, "acc");
+  std::string file = dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.runs.size(), 1u);
+  const RunDiagnosis& run = d.runs[0];
+  EXPECT_EQ(run.strict_values, 5u);
+  EXPECT_EQ(run.rust_values, 2u);
+  ASSERT_EQ(run.findings.size(), 1u) << Dump(d);
+  const Finding& f = run.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kDeadFile);
+  EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
+  EXPECT_EQ(f.file, file);
+  EXPECT_EQ(f.offset, b.offset(3));
+  EXPECT_EQ(f.values, 3u);
+  EXPECT_EQ(f.tags, (Tags{"acc", "loss"}));
+  EXPECT_TRUE(HasReason(f, "strict: bad-data-crc at offset " + std::to_string(b.offset(3))))
+      << Dump(d);
+  EXPECT_NE(f.summary.find("3 values after a bad record at offset"), std::string::npos);
+}
+
+TEST(DoctorTest, ZeroFilledRegionKillsTheFile) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  const uint64_t zeros_at = b.bytes().size();
+  b.Raw(std::string(64, '\0')).Scalar(1, 2).Scalar(2, 3);
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  std::vector<Finding> dead = OfKind(d.runs.at(0), FindingKind::kDeadFile);
+  ASSERT_EQ(dead.size(), 1u) << Dump(d);
+  EXPECT_EQ(dead[0].offset, zeros_at);
+  EXPECT_EQ(dead[0].values, 2u);
+  EXPECT_TRUE(HasReason(dead[0], "strict: zero-filled at offset " + std::to_string(zeros_at)));
+  EXPECT_TRUE(HasReason(dead[0], "tb-rust: dead: zero-filled"));
+  EXPECT_EQ(d.finding_count(), 1u) << Dump(d);
+}
+
+TEST(DoctorTest, TruncatedTail) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2).Torn(format::ScalarEvent(3, 2, "loss", 3, false), 10);
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.finding_count(), 1u) << Dump(d);
+  const Finding& f = d.runs[0].findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kTruncatedTail);
+  EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
+  EXPECT_EQ(f.offset, b.offset(3));
+  EXPECT_EQ(f.values, 0u);
+  EXPECT_TRUE(HasReason(f, "strict: truncated at offset " + std::to_string(b.offset(3))));
+}
+
+// A flipped bit that still parses: tb-rust reads past it (with a wrong value), tb-python abandons
+// the rest of the older file once a newer one exists.
+TEST(DoctorTest, OlderFileAbandonedByPython) {
+  TempLogdir dir;
+  FileBuilder a, b;
+  a.Version().Scalar(0, 1, true).Scalar(1, 2).Scalar(2, 3).Scalar(3, 4).Scalar(4, 5);
+  a.mutable_bytes()[a.offset(4) - record::kFooterSize - 1] ^= 0x01;  // record 3: step 2.
+  b.Version().Scalar(5, 6);
+  std::string fa = dir.WriteFile(".", 1, a.bytes());
+  dir.WriteFile(".", 2, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  const RunDiagnosis& run = d.runs.at(0);
+  ASSERT_EQ(run.findings.size(), 1u) << Dump(d);
+  const Finding& f = run.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kAbandonedFile);
+  EXPECT_EQ(f.profiles, (Profiles{Profile::kTbPython}));
+  EXPECT_EQ(f.file, fa);
+  EXPECT_EQ(f.offset, a.offset(3));
+  EXPECT_EQ(f.values, 2u);  // steps 3 and 4; strict cannot read step 2 either.
+  EXPECT_TRUE(HasReason(f, "strict: bad-data-crc")) << Dump(d);
+  EXPECT_TRUE(HasReason(f, "tb-rust: record in " + fa)) << Dump(d);  // shown with a wrong value.
+  EXPECT_EQ(run.python_values, 3u);
+}
+
+// A restart from a checkpoint at step 5 in a new file with a SessionLog.START.
+TEST(DoctorTest, RestartPurgesAndEvicts) {
+  TempLogdir dir;
+  FileBuilder a, b;
+  a.Version();
+  for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
+  b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
+  for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
+  dir.WriteFile(".", 1, a.bytes());
+  std::string fb = dir.WriteFile(".", 2, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  std::vector<Finding> purges = OfKind(d.runs.at(0), FindingKind::kRestartPurge);
+  ASSERT_EQ(purges.size(), 2u) << Dump(d);
+  EXPECT_EQ(d.finding_count(), 2u) << Dump(d);
+  for (const Finding& f : purges) {
+    EXPECT_EQ(f.file, fb);
+    EXPECT_EQ(f.values, 5u);  // steps 5..9 of the first file.
+    EXPECT_EQ(f.profiles.size(), 1u);
+    if (f.profiles[0] == Profile::kTbPython) {
+      EXPECT_EQ(f.offset, b.offset(1));  // the SessionLog.START.
+      EXPECT_TRUE(HasReason(f, "tb-python: purged by SessionLog.START at step 5"));
+    } else {
+      EXPECT_EQ(f.offset, b.offset(2));  // the value at step 5.
+      EXPECT_TRUE(HasReason(f, "tb-rust: evicted"));
+    }
+  }
+}
+
+// Without a file_version, a step regression purges in tb-python and evicts in tb-rust: the same
+// values, for the same record, so one finding names both.
+TEST(DoctorTest, StepRegressionWithoutFileVersionIsOneFindingForBoth) {
+  TempLogdir dir;
+  FileBuilder a;
+  for (int s = 0; s < 6; ++s) a.Scalar(s, s, s == 0);
+  a.Scalar(3, 30);
+  dir.WriteFile(".", 1, a.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.finding_count(), 1u) << Dump(d);
+  const Finding& f = d.runs[0].findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kRestartPurge);
+  EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
+  EXPECT_EQ(f.offset, a.offset(6));
+  EXPECT_EQ(f.values, 3u);  // steps 3, 4, 5.
+}
+
+TEST(DoctorTest, DoubleScalarsDroppedByRust) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version();
+  for (int s = 0; s < 3; ++s) b.Add(DoubleScalarEvent(s, 0.5 * s, s == 0));
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.finding_count(), 1u) << Dump(d);
+  const Finding& f = d.runs[0].findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kDoubleScalar);
+  EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust}));
+  EXPECT_EQ(f.offset, b.offset(1));
+  EXPECT_EQ(f.values, 3u);
+  EXPECT_EQ(f.tags, (Tags{"loss"}));
+}
+
+TEST(DoctorTest, MetadataMissingOnTheFirstValue) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, false).Scalar(1, 2, true).Scalar(2, 3, false);
+  b.Scalar(0, 1, true, "acc");
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.finding_count(), 1u) << Dump(d);
+  const Finding& f = d.runs[0].findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kMissingMetadata);
+  EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
+  EXPECT_EQ(f.offset, b.offset(1));
+  EXPECT_EQ(f.values, 3u);
+  EXPECT_EQ(f.tags, (Tags{"loss"}));
+}
+
+// Damage that no TensorBoard reader gets to (it is behind a dead point) is still reported.
+TEST(DoctorTest, DamageBehindADeadPointIsReportedByStrict) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  b.Torn(format::ScalarEvent(2, 1, "loss", 2, false), 3).Scalar(2, 3);
+  b.Torn(format::ScalarEvent(3, 3, "loss", 4, false), 3).Scalar(4, 5);
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  const RunDiagnosis& run = d.runs.at(0);
+  ASSERT_EQ(run.findings.size(), 2u) << Dump(d);
+  EXPECT_EQ(run.findings[0].kind, FindingKind::kDeadFile);
+  EXPECT_EQ(run.findings[0].offset, b.offset(2));
+  EXPECT_EQ(run.findings[0].values, 2u);
+  EXPECT_EQ(run.findings[1].kind, FindingKind::kDamagedRecord);
+  EXPECT_EQ(run.findings[1].profiles, (Profiles{Profile::kStrict}));
+  EXPECT_EQ(run.findings[1].offset, b.offset(4));
+}
+
+// Pointed at a directory below a run (e.g. its plugins/ folder): nothing there, events one up.
+TEST(DoctorTest, NoEventsNamesTheParentThatHasThem) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  dir.WriteFile("run", 1, b.bytes());
+  std::string empty = dir.path() + "/run/plugins";
+  std::filesystem::create_directories(empty);
+  Diagnosis d = Diagnose(empty);
+  EXPECT_TRUE(d.runs.empty());
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kNoEvents);
+  ASSERT_EQ(d.findings[0].where.size(), 1u);
+  EXPECT_EQ(d.findings[0].where[0], dir.path() + "/run (1 event file)");
+  EXPECT_NE(d.findings[0].summary.find(dir.path() + "/run (1 event file)"), std::string::npos);
+}
+
+// Pointed at the wrong experiment: the runs are in a sibling directory.
+TEST(DoctorTest, NoEventsNamesASiblingThatHasThem) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  dir.WriteFile("exp1/run1", 1, b.bytes());
+  dir.WriteFile("exp1/run2", 1, b.bytes());
+  std::filesystem::create_directories(dir.path() + "/exp2");
+  Diagnosis d = Diagnose(dir.path() + "/exp2/");
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  EXPECT_EQ(d.findings[0].where,
+            (std::vector<std::string>{dir.path() + "/exp1/run1 (1 event file)",
+                                      dir.path() + "/exp1/run2 (1 event file)"}));
+}
+
+// Event files that hold no value (a writer that never flushed): said as such, and the runs'
+// own directories are not offered as where to look.
+TEST(DoctorTest, EmptyEventFilesAreNoEvents) {
+  TempLogdir dir;
+  dir.WriteFile("run", 1, "");
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kNoEvents);
+  EXPECT_NE(d.findings[0].summary.find("1 event file but none holds a readable value"),
+            std::string::npos)
+      << d.findings[0].summary;
+  for (const std::string& w : d.findings[0].where) {
+    EXPECT_EQ(w.find(dir.path() + "/run "), std::string::npos) << w;
+  }
+}
+
+// One run among others holds nothing: a finding of that run.
+TEST(DoctorTest, RunWithoutValuesAmongOthers) {
+  TempLogdir dir;
+  FileBuilder b, v;
+  b.Version().Scalar(0, 1, true);
+  v.Version();
+  dir.WriteFile("good", 1, b.bytes());
+  dir.WriteFile("started", 1, v.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  EXPECT_TRUE(d.findings.empty()) << Dump(d);
+  ASSERT_EQ(d.runs.size(), 2u);
+  EXPECT_TRUE(d.runs[0].findings.empty());
+  ASSERT_EQ(d.runs[1].findings.size(), 1u);
+  EXPECT_EQ(d.runs[1].findings[0].kind, FindingKind::kNoEvents);
+  EXPECT_NE(d.runs[1].findings[0].summary.find("1 event file"), std::string::npos);
+}
+
+// Event files reached only through a symbolic link (not followed when listing runs).
+TEST(DoctorTest, NoEventsFindsFilesBehindASymlink) {
+  TempLogdir dir, elsewhere;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  elsewhere.WriteFile("run", 1, b.bytes());
+  std::filesystem::create_directories(dir.path() + "/logs");
+  std::filesystem::create_directory_symlink(elsewhere.path() + "/run", dir.path() + "/logs/run");
+  Diagnosis d = Diagnose(dir.path() + "/logs");
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  EXPECT_EQ(d.findings[0].where,
+            (std::vector<std::string>{dir.path() + "/logs/run (1 event file)"}));
+}
+
+// Pointed at a file TensorBoard would not read by its name: said, and the file read anyway.
+TEST(DoctorTest, FileWithoutTfeventsInItsName) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  std::string file = dir.path() + "/events.bak";
+  std::ofstream(file, std::ios::binary) << b.bytes();
+  Diagnosis d = Diagnose(file);
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kNotEventFile);
+  EXPECT_EQ(d.findings[0].file, file);
+  ASSERT_EQ(d.runs.size(), 1u);
+  EXPECT_EQ(d.runs[0].strict_values, 1u);
+}
+
+TEST(DoctorTest, MissingPathIsAnError) {
+  Diagnosis d;
+  Status s = core::Diagnose("/nonexistent/tbfault-doctor", &d);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("/nonexistent/tbfault-doctor"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tbfault::core
