@@ -278,7 +278,14 @@ Status ExternalWriter::Apply(const adapter::Response& response, std::string_view
     m.flushed = std::min(accepted, std::max(m.flushed, response.flushed()));
     m.synced = std::min(accepted, std::max(m.synced, response.synced()));
     counters_.written = m.written;
-    if (response.has_ok() && !is_add) ++counters_.flushes;
+    if (response.has_ok() && !is_add) {
+      ++counters_.flushes;
+      // What the file holds once the writer says it flushed (the adapter cannot say per event).
+      struct stat st;
+      if (!file_.empty() && ::stat(file_.c_str(), &st) == 0) {
+        counters_.bytes_written = static_cast<uint64_t>(st.st_size);
+      }
+    }
     if (response.fsynced()) ++counters_.syncs;
   }
   for (const auto& f : response.failed()) {

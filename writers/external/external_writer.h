@@ -11,6 +11,7 @@
 // adapter is then killed), a dead adapter is EPIPE; either way the events accepted but not yet
 // flushed are reported failed with that errno, and every later call fails with the same error.
 // Calls are serialised by a mutex; watermarks() and counters() may be read from any thread.
+// Counters: bytes_written is the file's size after the last flush or close that returned OK.
 #pragma once
 
 #include <chrono>
