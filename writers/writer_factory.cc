@@ -1,13 +1,54 @@
 #include "writers/writer_factory.h"
 
+#include <map>
+#include <mutex>
+
 #include "writers/mutants/mutant_writer.h"
 #include "writers/summary_writer.h"
 
 namespace tbfault::writers {
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, WriterMaker, std::less<>> makers;
+};
+Registry& Kinds() {
+  static Registry* registry = new Registry;  // never destroyed: used from static initializers.
+  return *registry;
+}
+
+// The maker registered for `spec`'s kind, or null.
+WriterMaker FindMaker(std::string_view spec) {
+  std::string_view kind = spec.substr(0, spec.find(':'));
+  Registry& r = Kinds();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto it = r.makers.find(kind);
+  return it == r.makers.end() ? nullptr : it->second;
+}
+
+bool IsExternalKind(std::string_view spec) {
+  return spec == "tensorboardx" || spec == "tensorboard" || spec == "pytorch" ||
+         spec.starts_with("external:");
+}
+
+}  // namespace
+
+void RegisterWriterKind(std::string_view name, WriterMaker maker) {
+  Registry& r = Kinds();
+  std::lock_guard<std::mutex> lock(r.mu);
+  r.makers[std::string(name)] = std::move(maker);
+}
 
 Status MakeWriter(std::string_view spec, const std::string& run_dir,
                   std::unique_ptr<EventWriter>* out) {
   out->reset();
+  if (WriterMaker maker = FindMaker(spec)) return maker(spec, run_dir, out);
+  if (IsExternalKind(spec)) {
+    return Status::Invalid("writer '" + std::string(spec) +
+                           "' is an external writer, not linked into this program (link "
+                           "tbfault_external)");
+  }
   if (spec.starts_with("mutant:")) {
     Mutation m;
     if (!ParseMutation(spec.substr(7), &m)) {

@@ -1,11 +1,15 @@
 // MakeWriter: a writer by spec, for the harness and the CLI.
 //   "<policy spec>" or "ours:<policy spec>"  SummaryWriter with that policy (policy.h)
 //   "mutant:<name>"                          MutantWriter (mutants/mutant_writer.h);
-//   "mutant:control"
-//                                            is the honest naive writer the mutants are made from.
+//   "mutant:control"                         is the honest naive writer the mutants are made from.
+//   "tensorboardx", "tensorboard", "pytorch", "external:<name>"
+//                                            real writers of other libraries, run through an
+//                                            adapter process (external/external_writer.h); only
+//                                            where tbfault_external is linked (it registers them).
 // A bad spec is an error naming it; a file-system error at creation is returned with the writer.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,5 +20,13 @@ namespace tbfault::writers {
 
 Status MakeWriter(std::string_view spec, const std::string& run_dir,
                   std::unique_ptr<EventWriter>* out);
+
+// The hook that lets writers outside tbfault_writers be made by spec without this library
+// depending on them: MakeWriter hands a spec that equals `name`, or starts with `name` + ":", to
+// the maker registered for it (the whole spec is passed). Called from static initializers
+// (writers/external/external_registration.cc); thread-safe.
+using WriterMaker = std::function<Status(std::string_view spec, const std::string& run_dir,
+                                         std::unique_ptr<EventWriter>* out)>;
+void RegisterWriterKind(std::string_view name, WriterMaker maker);
 
 }  // namespace tbfault::writers

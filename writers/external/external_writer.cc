@@ -1,0 +1,344 @@
+#include "writers/external/external_writer.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "writers/external/adapter.pb.h"
+
+#ifndef TBFAULT_ADAPTER_PYTHON
+#define TBFAULT_ADAPTER_PYTHON "python3"
+#endif
+#ifndef TBFAULT_ADAPTER_DIR
+#define TBFAULT_ADAPTER_DIR ""
+#endif
+
+namespace tbfault::writers {
+namespace {
+
+bool IsFile(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string ExeDir() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  std::string path(buf, static_cast<size_t>(n));
+  return path.substr(0, path.rfind('/'));
+}
+
+// The adapter's name for a spec ("tensorboardx", "tensorboard"), or "" when not external.
+std::string AdapterName(std::string_view spec) {
+  if (spec == "tensorboardx") return "tensorboardx";
+  if (spec == "tensorboard" || spec == "pytorch") return "tensorboard";
+  if (spec.starts_with("external:")) return std::string(spec.substr(9));
+  return "";
+}
+
+}  // namespace
+
+bool ExternalWriter::IsExternalSpec(std::string_view spec) { return !AdapterName(spec).empty(); }
+
+Status ExternalWriter::OptionsForSpec(std::string_view spec, const std::string& run_dir,
+                                      Options* out) {
+  std::string name = AdapterName(spec);
+  if (name.empty() || name.find('/') != std::string::npos || name.starts_with(".")) {
+    return Status::Invalid("unknown external writer '" + std::string(spec) +
+                           "' (tensorboardx, tensorboard, pytorch or external:<name>)");
+  }
+  Options o;
+  o.run_dir = run_dir;
+  const char* python = std::getenv("TBFAULT_PYTHON");
+  o.python = python && *python ? python : TBFAULT_ADAPTER_PYTHON;
+  std::string script = name + "_adapter.py";
+  std::vector<std::string> dirs;
+  if (const char* d = std::getenv("TBFAULT_ADAPTER_DIR"); d && *d) {
+    dirs = {d};  // an explicit choice is the only place looked at.
+  } else {
+    dirs = {ExeDir() + "/adapters", TBFAULT_ADAPTER_DIR};
+  }
+  for (const auto& dir : dirs) {
+    if (!dir.empty() && IsFile(dir + "/" + script)) {
+      o.adapter = dir + "/" + script;
+      break;
+    }
+  }
+  if (o.adapter.empty()) {
+    std::string where;
+    for (const auto& dir : dirs) where += (where.empty() ? "" : ", ") + dir;
+    return Status::FromErrno(
+        ENOENT, "external writer '" + std::string(spec) + "': no " + script + " in " + where);
+  }
+  if (const char* t = std::getenv("TBFAULT_ADAPTER_TIMEOUT_S"); t && *t) {
+    double secs = std::atof(t);
+    if (secs > 0) {
+      o.start_timeout = o.request_timeout =
+          std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
+    }
+  }
+  *out = std::move(o);
+  return Status::Ok();
+}
+
+Status ExternalWriter::Create(const Options& options, std::unique_ptr<ExternalWriter>* out) {
+  out->reset();
+  std::unique_ptr<ExternalWriter> w(new ExternalWriter(options));
+  std::string who = "adapter " + options.adapter;
+  Status s = AdapterProcess::Start(
+      {options.python, "-u", options.adapter, "--logdir", options.run_dir}, &w->process_);
+  if (!s.ok()) return s;
+  std::string data;
+  s = w->process_->Receive(&data, AdapterProcess::Clock::now() + options.start_timeout);
+  if (!s.ok()) {
+    w->process_->Kill();
+    return Status::FromErrno(s.error_number(), "start " + who + ": " + s.message());
+  }
+  adapter::Response hello;
+  if (!hello.ParseFromString(data)) {
+    w->process_->Kill();
+    return Status::FromErrno(EPROTO, "start " + who + ": unreadable first response");
+  }
+  if (hello.has_error()) {
+    w->process_->WaitExit(AdapterProcess::Clock::now() + std::chrono::seconds(5));
+    int err = hello.error().error_number() ? hello.error().error_number() : EIO;
+    return Status::FromErrno(err, "start " + who + ": " + hello.error().message());
+  }
+  w->file_ = hello.file();
+  w->text_tag_suffix_ = hello.text_tag_suffix();
+  w->writer_name_ = hello.writer();
+  w->counters_.files_created = 1;
+  *out = std::move(w);
+  return Status::Ok();
+}
+
+ExternalWriter::~ExternalWriter() {
+  bool closed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed = closed_;
+  }
+  // A writer whose adapter never started (a failed Create) or is gone has nothing to close.
+  if (!closed && process_ && process_->running()) Close().Ignore();  // Errors went to callbacks.
+  // process_'s destructor kills the adapter if it is still running.
+}
+
+TagId ExternalWriter::Tag(std::string_view name) {
+  std::lock_guard<std::mutex> lock(tags_mu_);
+  for (size_t i = 0; i < tags_.size(); ++i) {
+    if (tags_[i] == name) return static_cast<TagId>(i);
+  }
+  tags_.emplace_back(name);
+  return static_cast<TagId>(tags_.size() - 1);
+}
+
+Status ExternalWriter::AddScalar(TagId tag, int64_t step, float value) {
+  adapter::Request r;
+  r.mutable_scalar()->set_step(step);
+  r.mutable_scalar()->set_value(value);
+  return Add(tag, r);
+}
+
+Status ExternalWriter::AddHistogram(TagId tag, int64_t step, std::span<const double> values) {
+  adapter::Request r;
+  r.mutable_histogram()->set_step(step);
+  r.mutable_histogram()->mutable_values()->Add(values.begin(), values.end());
+  return Add(tag, r);
+}
+
+Status ExternalWriter::AddHistogramBuckets(TagId tag, int64_t step,
+                                           std::span<const format::HistogramBucket> buckets) {
+  adapter::Request r;
+  r.mutable_histogram()->set_step(step);
+  for (const auto& b : buckets) {
+    auto* out = r.mutable_histogram()->add_buckets();
+    out->set_left(b.left);
+    out->set_right(b.right);
+    out->set_count(b.count);
+  }
+  return Add(tag, r);
+}
+
+Status ExternalWriter::AddImage(TagId tag, int64_t step, std::span<const uint8_t> pixels,
+                                int height, int width, int channels) {
+  adapter::Request r;
+  auto* image = r.mutable_image();
+  image->set_step(step);
+  image->set_height(height);
+  image->set_width(width);
+  image->set_channels(channels);
+  image->set_pixels(pixels.data(), pixels.size());
+  return Add(tag, r);
+}
+
+Status ExternalWriter::AddText(TagId tag, int64_t step, std::string_view text) {
+  adapter::Request r;
+  r.mutable_text()->set_step(step);
+  r.mutable_text()->set_text(text.data(), text.size());
+  return Add(tag, r);
+}
+
+Status ExternalWriter::Add(TagId tag, adapter::Request& request) {
+  std::string name;
+  {
+    std::lock_guard<std::mutex> lock(tags_mu_);
+    if (tag >= tags_.size()) {
+      return Status::FromErrno(EINVAL, "unknown tag id " + std::to_string(tag));
+    }
+    name = tags_[tag];
+  }
+  switch (request.kind_case()) {
+    case adapter::Request::kScalar:
+      request.mutable_scalar()->set_tag(name);
+      break;
+    case adapter::Request::kHistogram:
+      request.mutable_histogram()->set_tag(name);
+      break;
+    case adapter::Request::kImage:
+      request.mutable_image()->set_tag(name);
+      break;
+    case adapter::Request::kText:
+      request.mutable_text()->set_tag(name);
+      break;
+    default:
+      break;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status::FromErrno(EBADF, "add: writer closed");
+  return Exchange(request, "add", true);
+}
+
+Status ExternalWriter::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status::FromErrno(EBADF, "flush: writer closed");
+  adapter::Request r;
+  r.mutable_flush();
+  return Exchange(r, "flush", false);
+}
+
+Status ExternalWriter::Sync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status::FromErrno(EBADF, "sync: writer closed");
+  adapter::Request r;
+  r.mutable_sync();
+  return Exchange(r, "sync", false);
+}
+
+Status ExternalWriter::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status::FromErrno(EBADF, "close: already closed");
+  closed_ = true;
+  adapter::Request r;
+  r.mutable_close();
+  Status s = Exchange(r, "close", false);
+  if (process_ && process_->running()) {
+    // The adapter exits after answering close; one that does not is killed.
+    process_->WaitExit(AdapterProcess::Clock::now() + options_.request_timeout);
+  }
+  return s;
+}
+
+Status ExternalWriter::Exchange(const adapter::Request& request, std::string_view what,
+                                bool is_add) {
+  if (!dead_.ok()) return dead_;
+  if (!process_) return Status::FromErrno(EPIPE, std::string(what) + ": no adapter");
+  std::string data;
+  if (!request.SerializeToString(&data)) {
+    return Status::FromErrno(EINVAL, std::string(what) + ": cannot serialize the request");
+  }
+  auto deadline = AdapterProcess::Clock::now() + options_.request_timeout;
+  Status s = process_->Send(data, deadline);
+  if (s.ok()) s = process_->Receive(&data, deadline);
+  if (!s.ok()) {
+    return Die(Status::FromErrno(s.error_number(), std::string(what) + ": " + s.message()));
+  }
+  adapter::Response response;
+  if (!response.ParseFromString(data)) {
+    return Die(Status::FromErrno(EPROTO, std::string(what) + ": unreadable response"));
+  }
+  return Apply(response, what, is_add);
+}
+
+Status ExternalWriter::Apply(const adapter::Response& response, std::string_view what,
+                             bool is_add) {
+  {
+    std::lock_guard<std::mutex> lock(marks_mu_);
+    Watermarks& m = marks_;
+    // The adapter's marks, kept monotonic and ordered: an add accepts at most one event, and
+    // nothing is written, flushed or synced that was not accepted.
+    uint64_t accepted = std::max(m.accepted, response.accepted());
+    if (is_add) accepted = std::min(accepted, m.accepted + 1);
+    if (!is_add) accepted = m.accepted;
+    if (is_add && accepted > m.accepted) ++counters_.accepted;
+    m.accepted = accepted;
+    m.written = std::min(accepted, std::max(m.written, response.written()));
+    m.flushed = std::min(accepted, std::max(m.flushed, response.flushed()));
+    m.synced = std::min(accepted, std::max(m.synced, response.synced()));
+    counters_.written = m.written;
+    if (response.has_ok() && !is_add) {
+      ++counters_.flushes;
+      // What the file holds once the writer says it flushed (the adapter cannot say per event).
+      struct stat st;
+      if (!file_.empty() && ::stat(file_.c_str(), &st) == 0) {
+        counters_.bytes_written = static_cast<uint64_t>(st.st_size);
+      }
+    }
+    if (response.fsynced()) ++counters_.syncs;
+  }
+  for (const auto& f : response.failed()) {
+    {
+      std::lock_guard<std::mutex> lock(marks_mu_);
+      if (f.last_seq() >= f.first_seq()) counters_.failed += f.last_seq() - f.first_seq() + 1;
+    }
+    if (on_failed_) on_failed_(f.first_seq(), f.last_seq(), f.error_number());
+  }
+  if (response.has_error()) {
+    int err = response.error().error_number() ? response.error().error_number() : EIO;
+    return Error(Status::FromErrno(
+        err, std::string(what) + " (" + writer_name_ + "): " + response.error().message()));
+  }
+  if (!response.has_ok()) return Die(Status::FromErrno(EPROTO, std::string(what) + ": no result"));
+  return Status::Ok();
+}
+
+Status ExternalWriter::Die(Status cause) {
+  if (process_) process_->Kill();
+  dead_ = cause;
+  uint64_t first, last;
+  {
+    std::lock_guard<std::mutex> lock(marks_mu_);
+    first = marks_.flushed + 1;
+    last = marks_.accepted;
+    if (last >= first) counters_.failed += last - first + 1;
+  }
+  if (last >= first && on_failed_) on_failed_(first, last, cause.error_number());
+  return Error(cause);
+}
+
+Status ExternalWriter::Error(Status s) {
+  {
+    std::lock_guard<std::mutex> lock(marks_mu_);
+    ++counters_.errors;
+    int e = s.error_number();
+    if (e > 0 && static_cast<size_t>(e) < counters_.errors_by_errno.size()) {
+      ++counters_.errors_by_errno[e];
+    }
+  }
+  if (on_error_) on_error_(s);
+  return s;
+}
+
+Watermarks ExternalWriter::watermarks() const {
+  std::lock_guard<std::mutex> lock(marks_mu_);
+  return marks_;
+}
+
+Counters ExternalWriter::counters() const {
+  std::lock_guard<std::mutex> lock(marks_mu_);
+  return counters_;
+}
+
+}  // namespace tbfault::writers
