@@ -85,6 +85,9 @@ class EventWriter {
   virtual Watermarks watermarks() const = 0;
   virtual Counters counters() const = 0;
   virtual std::string current_file() const = 0;
+  // What the writer appends to a text summary's tag on disk (tensorboardX and TensorBoard's
+  // writer log text under "<tag>/text_summary"); "" for writers that keep the tag.
+  virtual std::string text_tag_suffix() const { return ""; }
 
   // Set before the first add.
   virtual void set_failed_callback(FailedCallback cb) = 0;

@@ -79,7 +79,9 @@ class Validator {
       const auto* ft = Child(root, s, "faults", i);
       const scenario::Fault& f = s.faults(i);
       std::string path = "faults[" + std::to_string(i) + "]";
-      if (f.rule().empty()) return Error(ft, f, "rule", -1, path + ".rule", "missing");
+      if (f.rule().empty() && f.quota_bytes() == 0) {
+        return Error(ft, f, "rule", -1, path + ".rule", "missing (a rule or quota_bytes)");
+      }
       if (f.at_step() < 0 || f.at_step() > w.steps()) {
         return Error(ft, f, "at_step", -1, path + ".at_step", "outside 0..workload.steps");
       }

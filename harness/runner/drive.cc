@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,9 +42,9 @@ struct Slot {
   std::unordered_map<const char*, uint32_t> tags;  // by the workload's stable tag views.
   bool closed = false;
 
-  uint32_t Tag(std::string_view name) {
+  uint32_t Tag(std::string_view name, bool text = false) {
     auto [it, fresh] = tags.try_emplace(name.data(), 0);
-    if (fresh) it->second = recorder->Tag(name);
+    if (fresh) it->second = recorder->Tag(name, text);
     return it->second;
   }
 };
@@ -110,17 +111,18 @@ Status Driver::CloseSlot(Slot& slot) {
 
 Status Driver::Log(Slot& slot, const load::StepOutput& out) {
   Recorder& r = *slot.recorder;
-  for (const auto& v : out.scalars) r.Scalar(slot.Tag(v.tag), out.step, v.value);
+  const int64_t step = w_.all_at_step_zero() ? 0 : out.step;
+  for (const auto& v : out.scalars) r.Scalar(slot.Tag(v.tag), step, v.value);
   for (const auto& h : out.histograms) {
     format::HistogramBucket b[load::kHistogramBuckets];
     for (int i = 0; i < load::kHistogramBuckets; ++i) b[i] = {h.Left(i), h.Right(i), h.counts[i]};
-    r.Histogram(slot.Tag(h.tag), out.step, b);
+    r.Histogram(slot.Tag(h.tag), step, b);
   }
   for (const auto& im : out.images) {
     size_t n = static_cast<size_t>(im.height) * im.width * im.channels;
-    r.Image(slot.Tag(im.tag), out.step, {im.pixels, n}, im.height, im.width, im.channels);
+    r.Image(slot.Tag(im.tag), step, {im.pixels, n}, im.height, im.width, im.channels);
   }
-  for (const auto& t : out.texts) r.Text(slot.Tag(t.tag), out.step, t.text);
+  for (const auto& t : out.texts) r.Text(slot.Tag(t.tag, /*text=*/true), step, t.text);
   events_ += out.num_values();
   return Status::Ok();  // the writer's errors are its to report; training goes on.
 }
@@ -128,6 +130,16 @@ Status Driver::Log(Slot& slot, const load::StepOutput& out) {
 Status Driver::Apply(int64_t step) {
   for (int i = 0; i < s_.faults_size(); ++i) {
     const scenario::Fault& f = s_.faults(i);
+    if (f.quota_bytes() > 0) {
+      Status s = Status::Ok();
+      if (f.at_step() == step && step >= p_.arm_from_step) {
+        s = Control("quota " + std::to_string(f.quota_bytes()) +
+                    (f.quota_short_write() ? " short" : ""));
+      }
+      if (f.clear_at_step() == step && step >= p_.arm_from_step) s = Control("quota 0");
+      if (!s.ok()) return Status::Invalid("faults[" + std::to_string(i) + "]: " + s.message());
+      continue;
+    }
     if (f.at_step() == step && step >= p_.arm_from_step) {
       Status s = Control("add-rule id: " + std::to_string(i + 1) + " " + f.rule());
       if (!s.ok()) return Status::Invalid("faults[" + std::to_string(i) + "]: " + s.message());
@@ -149,6 +161,12 @@ Status Driver::Apply(int64_t step) {
         std::string mode = a.power_cut_mode().empty() ? "plain" : a.power_cut_mode();
         if (Status s = Control("power-cut " + mode); !s.ok()) return s;
         Die("power-cut");
+      }
+      case scenario::Action::DELETE_RUN: {
+        std::error_code ec;
+        std::filesystem::remove_all(run_dir_, ec);
+        if (ec) return Status::FromErrno(ec.value(), "delete " + run_dir_);
+        break;
       }
       default:
         break;  // RESTART: the runner ended this process's range here.

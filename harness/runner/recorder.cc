@@ -15,8 +15,10 @@ Recorder::Recorder(writers::EventWriter* writer, core::LedgerWriter* ledger, std
       [ledger](uint64_t first, uint64_t last, int err) { ledger->AddFailed(first, last, err); });
 }
 
-uint32_t Recorder::Tag(std::string_view name) {
-  tags_.push_back({writer_->Tag(name), ledger_->Series(run_, name)});
+uint32_t Recorder::Tag(std::string_view name, bool text) {
+  std::string on_disk(name);
+  if (text) on_disk += writer_->text_tag_suffix();
+  tags_.push_back({writer_->Tag(name), ledger_->Series(run_, on_disk)});
   return static_cast<uint32_t>(tags_.size() - 1);
 }
 

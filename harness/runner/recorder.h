@@ -28,7 +28,8 @@ class Recorder {
   Recorder(writers::EventWriter* writer, core::LedgerWriter* ledger, std::string run, bool digests);
 
   // Interns a tag in the writer and a series in the ledger; returns the recorder's id for it.
-  uint32_t Tag(std::string_view name);
+  // `text`: a text tag, recorded under the name the writer puts on disk.
+  uint32_t Tag(std::string_view name, bool text = false);
 
   Status Scalar(uint32_t tag, int64_t step, float value);
   Status Histogram(uint32_t tag, int64_t step, std::span<const format::HistogramBucket> buckets);

@@ -321,6 +321,10 @@ Status RunScenario(const scenario::Scenario& s, const RunOptions& o, RunOutput* 
   if (!mount.Unmount()) out->notes += "faultfs had to be unmounted by force\n";
 
   std::string read_path = s.read_dir().empty() ? backing : backing + "/" + s.read_dir();
+  if (!fs::exists(read_path, ec)) {  // a reader pointed at a directory nobody wrote: it sees none.
+    fs::create_directories(read_path, ec);
+    out->notes += "the readers' directory " + s.read_dir() + " did not exist\n";
+  }
   core::ScenarioVerdict& v = out->verdict;
   if (Status st = core::JudgeLogdir(read_path, events, segments, overflow, &s, &v); !st.ok()) {
     return fail(st.ToString());

@@ -76,7 +76,7 @@ class ExternalWriter final : public EventWriter {
 
   // What the writer appends to a text's tag ("/text_summary" for both libraries): a reader sees
   // tag + suffix. The ledger must compare with that.
-  const std::string& text_tag_suffix() const { return text_tag_suffix_; }
+  std::string text_tag_suffix() const override { return text_tag_suffix_; }
   const std::string& writer_name() const { return writer_name_; }  // e.g. "tensorboardX 2.6.5".
   pid_t adapter_pid() const { return process_ ? process_->pid() : -1; }
 
