@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The suite through the tbfault binary, as CI and users run it (registered with ctest by
+# harness/runner/CMakeLists.txt). Usage: suite_cli_test.sh CASE BIN_DIR SOURCE_DIR WORK_DIR
+#   quick   the quick selection passes (exit 0), then the gate against reports/baselines/quick.json
+#   replay  the same seed gives the same verdicts twice (tbfault replay)
+#   doctor  tbfault doctor explains a logdir the suite left (a torn record hides data)
+#   stale   a runner killed with SIGKILL leaves a mount; the next run unmounts it
+# Exit 77 (skipped) where /dev/fuse is absent.
+set -u
+case_name=$1 bin=$2 src=$3 work=$4
+[ -w /dev/fuse ] || { echo "SKIP: no /dev/fuse: FUSE suite test skipped"; exit 77; }
+rm -rf "$work"
+mkdir -p "$work"
+tbfault="$bin/tbfault"
+fail() { echo "FAIL: $*"; exit 1; }
+leftover() { grep -c " $(printf %s "${TMPDIR:-/tmp}")/tbfault-[0-9]*-[0-9]*/mnt " /proc/mounts; }
+
+case $case_name in
+quick)
+  "$tbfault" run "$src/scenarios" --filter label:quick --out "$work/out" --quiet \
+    --junit "$work/junit.xml" || fail "quick selection did not pass"
+  "$tbfault" gate --baseline "$src/reports/baselines/quick.json" \
+    --results "$work/out/results.json" || fail "gate: regression against the baseline"
+  ;;
+replay)
+  "$tbfault" run "$src/scenarios/faults/crash-before-flush.textproto" --filter '*/every-event' \
+    --out "$work/out" --quiet >/dev/null || fail "run failed"
+  out=$("$tbfault" replay "$work/out/crash-before-flush/every-event") || fail "replay differs: $out"
+  echo "$out"
+  echo "$out" | grep -q "same verdicts" || fail "no 'same verdicts' line"
+  ;;
+doctor)
+  "$tbfault" run "$src/scenarios/mutants/torn-records.textproto" --out "$work/out" --quiet \
+    >/dev/null || fail "mutant scenario did not meet its expectation"
+  out=$("$tbfault" doctor "$work/out/torn-records/logdir"); rc=$?
+  echo "$out"
+  [ $rc -eq 3 ] || fail "doctor exit $rc, want 3 (findings)"
+  echo "$out" | grep -q "offset=" || fail "doctor named no offset"
+  ;;
+stale)
+  before=$(leftover)
+  "$tbfault" run "$src/scenarios/faults/delay-100ms.textproto" --filter '*/every-event' \
+    --out "$work/out" --quiet >/dev/null 2>&1 &
+  runner=$!
+  for _ in $(seq 100); do [ "$(leftover)" -gt "$before" ] && break; sleep 0.05; done
+  [ "$(leftover)" -gt "$before" ] || fail "the runner never mounted"
+  kill -9 $runner; wait $runner 2>/dev/null
+  [ "$(leftover)" -gt "$before" ] || fail "nothing was left mounted: the test proves nothing"
+  out=$("$tbfault" run "$src/scenarios/clean.textproto" --filter '*/async' --out "$work/out2" \
+    --quiet 2>&1) || fail "the next run failed: $out"
+  echo "$out" | grep -q "stale mount" || fail "the next run did not report the stale mount"
+  [ "$(leftover)" -le "$before" ] || fail "a mount is still there: $(grep tbfault- /proc/mounts)"
+  ;;
+*) fail "unknown case $case_name" ;;
+esac
+echo "PASS: $case_name"
