@@ -30,7 +30,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: tbfault run [PATH...] [--filter GLOB|label:NAME] [--seed N] [--jobs N]\n"
     "                   [--shard I/N] [--out DIR] [--junit FILE] [--json FILE]\n"
-    "                   [--device cpu|gpu|auto] [--writer SPEC] [--quiet]\n";
+    "                   [--device cpu|gpu|auto] [--writer SPEC] [--bench-json FILE] [--quiet]\n";
 
 std::atomic<bool> g_interrupted{false};
 void OnSignal(int) { g_interrupted.store(true); }
@@ -63,7 +63,7 @@ std::string Row(const runner::RunOutput& o) {
 
 int RunRun(std::span<char*> args) {
   std::vector<std::string> paths;
-  std::string filter, out_dir = "tbfault-results", junit, json, writer_override;
+  std::string filter, out_dir = "tbfault-results", junit, json, writer_override, bench_json;
   runner::RunOptions options;
   int jobs = 1, shard_index = 0, shard_total = 1;
   bool seed_set = false, shard_set = false, quiet = false;
@@ -112,6 +112,8 @@ int RunRun(std::span<char*> args) {
       options.device = v;
     } else if (a == "--writer") {
       writer_override = v;
+    } else if (a == "--bench-json") {
+      bench_json = v;
     } else {
       ok = false;
     }
@@ -237,6 +239,12 @@ int RunRun(std::span<char*> args) {
     if (!o.verdict.summary.empty()) std::printf("%s", o.verdict.summary.c_str());
     if (!o.notes.empty()) std::printf("%s", o.notes.c_str());
     std::printf("   files: %s\n", o.dir.c_str());
+  }
+  if (!bench_json.empty()) {  // Google Benchmark's JSON, carried in the results for the gate.
+    if (Status s = reports::ReadBenchmarkFile(bench_json, &results); !s.ok()) {
+      std::fprintf(stderr, "tbfault run: %s\n", s.ToString().c_str());
+      return 2;
+    }
   }
   reports::ReportPaths rp;
   rp.json = json.empty() ? out_dir + "/results.json" : json;
