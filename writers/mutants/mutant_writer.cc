@@ -16,7 +16,7 @@
 namespace tbfault::writers {
 namespace {
 
-constexpr std::array<std::pair<Mutation, std::string_view>, 10> kNames = {{
+constexpr std::array<std::pair<Mutation, std::string_view>, 13> kNames = {{
     {Mutation::kNone, "control"},
     {Mutation::kSwallowWriteErrors, "swallow-errors"},
     {Mutation::kTornRecords, "torn-records"},
@@ -27,6 +27,9 @@ constexpr std::array<std::pair<Mutation, std::string_view>, 10> kNames = {{
     {Mutation::kDropOnFlushFailure, "drop-on-flush-failure"},
     {Mutation::kDoubleScalars, "double-scalars"},
     {Mutation::kLateMetadata, "late-metadata"},
+    {Mutation::kStaleValues, "stale-values"},
+    {Mutation::kDoubleWrite, "double-write"},
+    {Mutation::kInitialZero, "initial-zero"},
 }};
 
 constexpr size_t kFlushBytes = 64 << 10;
@@ -163,6 +166,9 @@ Status MutantWriter::WritePending() {
     whole = end;
     ++events;
   }
+  if (err == 0 && mutation_ == Mutation::kDoubleWrite) {  // the "retry" of a write that worked.
+    if (::write(fd_, pending_.data(), pending_.size()) > 0) counters_.bytes_written += done;
+  }
   if (err == 0) {
     pending_.clear();
     counters_.bytes_written += done;
@@ -200,6 +206,18 @@ Status MutantWriter::AddScalar(TagId tag, int64_t step, float value) {
   tensorboard::Event e;
   e.set_step(step);
   bool first = FirstValue(name);
+  if (mutation_ == Mutation::kInitialZero && first) {  // a record nobody logged, with no seq.
+    tensorboard::Event zero;
+    zero.set_wall_time(format::WallTimeNow());
+    zero.set_step(0);
+    format::AddScalar(zero.mutable_summary(), name, 0.0f, true);
+    format::AppendEventRecord(&pending_, zero);
+    first = false;
+  }
+  if (mutation_ == Mutation::kStaleValues) {
+    auto [it, fresh] = last_value_.try_emplace(name, value);
+    std::swap(value, it->second);  // writes the previous value, keeps this one for next time.
+  }
   if (mutation_ == Mutation::kDoubleScalars) {
     auto* v = e.mutable_summary()->add_value();
     v->set_tag(name);

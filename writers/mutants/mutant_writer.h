@@ -14,6 +14,12 @@
 //   fails kDoubleScalars           double-scalars            format: DT_DOUBLE scalars (dropped by
 //   readers) kLateMetadata            late-metadata             format: plugin metadata on a later
 //   value
+//   kStaleValues             stale-values              values: a scalar is written with the tag's
+//                                                      previous value (a reused buffer)
+//   kDoubleWrite             double-write              records: every batch is written twice (a
+//                                                      retry of a write that had succeeded)
+//   kInitialZero             initial-zero              records: a 0 at step 0 before each tag's
+//                                                      first scalar, never logged
 #pragma once
 
 #include <map>
@@ -37,6 +43,9 @@ enum class Mutation {
   kDropOnFlushFailure,
   kDoubleScalars,
   kLateMetadata,
+  kStaleValues,
+  kDoubleWrite,
+  kInitialZero,
 };
 
 // "control" for kNone; the names above otherwise. False when unknown.
@@ -82,6 +91,7 @@ class MutantWriter final : public EventWriter {
   std::string pending_;
   std::vector<std::string> tags_;
   std::map<std::string, int, std::less<>> values_per_tag_;
+  std::map<std::string, float, std::less<>> last_value_;  // kStaleValues.
   Watermarks marks_;
   Counters counters_;
   FailedCallback on_failed_;
