@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "reports/survival.h"
+
 namespace tbfault::reports {
 namespace {
 
@@ -100,6 +102,12 @@ std::string MarkdownSummary(const Results& results) {
       }
     }
   }
+  // Several writers (mutants aside) on the same scenarios: the survival matrix.
+  SurvivalOptions so;
+  so.exclude_writer_prefixes = {"mutant:"};
+  so.min_writers_per_row = 2;
+  SurvivalMatrix m = BuildSurvival({&results}, so);
+  if (!m.rows.empty()) out += "\n### Survival matrix\n\n" + SurvivalMarkdown(m, so);
   return out;
 }
 
