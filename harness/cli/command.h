@@ -28,3 +28,6 @@ struct CommandRegistrar {
 
 #define TBFAULT_COMMAND(name, summary, fn) \
   static ::tbfault::cli::CommandRegistrar tbfault_command_##name({#name, summary, fn})
+// For a command whose name is not an identifier ("bench-policies"): `id` names the registrar.
+#define TBFAULT_COMMAND_NAMED(id, name, summary, fn) \
+  static ::tbfault::cli::CommandRegistrar tbfault_command_##id({name, summary, fn})
