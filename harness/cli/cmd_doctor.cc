@@ -93,24 +93,7 @@ void PrintText(const core::Diagnosis& d) {
 int RunDoctor(std::span<char*> args) {
   std::string path;
   bool json = false;
-  for (std::string_view a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a.starts_with("-") || !path.empty()) {
-      std::fprintf(stderr, "tbfault doctor: unexpected argument '%.*s'\n%s",
-                   static_cast<int>(a.size()), a.data(), kUsage);
-      return 2;
-    } else {
-      path = a;
-    }
-  }
-  if (path.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  if (int rc = ParsePathAndJson(args, "doctor", kUsage, &path, &json); rc >= 0) return rc;
   core::Diagnosis diagnosis;
   Status s = core::Diagnose(path, &diagnosis);
   if (!s.ok()) {

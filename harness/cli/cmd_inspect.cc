@@ -78,24 +78,7 @@ void PrintText(const format::InspectReport& report) {
 int RunInspect(std::span<char*> args) {
   std::string path;
   bool json = false;
-  for (std::string_view a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a.starts_with("-") || !path.empty()) {
-      std::fprintf(stderr, "tbfault inspect: unexpected argument '%.*s'\n%s",
-                   static_cast<int>(a.size()), a.data(), kUsage);
-      return 2;
-    } else {
-      path = a;
-    }
-  }
-  if (path.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  if (int rc = ParsePathAndJson(args, "inspect", kUsage, &path, &json); rc >= 0) return rc;
   format::InspectReport report;
   Status s = format::Inspect(path, &report);
   if (!s.ok()) {

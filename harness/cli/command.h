@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,12 @@ const std::vector<Command>& Commands();  // Sorted by name.
 struct CommandRegistrar {
   explicit CommandRegistrar(Command c);
 };
+
+// The arguments of a command that takes one PATH and an optional --json (inspect, doctor).
+// Returns -1 when the command should go on; otherwise the exit status, with the usage or the
+// one-line error already printed (0 after --help, 2 on bad usage).
+int ParsePathAndJson(std::span<char*> args, std::string_view command, const char* usage,
+                     std::string* path, bool* json);
 
 }  // namespace tbfault::cli
 

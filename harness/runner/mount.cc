@@ -1,6 +1,5 @@
 #include "harness/runner/mount.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "fusefs/control_client.h"
+#include "harness/runner/process.h"
 
 namespace tbfault::runner {
 namespace fs = std::filesystem;
@@ -33,22 +33,9 @@ std::string TempRoot(const std::string& root) {
   return t != nullptr && *t != '\0' ? t : "/tmp";
 }
 
-// Runs a command quietly; true when it exited 0.
-bool Quiet(const std::vector<std::string>& argv) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int null = open("/dev/null", O_RDWR);
-    dup2(null, 1);
-    dup2(null, 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid) return false;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+// fusermount3 -u, and -uz (lazy) when a plain unmount is refused.
+void FuseUnmount(const std::string& dir) {
+  if (!RunQuietly({"fusermount3", "-u", dir})) RunQuietly({"fusermount3", "-uz", dir});
 }
 
 std::string FirstLine(const std::string& path) {
@@ -99,21 +86,8 @@ Status FaultMount::Start(const MountOptions& o) {
                                    "-f"};
   if (!o.trace.empty()) args.insert(args.end(), {"--trace", o.trace});
   if (!o.fsync_errors.empty()) args.insert(args.end(), {"--fsync-errors", o.fsync_errors});
-  pid_ = fork();
+  pid_ = SpawnLogged(args, log);
   if (pid_ < 0) return Status::FromErrno(errno, "fork faultfs");
-  if (pid_ == 0) {
-    setpgid(0, 0);  // a Ctrl-C to the runner must not kill the daemon before it unmounts.
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> a;
-    for (auto& s : args) a.push_back(s.data());
-    a.push_back(nullptr);
-    execv(a[0], a.data());
-    _exit(127);
-  }
   {
     std::lock_guard<std::mutex> lock(g_mu);
     g_live.insert(this);
@@ -167,7 +141,7 @@ bool FaultMount::Unmount() {
     faultfs::ControlCall(socket_, "unmount", &reply, &error);
     if (!Reap(5000)) {
       clean = false;
-      if (!Quiet({"fusermount3", "-u", mount_})) Quiet({"fusermount3", "-uz", mount_});
+      FuseUnmount(mount_);
       if (!Reap(2000)) {
         kill(pid_, SIGKILL);
         Reap(5000);
@@ -176,7 +150,7 @@ bool FaultMount::Unmount() {
   }
   if (!mount_.empty() && IsMounted(mount_)) {
     clean = false;
-    if (!Quiet({"fusermount3", "-u", mount_})) Quiet({"fusermount3", "-uz", mount_});
+    FuseUnmount(mount_);
   }
   if (!dir_.empty() && !IsMounted(mount_)) {
     std::error_code ec;
@@ -192,7 +166,7 @@ void FaultMount::Abort() {
     kill(pid_, SIGKILL);
     Reap(5000);
   }
-  if (!mount_.empty() && IsMounted(mount_)) Quiet({"fusermount3", "-uz", mount_});
+  if (!mount_.empty() && IsMounted(mount_)) RunQuietly({"fusermount3", "-uz", mount_});
   Unmount();
 }
 
@@ -222,7 +196,7 @@ int CleanStaleMounts(const std::string& root) {
     }
   }
   for (const std::string& mnt : stale) {
-    if (!Quiet({"fusermount3", "-u", mnt})) Quiet({"fusermount3", "-uz", mnt});
+    FuseUnmount(mnt);
     std::error_code ec;
     if (!IsMounted(mnt)) fs::remove_all(fs::path(mnt).parent_path(), ec);
   }

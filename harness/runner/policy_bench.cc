@@ -101,20 +101,21 @@ std::vector<FaultScenario> FaultScenarios(bool quick) {
   // delay-100ms}.textproto; built here so that the bench does not change when the suite does.
   std::string steps = quick ? "100" : "200";
   std::string step_ms = quick ? "1" : "5";  // so that a loss window has seconds of training.
-  std::string fault_window = quick ? "at_step: 25 clear_at_step: 40" : "at_step: 50 clear_at_step: 80";
+  std::string fault_window =
+      quick ? "at_step: 25 clear_at_step: 40" : "at_step: 50 clear_at_step: 80";
   std::string mixed = "workload { steps: " + steps +
                       " scalars_per_step: 4 histogram_every: 20 image_every: 50 text_every: 50 "
                       "flush_every: 10 }\n";
   return {
       {"crash", false,
        "seed: 13\nworkload { steps: " + steps +
-           " scalars_per_step: 4 histogram_every: 20 flush_every: 50 step_ms: " + step_ms + " }\n"
+           " scalars_per_step: 4 histogram_every: 20 flush_every: 50 step_ms: " + step_ms +
+           " }\n"
            "actions { kind: PROCESS_CRASH at_step: " +
            (quick ? "70" : "137") + " }\n"},
       {"power-cut", false,
-       "seed: 15\nworkload { steps: " + steps +
-           " scalars_per_step: 4 flush_every: 10 step_ms: " + step_ms + " }\nactions { kind: POWER_CUT at_step: " +
-           (quick ? "75" : "150") + " }\n"},
+       "seed: 15\nworkload { steps: " + steps + " scalars_per_step: 4 flush_every: 10 step_ms: " +
+           step_ms + " }\nactions { kind: POWER_CUT at_step: " + (quick ? "75" : "150") + " }\n"},
       {"enospc", true,
        "seed: 2\n" + mixed +
            "faults { rule: \"ops: 'write' path: '*tfevents*' effect { error: 'ENOSPC' }\" " +
@@ -144,12 +145,18 @@ std::string TextprotoString(const std::string& s) {
 
 std::string_view BehaviourName(Behaviour b) {
   switch (b) {
-    case Behaviour::kSkipped: return "skipped";
-    case Behaviour::kError: return "error";
-    case Behaviour::kLostSilently: return "lost silently";
-    case Behaviour::kBlocked: return "blocked";
-    case Behaviour::kRecovered: return "recovered";
-    case Behaviour::kKeptGoing: return "kept going";
+    case Behaviour::kSkipped:
+      return "skipped";
+    case Behaviour::kError:
+      return "error";
+    case Behaviour::kLostSilently:
+      return "lost silently";
+    case Behaviour::kBlocked:
+      return "blocked";
+    case Behaviour::kRecovered:
+      return "recovered";
+    case Behaviour::kKeptGoing:
+      return "kept going";
   }
   return "?";
 }
@@ -168,7 +175,8 @@ Behaviour ClassifyBehaviour(const reports::ScenarioResult& r, bool fault_clears)
     return Behaviour::kBlocked;
   }
   const reports::ProfileResult* strict = r.profile("strict");
-  bool all_visible = strict != nullptr && strict->count(reports::Verdict::kVisible) == r.events_logged;
+  bool all_visible =
+      strict != nullptr && strict->count(reports::Verdict::kVisible) == r.events_logged;
   return fault_clears && all_visible ? Behaviour::kRecovered : Behaviour::kKeptGoing;
 }
 
@@ -208,7 +216,8 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
 
   // Which writers can be made here.
   std::vector<std::string> specs;
-  for (const std::string& spec : options.writers.empty() ? DefaultBenchWriters() : options.writers) {
+  for (const std::string& spec :
+       options.writers.empty() ? DefaultBenchWriters() : options.writers) {
     std::unique_ptr<writers::EventWriter> w;
     Status s = writers::MakeWriter(spec, tmp + "/probe", &w);
     if (w) (void)w->Close();
@@ -249,8 +258,8 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
       eps[i].push_back(round.events_per_s);
       mbps[i].push_back(round.mb_per_s);
       say(specs[i] + ": throughput round " + std::to_string(r + 1) + "/" +
-          std::to_string(n.rounds) + ": " + std::to_string(static_cast<int64_t>(round.events_per_s)) +
-          " events/s");
+          std::to_string(n.rounds) + ": " +
+          std::to_string(static_cast<int64_t>(round.events_per_s)) + " events/s");
     }
   }
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -275,8 +284,8 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
     load::LoadProfile profile;
     if (Status s = load::LoadProfileByName(profile_name, &profile); !s.ok()) return s;
     TrainOptions to;
-    to.steps = profile_name == std::string_view("small-fast") ? n.small_fast_steps
-                                                               : n.llm_like_steps;
+    to.steps =
+        profile_name == std::string_view("small-fast") ? n.small_fast_steps : n.llm_like_steps;
     to.rounds = n.train_rounds;
     to.workload.device = load::Device::kCpu;
     for (size_t i = 0; i < specs.size() && !stop(); ++i) {
@@ -377,10 +386,14 @@ std::string Si(std::optional<double> v) {
   if (!v) return "-";
   char buf[32];
   double x = *v;
-  if (x >= 1e9) std::snprintf(buf, sizeof buf, "%.2fG", x / 1e9);
-  else if (x >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
-  else if (x >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f", x);
+  if (x >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.2fG", x / 1e9);
+  else if (x >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
+  else if (x >= 1e4)
+    std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", x);
   return buf;
 }
 std::string Fixed(std::optional<double> v, const char* fmt = "%.1f") {
@@ -395,21 +408,20 @@ std::string Fixed(std::optional<double> v, const char* fmt = "%.1f") {
 std::string FormatPolicyTable(const PolicyBench& bench) {
   std::string out;
   char line[512];
-  auto row = [&](const std::string& a, const std::string& b, const std::string& c,
-                 const std::string& d, const std::string& e, const std::string& f,
-                 const std::string& g, const std::string& h, const std::string& i,
-                 const std::string& j, const std::string& k, const std::string& l,
-                 const std::string& m, const std::string& n, const std::string& o,
-                 const std::string& p) {
-    std::snprintf(line, sizeof line,
-                  "%-26s %9s %6s %6s %7s %6s %6s %6s %6s %5s %5s %5s %5s  %-13s %-13s %-13s",
-                  a.c_str(), b.c_str(), c.c_str(), d.c_str(), e.c_str(), f.c_str(), g.c_str(),
-                  h.c_str(), i.c_str(), j.c_str(), k.c_str(), l.c_str(), m.c_str(), n.c_str(),
-                  o.c_str(), p.c_str());
-    std::string s = line;
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    out += s + "\n";
-  };
+  auto row =
+      [&](const std::string& a, const std::string& b, const std::string& c, const std::string& d,
+          const std::string& e, const std::string& f, const std::string& g, const std::string& h,
+          const std::string& i, const std::string& j, const std::string& k, const std::string& l,
+          const std::string& m, const std::string& n, const std::string& o, const std::string& p) {
+        std::snprintf(line, sizeof line,
+                      "%-26s %9s %6s %6s %7s %6s %6s %6s %6s %5s %5s %5s %5s  %-13s %-13s %-13s",
+                      a.c_str(), b.c_str(), c.c_str(), d.c_str(), e.c_str(), f.c_str(), g.c_str(),
+                      h.c_str(), i.c_str(), j.c_str(), k.c_str(), l.c_str(), m.c_str(), n.c_str(),
+                      o.c_str(), p.c_str());
+        std::string s = line;
+        while (!s.empty() && s.back() == ' ') s.pop_back();
+        out += s + "\n";
+      };
   row("", "tmpfs", "", "add ns", "", "small-fast", "", "llm-like", "", "crash", "loss", "power",
       "cut", "ENOSPC", "EACCES", "write delay");
   row("writer", "events/s", "MB/s", "p50", "p99", "% p50", "p99", "% p50", "p99", "ev", "s", "ev",
@@ -424,9 +436,9 @@ std::string FormatPolicyTable(const PolicyBench& bench) {
     row(r.spec, Si(r.events_per_s), Fixed(r.mb_per_s), Si(r.add_ns_p50), Si(r.add_ns_p99),
         Fixed(r.small_fast_p50), Fixed(r.small_fast_p99), Fixed(r.llm_like_p50),
         Fixed(r.llm_like_p99), ev(r.crash_loss, r.crash_violations), sec(r.crash_loss),
-        ev(r.power_cut_loss, r.power_cut_violations),
-        sec(r.power_cut_loss), std::string(BehaviourName(r.enospc)),
-        std::string(BehaviourName(r.eacces)), std::string(BehaviourName(r.delay)));
+        ev(r.power_cut_loss, r.power_cut_violations), sec(r.power_cut_loss),
+        std::string(BehaviourName(r.enospc)), std::string(BehaviourName(r.eacces)),
+        std::string(BehaviourName(r.delay)));
   }
   out +=
       "events/s, MB/s: median over rounds to tmpfs, Close() included; add ns: every add call. "

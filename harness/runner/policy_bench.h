@@ -49,11 +49,11 @@ std::string_view BehaviourName(Behaviour b);
 Behaviour ClassifyBehaviour(const reports::ScenarioResult& r, bool fault_clears);
 
 struct PolicyBenchOptions {
-  std::vector<std::string> writers;         // specs; empty = DefaultBenchWriters().
+  std::vector<std::string> writers;              // specs; empty = DefaultBenchWriters().
   std::string out_dir = "build/suite/policies";  // the scenarios' directories go in <out>/runs.
-  std::string tmpfs_dir;                    // "" = /dev/shm when writable, else the temp dir.
-  bool quick = false;                       // every count shrunk (tests; < 60 s on 2 cores).
-  std::string tbfault_bin;                  // with the `drive` command; "" = this binary.
+  std::string tmpfs_dir;                         // "" = /dev/shm when writable, else the temp dir.
+  bool quick = false;                            // every count shrunk (tests; < 60 s on 2 cores).
+  std::string tbfault_bin;                       // with the `drive` command; "" = this binary.
   // One line per finished measure ("async: throughput round 2/5"); may be empty.
   std::function<void(const std::string&)> progress;
   const std::atomic<bool>* interrupted = nullptr;
@@ -65,8 +65,7 @@ struct PolicyRow {
   std::optional<double> small_fast_p50, small_fast_p99, llm_like_p50, llm_like_p99;
   std::optional<reports::LossWindow> crash_loss, power_cut_loss;
   bool crash_violations = false, power_cut_violations = false;  // beyond the loss window.
-  Behaviour enospc = Behaviour::kSkipped, eacces = Behaviour::kSkipped,
-            delay = Behaviour::kSkipped;
+  Behaviour enospc = Behaviour::kSkipped, eacces = Behaviour::kSkipped, delay = Behaviour::kSkipped;
 };
 
 struct PolicyBench {

@@ -55,9 +55,9 @@ TEST(ClassifyBehaviour, FollowsTheDocumentedOrder) {
 
 TEST(PolicyBench, DefaultWritersCoverPoliciesPresetsAndExternals) {
   auto w = DefaultBenchWriters();
-  for (const char* s : {"every-event", "buffered", "periodic", "async", "async:overflow=drop-newest",
-                        "tf2-like", "tensorboardx-like", "pytorch-like", "tensorboardx",
-                        "tensorboard"}) {
+  for (const char* s :
+       {"every-event", "buffered", "periodic", "async", "async:overflow=drop-newest", "tf2-like",
+        "tensorboardx-like", "pytorch-like", "tensorboardx", "tensorboard"}) {
     EXPECT_NE(std::find(w.begin(), w.end(), s), w.end()) << s;
   }
 }

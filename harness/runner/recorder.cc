@@ -36,15 +36,15 @@ Status Recorder::Add(uint32_t tag, int64_t step, core::Kind kind, double number,
   if (!s.ok()) add_errors_++;
   // The writer numbers accepted adds 1, 2, 3, ...; a refused add got no number and is not
   // recorded (its error reached the caller, which is all the contract asks).
-  uint64_t accepted = writer_->watermarks().accepted;
-  if (accepted > accepted_) {
+  writers::Watermarks m = writer_->watermarks();
+  if (m.accepted > accepted_) {
     uint64_t t_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count();
-    for (; accepted_ < accepted; ++accepted_) {
+    for (; accepted_ < m.accepted; ++accepted_) {
       ledger_->Append(ids.series, step, kind, number, digest, width, height, bytes, t_ns);
     }
   }
-  Publish();
+  ledger_->SetWatermarks(m.accepted, m.written, m.flushed, m.synced);
   return s;
 }
 

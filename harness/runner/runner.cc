@@ -1,6 +1,5 @@
 #include "harness/runner/runner.h"
 
-#include <fcntl.h>
 #include <google/protobuf/text_format.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "harness/core/ledger.h"
+#include "harness/load/step_timer.h"
 #include "harness/runner/drive.h"
 #include "harness/runner/mount.h"
+#include "harness/runner/process.h"
 
 namespace tbfault::runner {
 namespace fs = std::filesystem;
@@ -62,36 +64,55 @@ std::string LastLine(const std::string& path) {
   return last;
 }
 
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * v.size()));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-
-std::vector<double> Ms(const nlohmann::json& ns) {
-  std::vector<double> out;
-  for (const auto& v : ns) out.push_back(v.get<double>() / 1e6);
-  return out;
-}
-
-// Spawns `tbfault drive ...` with output to `log`.
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);  // Ctrl-C goes to the runner, which decides what happens to its children.
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
+// The figures of DESIGN.md section 8 from the writer processes' stats files, and the step-time
+// samples (at most kSamples of each kind, evenly spaced: enough for a distribution plot).
+void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResult* r,
+                 std::string* notes) {
+  static constexpr size_t kSamples = 200;
+  load::StepTimes step, base, add;
+  double events = 0, logging_s = 0, bytes = 0;
+  std::map<std::string, uint64_t> errors;
+  for (const auto& j : stats) {
+    for (const auto& x : j.value("step_ns", nlohmann::json::array())) step.Add(x.get<int64_t>());
+    for (const auto& x : j.value("baseline_ns", nlohmann::json::array()))
+      base.Add(x.get<int64_t>());
+    for (const auto& x : j.value("add_ns", nlohmann::json::array())) add.Add(x.get<int64_t>());
+    events += j.value("events", 0.0);
+    logging_s += j.value("logging_ns", 0.0) / 1e9;
+    bytes += j.value("bytes_written", 0.0);
+    const nlohmann::json by_errno = j.value("errors_by_errno", nlohmann::json::object());
+    for (const auto& [name, n] : by_errno.items()) errors[name] += n.get<uint64_t>();
+    if (std::string dev = j.value("device", ""); dev != "synthetic" && !dev.empty()) {
+      *notes += "workload device: " + dev + "\n";
     }
-    std::vector<char*> a;
-    for (const auto& s : args) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execv(a[0], a.data());
-    _exit(127);
   }
-  return pid;
+  if (logging_s > 0) {
+    r->figures.events_per_s = events / logging_s;
+    r->figures.mb_per_s = bytes / 1e6 / logging_s;
+  }
+  if (add.size() > 0) {
+    r->figures.add_ns_p50 = add.p50();
+    r->figures.add_ns_p99 = add.p99();
+    r->figures.add_ns_max = add.Percentile(100);
+  }
+  if (base.size() > 0 && step.size() > 0 && base.p50() > 0 && base.p99() > 0) {
+    r->figures.step_overhead_pct_p50 = (static_cast<double>(step.p50()) / base.p50() - 1) * 100;
+    r->figures.step_overhead_pct_p99 = (static_cast<double>(step.p99()) / base.p99() - 1) * 100;
+  }
+  auto thin = [](const load::StepTimes& t) {
+    std::vector<double> ms;
+    const auto& v = t.samples();
+    size_t n = std::min(v.size(), kSamples);
+    for (size_t i = 0; i < n; ++i) ms.push_back(v[i * v.size() / n] / 1e6);
+    return ms;
+  };
+  r->step_times.with_logging_ms = thin(step);
+  r->step_times.without_logging_ms = thin(base);
+  if (!errors.empty()) {
+    std::string line = "writer errors:";
+    for (const auto& [name, n] : errors) line += " " + name + " x" + std::to_string(n);
+    *notes += line + "\n";
+  }
 }
 
 reports::Verdict ToReport(core::Verdict v) { return static_cast<reports::Verdict>(v); }
@@ -125,10 +146,10 @@ void FillProfiles(const core::ScenarioVerdict& v, const scenario::Scenario& s,
   }
 }
 
-// Cumulative logged and visible events by step, at most ~100 points.
+// Cumulative logged and visible events by step, at most ~50 points (enough for a chart).
 void FillTimeline(const std::vector<core::LoggedEvent>& events, const core::ScenarioVerdict& v,
                   int64_t steps, reports::ScenarioResult* r) {
-  int64_t stride = std::max<int64_t>(1, (steps + 99) / 100);
+  int64_t stride = std::max<int64_t>(1, (steps + 49) / 50);
   size_t points = static_cast<size_t>(steps / stride + 1);
   std::vector<uint64_t> logged(points, 0);
   auto bucket = [&](int64_t step) {
@@ -240,7 +261,7 @@ Status RunScenario(const scenario::Scenario& s, const RunOptions& o, RunOutput* 
         "--arm-from", std::to_string(p.arm_from_step),
         "--baseline", std::to_string(k == 0 ? o.baseline_steps : 0),
         "--device",   o.device};
-    pid_t pid = Spawn(args, log);
+    pid_t pid = SpawnLogged(args, log);
     if (pid < 0) return fail("fork: " + std::string(strerror(errno)));
     int status = 0;
     bool timed_out = false, interrupted = false;
@@ -335,54 +356,7 @@ Status RunScenario(const scenario::Scenario& s, const RunOptions& o, RunOutput* 
   FillProfiles(v, s, &r);
   FillTimeline(events, v, s.workload().steps(), &r);
 
-  // Figures, from the writer processes' stats.
-  std::vector<double> step_ms, base_ms, add_ns;
-  double events_n = 0, logging_s = 0, bytes = 0;
-  std::map<std::string, uint64_t> errors;
-  for (const auto& j : stats) {
-    auto a = Ms(j.value("step_ns", nlohmann::json::array()));
-    step_ms.insert(step_ms.end(), a.begin(), a.end());
-    auto b = Ms(j.value("baseline_ns", nlohmann::json::array()));
-    base_ms.insert(base_ms.end(), b.begin(), b.end());
-    const nlohmann::json samples = j.value("add_ns", nlohmann::json::array());
-    for (const auto& x : samples) add_ns.push_back(x.get<double>());
-    events_n += j.value("events", 0.0);
-    logging_s += j.value("logging_ns", 0.0) / 1e9;
-    bytes += j.value("bytes_written", 0.0);
-    const nlohmann::json by_errno = j.value("errors_by_errno", nlohmann::json::object());
-    for (const auto& [name, n] : by_errno.items()) {
-      errors[name] += n.get<uint64_t>();
-    }
-    if (std::string dev = j.value("device", ""); dev != "synthetic" && !dev.empty()) {
-      out->notes += "workload device: " + dev + "\n";
-    }
-  }
-  if (logging_s > 0) {
-    r.figures.events_per_s = events_n / logging_s;
-    r.figures.mb_per_s = bytes / 1e6 / logging_s;
-  }
-  if (!add_ns.empty()) {
-    r.figures.add_ns_p50 = Percentile(add_ns, 50);
-    r.figures.add_ns_p99 = Percentile(add_ns, 99);
-    r.figures.add_ns_max = *std::max_element(add_ns.begin(), add_ns.end());
-  }
-  if (!base_ms.empty() && !step_ms.empty() && Percentile(base_ms, 50) > 0) {
-    r.figures.step_overhead_pct_p50 = (Percentile(step_ms, 50) / Percentile(base_ms, 50) - 1) * 100;
-    r.figures.step_overhead_pct_p99 = (Percentile(step_ms, 99) / Percentile(base_ms, 99) - 1) * 100;
-  }
-  auto thin = [](std::vector<double> v) {  // at most 2000 samples in the results.
-    if (v.size() <= 2000) return v;
-    std::vector<double> t;
-    for (size_t i = 0; i < 2000; ++i) t.push_back(v[i * v.size() / 2000]);
-    return t;
-  };
-  r.step_times.with_logging_ms = thin(step_ms);
-  r.step_times.without_logging_ms = thin(base_ms);
-  if (!errors.empty()) {
-    std::string line = "writer errors:";
-    for (const auto& [name, n] : errors) line += " " + name + " x" + std::to_string(n);
-    out->notes += line + "\n";
-  }
+  FillFigures(stats, &r, &out->notes);
   r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
   reports::Results one;
   one.scenarios.push_back(r);

@@ -33,7 +33,7 @@ struct TrainMeasurement {
   int64_t in_writer_ns = 0;  // time inside the writer's add calls.
   uint64_t add_errors = 0;   // steps where an add returned an error (counted, training goes on).
   int64_t close_ns = 0;
-  Status closed;             // what Close() returned.
+  Status closed;               // what Close() returned.
   writers::Counters counters;  // after Close.
 
   // (with - without) / without, in percent, of the writer's and the disabled way's percentiles.
