@@ -7,19 +7,7 @@
 namespace tbfault::reports {
 namespace {
 
-std::string Cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string Cell(std::string_view text) { return MarkdownCell(text); }
 
 std::string Code(std::string_view text) {  // inline code that survives backticks in the text.
   std::string out;
@@ -108,6 +96,20 @@ std::string MarkdownSummary(const Results& results) {
   so.min_writers_per_row = 2;
   SurvivalMatrix m = BuildSurvival({&results}, so);
   if (!m.rows.empty()) out += "\n### Survival matrix\n\n" + SurvivalMarkdown(m, so);
+  return out;
+}
+
+std::string MarkdownCell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c == '`' ? '\'' : c;
+    }
+  }
   return out;
 }
 

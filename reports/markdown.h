@@ -6,11 +6,16 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "reports/results.h"
 
 namespace tbfault::reports {
 
 std::string MarkdownSummary(const Results& results);
+
+// `text` as one Markdown table cell or list item: | escaped, newlines as spaces, backticks as '
+// (so that it can sit inside a code span).
+std::string MarkdownCell(std::string_view text);
 
 }  // namespace tbfault::reports

@@ -4,6 +4,8 @@
 #include <array>
 #include <set>
 
+#include "reports/markdown.h"
+
 namespace tbfault::reports {
 namespace {
 
@@ -32,19 +34,7 @@ Survival FromVerdict(Verdict v) {
   return Survival::kPasses;
 }
 
-std::string Cell(std::string_view text) {  // a Markdown table cell or list item, on one line.
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c == '`' ? '\'' : c;
-    }
-  }
-  return out;
-}
+std::string Cell(std::string_view text) { return MarkdownCell(text); }
 
 // "312 lost-acked (strict, tb-rust, tb-python)" or "3 hidden (tb-rust); 1 lost-unacked (strict)".
 std::string Counts(const ScenarioResult& r) {
@@ -58,8 +48,8 @@ std::string Counts(const ScenarioResult& r) {
               std::string(VerdictName(v));
     }
     if (text.empty()) continue;
-    auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const auto& g) { return g.first == text; });
+    auto it =
+        std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == text; });
     if (it == groups.end()) {
       groups.push_back({text, p.profile});
     } else {
@@ -135,9 +125,9 @@ SurvivalMatrix BuildSurvival(const std::vector<const Results*>& results,
   std::set<std::string> writers, rows;
   for (const Results* rs : results) {
     for (const ScenarioResult& r : rs->scenarios) {
-      bool excluded = std::any_of(
-          options.exclude_writer_prefixes.begin(), options.exclude_writer_prefixes.end(),
-          [&](const std::string& p) { return r.writer.rfind(p, 0) == 0; });
+      bool excluded = std::any_of(options.exclude_writer_prefixes.begin(),
+                                  options.exclude_writer_prefixes.end(),
+                                  [&](const std::string& p) { return r.writer.rfind(p, 0) == 0; });
       if (excluded) continue;
       std::string row = BaseName(r);
       Survival s = Classify(r);

@@ -9,22 +9,15 @@
 #include <sstream>
 #include <string>
 
+#include "harness/cli/cli_test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using tbfault::cli::testing::CountLines;
+using tbfault::cli::testing::Result;
+using tbfault::cli::testing::RunTbfault;
+using tbfault::cli::testing::Slurp;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -35,20 +28,9 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Result Run(const std::string& args) {
-    std::string cmd = std::string(TBFAULT_BIN) + " " + args + " >" + (dir_ / "out").string() +
-                      " 2>" + (dir_ / "err").string();
-    int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(dir_ / "out"), Slurp(dir_ / "err")};
-  }
+  Result Run(const std::string& args) { return RunTbfault(args, dir_); }
   fs::path dir_;
 };
-
-int CountLines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 TEST_F(CliTest, BadUsageExitsTwo) {
   EXPECT_EQ(Run("").status, 2);

@@ -10,46 +10,23 @@
 #include <sstream>
 #include <string>
 
+#include "harness/cli/cli_test_util.h"
 #include "harness/core/test_logdir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using tbfault::cli::testing::CountLines;
+using tbfault::cli::testing::Result;
+using tbfault::cli::testing::RunTbfault;
+using tbfault::cli::testing::Slurp;
 using tbfault::core::testing::DoubleScalarEvent;
 using tbfault::core::testing::FileBuilder;
 using tbfault::core::testing::TempLogdir;
 
-struct Result {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-int CountLines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
 class DoctorCliTest : public ::testing::Test {
  protected:
-  Result Run(const std::string& args) {
-    fs::path out = fs::path(dir_.path()) / "out", err = fs::path(dir_.path()) / "err";
-    std::string cmd =
-        std::string(TBFAULT_BIN) + " doctor " + args + " >" + out.string() + " 2>" + err.string();
-    int raw = std::system(cmd.c_str());
-    Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(out), Slurp(err)};
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-  }
+  Result Run(const std::string& args) { return RunTbfault("doctor " + args, dir_.path()); }
   nlohmann::json RunJson(const std::string& path, int expected_status) {
     Result r = Run("--json " + path);
     EXPECT_EQ(r.status, expected_status) << r.out << r.err;
