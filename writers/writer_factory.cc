@@ -27,12 +27,12 @@ WriterMaker FindMaker(std::string_view spec) {
   return it == r.makers.end() ? nullptr : it->second;
 }
 
-bool IsExternalKind(std::string_view spec) {
+}  // namespace
+
+bool IsExternalWriterSpec(std::string_view spec) {
   return spec == "tensorboardx" || spec == "tensorboard" || spec == "pytorch" ||
          spec.starts_with("external:");
 }
-
-}  // namespace
 
 void RegisterWriterKind(std::string_view name, WriterMaker maker) {
   Registry& r = Kinds();
@@ -44,7 +44,7 @@ Status MakeWriter(std::string_view spec, const std::string& run_dir,
                   std::unique_ptr<EventWriter>* out) {
   out->reset();
   if (WriterMaker maker = FindMaker(spec)) return maker(spec, run_dir, out);
-  if (IsExternalKind(spec)) {
+  if (IsExternalWriterSpec(spec)) {
     return Status::Invalid("writer '" + std::string(spec) +
                            "' is an external writer, not linked into this program (link "
                            "tbfault_external)");

@@ -18,6 +18,9 @@
 
 namespace tbfault::writers {
 
+// True for the specs of external writers (tensorboardx, tensorboard, pytorch, external:<name>).
+bool IsExternalWriterSpec(std::string_view spec);
+
 Status MakeWriter(std::string_view spec, const std::string& run_dir,
                   std::unique_ptr<EventWriter>* out);
 

@@ -93,9 +93,8 @@ Status Driver::Open(int k) {
   std::string ledger = p_.ledger + "." + std::to_string(k);
   Status ls = core::LedgerWriter::Create(ledger, LedgerCapacity(s_), 4096, &slot->ledger);
   if (!ls.ok()) return ls;
-  bool ours = s_.writer().spec().rfind("tensorboard", 0) != 0 &&
-              s_.writer().spec().rfind("external:", 0) != 0 &&
-              s_.writer().spec().rfind("pytorch", 0) != 0;
+  // External writers encode PNGs their own way: only our writers' image digests are known.
+  bool ours = !writers::IsExternalWriterSpec(s_.writer().spec());
   slot->recorder = std::make_unique<Recorder>(slot->writer.get(), slot->ledger.get(),
                                               w_.run().empty() ? "." : w_.run(), /*digests=*/ours);
   live_.push_back(slot.get());
