@@ -59,6 +59,7 @@ class Driver {
   Status Open(int k);
   Status CloseSlot(Slot& slot);
   Status Apply(int64_t step);
+  bool Cleared(const scenario::Fault& f, int64_t step) const;
   Status Log(Slot& slot, const load::StepOutput& out);
   Status Control(const std::string& request);
   [[noreturn]] void Die(const char* ending);
@@ -126,6 +127,11 @@ Status Driver::Log(Slot& slot, const load::StepOutput& out) {
   return Status::Ok();  // the writer's errors are its to report; training goes on.
 }
 
+bool Driver::Cleared(const scenario::Fault& f, int64_t step) const {
+  return f.clear_at_step() > 0 && f.clear_at_step() == step &&
+         step >= p_.arm_from_step;  // 0: never.
+}
+
 Status Driver::Apply(int64_t step) {
   for (int i = 0; i < s_.faults_size(); ++i) {
     const scenario::Fault& f = s_.faults(i);
@@ -135,7 +141,7 @@ Status Driver::Apply(int64_t step) {
         s = Control("quota " + std::to_string(f.quota_bytes()) +
                     (f.quota_short_write() ? " short" : ""));
       }
-      if (f.clear_at_step() == step && step >= p_.arm_from_step) s = Control("quota 0");
+      if (Cleared(f, step)) s = Control("quota 0");
       if (!s.ok()) return Status::Invalid("faults[" + std::to_string(i) + "]: " + s.message());
       continue;
     }
@@ -143,7 +149,7 @@ Status Driver::Apply(int64_t step) {
       Status s = Control("add-rule id: " + std::to_string(i + 1) + " " + f.rule());
       if (!s.ok()) return Status::Invalid("faults[" + std::to_string(i) + "]: " + s.message());
     }
-    if (f.clear_at_step() == step && step >= p_.arm_from_step) {
+    if (Cleared(f, step)) {
       Control("remove-rule " + std::to_string(i + 1));  // already gone is fine.
     }
   }

@@ -143,6 +143,26 @@ TEST_F(RunnerTest, RestartFromAnEarlierStepIsEvictedByTbRustOnly) {
   EXPECT_EQ(Count(o, "tb-python", V::kVisible), 60u);
 }
 
+// A fault armed at step 0 with no clear_at_step stays armed for the whole run (0 means never).
+TEST_F(RunnerTest, FaultsArmedAtStepZeroWithoutClearStayArmed) {
+  RunOutput o = Run(R"(name: "delay0" seed: 1
+    workload { steps: 5 scalars_per_step: 1 }
+    writer { spec: "every-event" }
+    faults { rule: "ops: 'write' effect { delay { ms: 30 } }" at_step: 0 })");
+  ASSERT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error;
+  ASSERT_TRUE(o.result.figures.add_ns_p50.has_value());
+  EXPECT_GE(*o.result.figures.add_ns_p50, 30e6);  // each add of every-event waits for its write.
+  std::ifstream trace(o.dir + "/trace");
+  std::string all((std::istreambuf_iterator<char>(trace)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("fault=rule1:delay=30"), std::string::npos) << all;
+
+  RunOutput q = Run(R"(name: "quota0" seed: 1
+    workload { steps: 50 scalars_per_step: 4 flush_every: 5 }
+    writer { spec: "every-event" }
+    faults { quota_bytes: 2000 at_step: 0 })");
+  EXPECT_NE(q.notes.find("ENOSPC"), std::string::npos) << q.notes;
+}
+
 TEST_F(RunnerTest, HungWriterIsKilledByTheWatchdogAndNothingStaysMounted) {
   RunOutput o = Run(R"(name: "hang" seed: 1 time_limit_s: 3
     workload { steps: 20 scalars_per_step: 1 }
