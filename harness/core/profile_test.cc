@@ -189,6 +189,21 @@ TEST(ProfileTest, StepRegressionWithoutFileVersionPurgesThatTagInPython) {
   EXPECT_NE(py.runs.at(".").dropped.at(0).reason.find("step regression"), std::string::npos);
 }
 
+// The purging event itself becomes the most recent step, so when two tags regress together
+// (one event each) only the first is purged; the second keeps its old steps beside the new ones
+// (measured with real TensorBoard on the suite's no-file-version restart).
+TEST(ProfileTest, StepRegressionPurgesOnlyTheFirstRegressingEventsTagsInPython) {
+  TempLogdir dir;
+  FileBuilder a;
+  for (int s = 0; s < 4; ++s) a.Scalar(s, s, s == 0).Scalar(s, s, s == 0, "acc");
+  for (int s = 2; s < 4; ++s) a.Scalar(s, 10 * s).Scalar(s, 10 * s, false, "acc");
+  dir.WriteFile(".", 1, a.bytes());
+  ProfileView py = Read(Profile::kTbPython, dir.path());
+  EXPECT_EQ(Steps(py, "loss"), (Steps_{0, 1, 2, 3}));
+  EXPECT_EQ(py.runs.at(".").tags.at("loss").points[2].value.number, 20);
+  EXPECT_EQ(Steps(py, "acc"), (Steps_{0, 1, 2, 3, 2, 3}));
+}
+
 // A tag first seen in an event whose step is below the most recent one (no file_version): the
 // regression purges nothing and must not make the tag look metadata-less (conformance probe).
 TEST(ProfileTest, NewTagBelowTheMostRecentStepIsShownByPython) {

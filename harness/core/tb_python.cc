@@ -10,8 +10,9 @@
 // - the run's file_version is taken from file_version events; with version >= 2 ("brain.Event:2") a
 //   SessionLog.START at step s purges, on all tags, the values with step >= s; without a
 //   file_version a summary event whose step is below the most recent step purges, on the tags it
-//   carries, the values with step >= its step (the most recent step is not lowered by such an
-//   event, as in the source);
+//   carries, the values with step >= its step; every summary event then becomes the most recent
+//   step, the purging one too, so a regression purges only the tags of its first event (as in
+//   the source, and measured);
 // - legacy values (simple_value, histo, image) are migrated to tensors with their plugin's
 // metadata;
 //   a tag's plugin is taken from its FIRST value: a first value that is a tensor without metadata
@@ -132,10 +133,13 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
                     " (no file_version)",
                 file, frame.offset, out);
         }
-      } else {
-        most_recent_step = event.step();
       }
+      // After the check, every summary event sets the most recent step, one that purged too
+      // (EventAccumulator._MaybePurgeOrphanedData). So after a regression only the tags of its
+      // first event are purged; other tags at the same step keep their old values (measured:
+      // the suite's no-file-version restart, harness/conformance).
       if (!event.has_summary()) continue;
+      most_recent_step = event.step();
       for (const auto& v : event.summary().value()) {
         auto [it, inserted] = tags.try_emplace(v.tag());
         TagState& ts = it->second;
