@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Real TensorBoard as the judge of the whole suite's outputs (issue 8): `collect` runs every
+# scenario of scenarios/ and copies each scenario's logdir into one logdir (real TensorBoard is
+# started once per logdir and profile); `compare PROFILE` runs conformance_test.py on it.
+# Usage: suite_conformance.sh collect BIN_DIR SOURCE_DIR WORK
+#        suite_conformance.sh compare PROFILE BIN_DIR SOURCE_DIR WORK VENV...
+# Exit 77 (skipped) without /dev/fuse (no suite to judge), or when `collect` did not run.
+set -u
+what=$1
+shift
+case $what in
+collect)
+  bin=$1 src=$2 work=$3
+  rm -rf "$work"
+  mkdir -p "$work"
+  [ -w /dev/fuse ] || { echo "SKIP: no /dev/fuse: the suite cannot run, nothing to judge"; exit 77; }
+  "$bin/tbfault" run "$src/scenarios" --jobs 2 --out "$work/out" --quiet >"$work/run.txt" 2>&1
+  rc=$?
+  tail -1 "$work/run.txt"
+  [ $rc -le 1 ] || { cat "$work/run.txt"; exit 1; }  # failed verdicts are suite.quick's business.
+  mkdir -p "$work/all"
+  (cd "$work/out" && find . -type d -name logdir) | while read -r d; do
+    name=$(dirname "$d" | sed 's|^\./||; s|/|~|g')
+    cp -r "$work/out/$d" "$work/all/$name"
+  done
+  echo "collected $(ls "$work/all" | wc -l) scenario logdirs"
+  ;;
+compare)
+  profile=$1 bin=$2 src=$3 work=$4
+  shift 4
+  [ -d "$work/all" ] || { echo "SKIP: no suite logdirs (collect was skipped)"; exit 77; }
+  venvs=()
+  for v in "$@"; do venvs+=(--venv "$v"); done
+  exec python3 "$src/harness/conformance/conformance_test.py" --tbfault "$bin/tbfault" \
+    "${venvs[@]}" --work "$work/work-$profile" --profile "$profile" "$work/all"
+  ;;
+*) echo "usage: suite_conformance.sh collect|compare ..."; exit 2 ;;
+esac
