@@ -1,5 +1,7 @@
 #include "writers/engine.h"
 
+#include <time.h>
+
 #include <algorithm>
 
 #include "format/events.h"
@@ -8,6 +10,19 @@
 namespace tbfault::writers {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Flush deadlines and retry backoff are milliseconds: the coarse monotonic clock (kernel tick,
+// 1-4 ms resolution) is enough, costs a third of a precise read (10 vs 29 ns here), and counts
+// from the same base as steady_clock (CLOCK_MONOTONIC). It is read once per append.
+Clock::time_point CoarseNow() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
+
+}  // namespace
 
 TagId TagTable::Intern(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -34,8 +49,8 @@ Engine::Engine(std::string run_dir, std::string suffix, const Policy& policy, Ta
     : file_({std::move(run_dir), std::move(suffix), policy.durable}),
       policy_(policy),
       tags_(tags),
-      last_flush_(Clock::now()),
-      retry_at_(Clock::now()) {}
+      last_flush_(CoarseNow()),
+      retry_at_(CoarseNow()) {}
 
 Status Engine::Start() {
   Status s = file_.EnsureOpen();
@@ -81,7 +96,7 @@ Status Engine::Append(Item& item) {
   }
   tag.metadata_written = true;
   ++pending_events_;
-  if (!Due(Clock::now())) return Status::Ok();
+  if (!Due(CoarseNow())) return Status::Ok();
   return Flush(false);
 }
 
@@ -97,7 +112,7 @@ bool Engine::Due(Clock::time_point now) const {
 }
 
 Status Engine::Tick() {
-  if (!Due(Clock::now())) return Status::Ok();
+  if (!Due(CoarseNow())) return Status::Ok();
   return Flush(false);
 }
 
@@ -113,7 +128,7 @@ Status Engine::WriteNow(bool check_vanished) {
   }
   if (!s.ok()) {
     Error(s);
-    retry_at_ = Clock::now() + backoff_;
+    retry_at_ = CoarseNow() + backoff_;
     backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(1000));
     if (file_.pending_bytes() > policy_.max_pending) {
       uint64_t first = file_.first_pending_seq(), last = file_.last_pending_seq();
@@ -150,7 +165,7 @@ Status Engine::Flush(bool sync) {
     flushed_.store(file_.written_seq(), std::memory_order_release);
     if (policy_.durable || sync) synced_.store(file_.synced_seq(), std::memory_order_release);
     flushes_.fetch_add(1, std::memory_order_relaxed);
-    last_flush_ = Clock::now();
+    last_flush_ = CoarseNow();
   }
   return s;
 }
