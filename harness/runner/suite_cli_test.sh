@@ -3,7 +3,7 @@
 # harness/runner/CMakeLists.txt). Usage: suite_cli_test.sh CASE BIN_DIR SOURCE_DIR WORK_DIR
 #   quick   the quick selection passes (exit 0), then the gate against reports/baselines/quick.json
 #   replay  the same seed gives the same verdicts twice (tbfault replay)
-#   doctor  tbfault doctor explains a logdir the suite left (a torn record hides data)
+#   doctor  tbfault doctor explains each kind of fault in the logdirs the suite leaves
 #   stale   a runner killed with SIGKILL leaves a mount; the next run unmounts it
 # Exit 77 (skipped) where /dev/fuse is absent.
 set -u
@@ -30,12 +30,32 @@ replay)
   echo "$out" | grep -q "same verdicts" || fail "no 'same verdicts' line"
   ;;
 doctor)
-  "$tbfault" run "$src/scenarios/mutants/torn-records.textproto" --out "$work/out" --quiet \
-    >/dev/null || fail "mutant scenario did not meet its expectation"
-  out=$("$tbfault" doctor "$work/out/torn-records/logdir"); rc=$?
-  echo "$out"
-  [ $rc -eq 3 ] || fail "doctor exit $rc, want 3 (findings)"
-  echo "$out" | grep -q "offset=" || fail "doctor named no offset"
+  # Each fault the suite produces, explained by doctor with the finding that names its cause.
+  sc=$src/scenarios
+  "$tbfault" run "$sc/mutants/torn-records.textproto" "$sc/faults/power-cut-sync-zero-fill.textproto" \
+    "$sc/faults/power-cut-sync-torn.textproto" "$sc/faults/restart-from-checkpoint.textproto" \
+    "$sc/mutants/no-file-version.textproto" "$sc/misuse/late-metadata.textproto" \
+    "$sc/misuse/double-scalars.textproto" "$sc/mutants/second-names.textproto" \
+    "$sc/misuse/no-flush-before-reading.textproto" --jobs 2 --out "$work/out" --quiet \
+    >/dev/null || fail "the scenarios did not meet their expectations"
+  while read -r scenario kind; do
+    out=$("$tbfault" doctor "$work/out/$scenario/logdir"); rc=$?
+    [ $rc -eq 3 ] || fail "doctor on $scenario: exit $rc, want 3 (findings)"
+    echo "$out" | grep -q "^FINDING $kind .*offset=" \
+      || fail "doctor on $scenario: no '$kind' finding with an offset: $out"
+    echo "ok: $scenario -> $kind"
+  done <<'EOT'
+torn-records dead-file
+power-cut-sync-zero-fill/async dead-file
+power-cut-sync-torn/async truncated-tail
+restart-from-checkpoint restart-purge
+no-file-version restart-purge
+late-metadata missing-metadata
+double-scalars double-scalar
+second-names dead-file
+EOT
+  out=$("$tbfault" doctor "$work/out/no-flush-before-reading/logdir"); rc=$?
+  [ $rc -eq 3 ] && echo "$out" | grep -q "^FINDING no-events" || fail "no-events not found: $out"
   ;;
 stale)
   before=$(leftover)
