@@ -59,7 +59,7 @@ Status Engine::Start() {
   return s;
 }
 
-Status Engine::Append(Item& item) {
+Status Engine::Append(Item& item, bool defer_policy) {
   TagTable::Entry& tag = tags_->at(item.tag);
   bool first = !tag.metadata_written;
   if (first) tag.kind = item.kind;
@@ -96,7 +96,7 @@ Status Engine::Append(Item& item) {
   }
   tag.metadata_written = true;
   ++pending_events_;
-  if (!Due(CoarseNow())) return Status::Ok();
+  if (defer_policy || !Due(CoarseNow())) return Status::Ok();
   return Flush(false);
 }
 

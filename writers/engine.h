@@ -65,8 +65,9 @@ class Engine {
  public:
   Engine(std::string run_dir, std::string suffix, const Policy& policy, TagTable* tags);
 
-  // Encodes one accepted event (takes its payload) and applies the policy's thresholds.
-  Status Append(Item& item);
+  // Encodes one accepted event (takes its payload) and, unless `defer_policy`, applies the
+  // policy's thresholds. The async thread defers them to one Tick() per batch it drains.
+  Status Append(Item& item, bool defer_policy = false);
   // Writes everything pending; fsyncs when the policy is durable or `sync`.
   Status Flush(bool sync);
   // Creates the first file now so that an unwritable logdir is reported at once.
@@ -76,7 +77,7 @@ class Engine {
   void ReportDropped(uint64_t first, uint64_t last, int err);
   // The async thread skips over sequence numbers that never reached it.
   void SkipTo(uint64_t seq);
-  // Flushes when the policy's time has come (ms since the last flush).
+  // Flushes when the policy's thresholds are reached (bytes, events, ms since the last flush).
   Status Tick();
 
   void set_failed_callback(FailedCallback cb) { on_failed_ = std::move(cb); }

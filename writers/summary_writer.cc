@@ -178,9 +178,12 @@ void SummaryWriter::Run() {
       if (item.seq != next_seq) engine_.SkipTo(item.seq - 1);  // others dropped those.
       next_seq = item.seq + 1;
       engine_.set_accepted(item.seq);
-      engine_.Append(item).Ignore();  // Failures reach the caller through callbacks and Flush().
+      // Failures reach the caller through callbacks and Flush(). The policy's thresholds are
+      // checked once per batch below, not per event (a batch is at most 4096 events).
+      engine_.Append(item, /*defer_policy=*/true).Ignore();
       ++drained;
     }
+    if (drained > 0) engine_.Tick().Ignore();
     std::unique_lock<std::mutex> lock(flush_mu_);
     if (flush_requested_ > flush_done_ && queue_->popped() >= flush_target_) {
       uint64_t generation = flush_requested_, target = flush_target_;
