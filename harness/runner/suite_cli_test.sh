@@ -46,8 +46,8 @@ doctor)
     echo "ok: $scenario -> $kind"
   done <<'EOT'
 torn-records dead-file
-power-cut-sync-zero-fill/async dead-file
-power-cut-sync-torn/async truncated-tail
+power-cut-sync-zero-fill/every-event dead-file
+power-cut-sync-torn/every-event truncated-tail
 restart-from-checkpoint restart-purge
 no-file-version restart-purge
 late-metadata missing-metadata
