@@ -128,7 +128,8 @@ std::vector<FaultScenario> FaultScenarios(bool quick) {
       // policy (that is its contract); what differs is whether the policy's own flushing does.
       {"delay-100ms", false,
        std::string("seed: 12\nworkload { steps: ") + (quick ? "10" : "20") +
-           " scalars_per_step: " + (quick ? "1" : "2") + " step_ms: 2 }\n"
+           " scalars_per_step: " + (quick ? "1" : "2") +
+           " step_ms: 2 }\n"
            "faults { rule: \"ops: 'write' effect { delay { ms: 100 } }\" at_step: 0 }\n"},
   };
 }
@@ -162,10 +163,13 @@ std::string_view BehaviourName(Behaviour b) {
   return "?";
 }
 
+bool Hung(const reports::ScenarioResult& r) {
+  return r.outcome == reports::Outcome::kError && r.error.find("hung") != std::string::npos;
+}
+
 Behaviour ClassifyBehaviour(const reports::ScenarioResult& r, bool fault_clears) {
-  if (r.outcome == reports::Outcome::kError) {
-    return r.error.find("hung") != std::string::npos ? Behaviour::kBlocked : Behaviour::kError;
-  }
+  if (r.outcome == reports::Outcome::kError)
+    return Hung(r) ? Behaviour::kBlocked : Behaviour::kError;
   for (const auto& p : r.profiles) {
     if (p.violations() > 0) return Behaviour::kLostSilently;
   }

@@ -46,6 +46,10 @@ enum class Behaviour { kSkipped, kError, kLostSilently, kBlocked, kRecovered, kK
 std::string_view BehaviourName(Behaviour b);
 
 // `fault_clears`: the scenario removes its fault before the end.
+// A measure the watchdog ended because the writer hung: a finding (blocked), not a failure to
+// measure.
+bool Hung(const reports::ScenarioResult& r);
+
 Behaviour ClassifyBehaviour(const reports::ScenarioResult& r, bool fault_clears);
 
 struct PolicyBenchOptions {
