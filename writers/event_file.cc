@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "format/events.h"
@@ -48,25 +50,15 @@ Status SyncDir(const std::string& dir) {
 
 }  // namespace
 
-EventFile::EventFile(Options options) : options_(std::move(options)) { pending_.reserve(1 << 16); }
+EventFile::EventFile(Options options) : options_(std::move(options)) { pending_.resize(1 << 16); }
 
 EventFile::~EventFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-char* EventFile::Reserve(size_t n) {
-  // Grows geometrically and never shrinks, so after warm-up no add allocates.
-  if (pending_.capacity() < committed_ + n) {
-    pending_.reserve(std::max(2 * pending_.capacity(), committed_ + n));
-  }
-  pending_.resize(committed_ + n);
-  return pending_.data() + committed_;
-}
-
-void EventFile::Commit(size_t n, uint64_t seq) {
-  pending_.resize(committed_ + n);
-  committed_ += n;
-  last_seq_ = seq;
+void EventFile::Grow(size_t need) {
+  // Geometric, so that after warm-up no add allocates.
+  pending_.resize(std::max({need, 2 * pending_.size(), pending_.capacity()}));
 }
 
 size_t EventFile::WholeRecords(size_t bytes, uint64_t* count) const {
@@ -135,13 +127,13 @@ Status EventFile::Write(bool check_vanished) {
       return Status::FromErrno(err, "event file vanished: " + path_);
     }
   }
-  if (pending_.empty()) return Status::Ok();
+  if (committed_ == 0) return Status::Ok();
   if (fd_ < 0) {
     Status s = Open();
     if (!s.ok()) return s;
   }
   size_t done = 0;
-  Status s = WriteAll(fd_, pending_.data(), pending_.size(), path_, &done);
+  Status s = WriteAll(fd_, pending_.data(), committed_, path_, &done);
   uint64_t records = 0;
   size_t whole = WholeRecords(done, &records);
   if (done > whole) {
@@ -154,8 +146,9 @@ Status EventFile::Write(bool check_vanished) {
   file_size_ += whole;
   bytes_written_ += whole;
   written_seq_ += records;
-  pending_.erase(0, whole);
-  committed_ = pending_.size();
+  if (whole < committed_)
+    std::memmove(pending_.data(), pending_.data() + whole, committed_ - whole);
+  committed_ -= whole;
   return s;
 }
 
@@ -186,7 +179,6 @@ Status EventFile::SyncNames() {
 uint64_t EventFile::DropPending() {
   uint64_t n = last_seq_ - written_seq_;
   written_seq_ = last_seq_;
-  pending_.clear();
   committed_ = 0;
   return n;
 }

@@ -43,9 +43,17 @@ class EventFile {
 
   // Room for one framed record of at most `n` bytes; then Commit() its real size and sequence
   // number.
-  char* Reserve(size_t n);
-  void Commit(size_t n, uint64_t seq);
-  size_t pending_bytes() const { return pending_.size(); }
+  // Inline and allocation-free after warm-up: the buffer never shrinks, and its bytes beyond
+  // committed_ are scratch (no zero-filling per record).
+  char* Reserve(size_t n) {
+    if (pending_.size() < committed_ + n) Grow(committed_ + n);
+    return pending_.data() + committed_;
+  }
+  void Commit(size_t n, uint64_t seq) {
+    committed_ += n;
+    last_seq_ = seq;
+  }
+  size_t pending_bytes() const { return committed_; }
   uint64_t first_pending_seq() const { return written_seq_ + 1; }
   uint64_t last_pending_seq() const { return last_seq_; }
 
@@ -54,7 +62,7 @@ class EventFile {
   // Sequence numbers up to `seq` will never come (lost before reaching the file). Needs nothing
   // pending.
   void SkipTo(uint64_t seq) {
-    if (pending_.empty() && seq > last_seq_) written_seq_ = last_seq_ = seq;
+    if (committed_ == 0 && seq > last_seq_) written_seq_ = last_seq_ = seq;
   }
   // Writes every pending record (opening a file first if there is none).
   Status Write(bool check_vanished);
@@ -64,6 +72,7 @@ class EventFile {
   // each, in the same order (rare path: re-encoding after the file vanished).
   template <typename F>
   void RewritePending(F rewrite) {
+    pending_.resize(committed_);
     rewrite(&pending_);
     committed_ = pending_.size();
   }
@@ -84,6 +93,7 @@ class EventFile {
  private:
   Status Open();
   void Abandon();
+  void Grow(size_t need);
   size_t WholeRecords(size_t bytes, uint64_t* count) const;
 
   Options options_;
@@ -93,7 +103,7 @@ class EventFile {
   std::string path_;
   uint64_t file_size_ = 0;
   uint64_t file_first_seq_ = 0;  // first event written to the current file.
-  std::string pending_;
+  std::string pending_;   // its size is the buffer's: only the first committed_ bytes are records.
   size_t committed_ = 0;  // bytes of pending_ holding committed records.
   uint64_t written_seq_ = 0;
   uint64_t synced_seq_ = 0;

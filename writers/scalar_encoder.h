@@ -18,12 +18,16 @@ class ScalarTemplate {
 
   // Bytes the framed record takes at most (for any step).
   size_t max_frame_size() const { return prefix_.size() + suffix_.size() + 4 + 9 + 11 + 16; }
-  // Writes the framed record to `out` (room for max_frame_size()); returns its size.
+  // Writes the framed record to `out` (room for max_frame_size()); returns its size. Uses the
+  // SSE4.2 CRC instruction inline when the processor has it.
   size_t Encode(char* out, double wall_time, int64_t step, float value) const;
+  // The same bytes with the portable table CRC (for tests and processors without SSE4.2).
+  size_t EncodePortable(char* out, double wall_time, int64_t step, float value) const;
 
  private:
   std::string prefix_;  // summary field up to the float bytes.
   std::string suffix_;  // after them: the plugin metadata on the first value, else empty.
+  bool hardware_crc_ = false;
 };
 
 }  // namespace tbfault::writers

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "format/events.h"
 
@@ -11,7 +12,10 @@ namespace {
 
 TEST(ScalarEncoder, ByteIdenticalToProtobufBuilders) {
   std::string long_tag(200, 'x');  // a two-byte length varint.
-  for (const std::string& tag : {std::string("loss"), std::string("a/b/c"), long_tag}) {
+  // Tags of every length mod 8 exercise each tail of the inline CRC (8/4/2/1-byte steps).
+  std::vector<std::string> tags = {"loss", "a/b/c", long_tag};
+  for (int n = 1; n <= 9; ++n) tags.push_back(std::string(n, 't'));
+  for (const std::string& tag : tags) {
     for (bool first : {true, false}) {
       ScalarTemplate t(tag, first);
       for (int64_t step : {int64_t{0}, int64_t{1}, int64_t{77}, int64_t{-5}, int64_t{1} << 40}) {
@@ -23,6 +27,9 @@ TEST(ScalarEncoder, ByteIdenticalToProtobufBuilders) {
             got.resize(t.Encode(got.data(), wall, step, value));
             ASSERT_EQ(got, want) << tag << " first=" << first << " step=" << step
                                  << " wall=" << wall << " value=" << value;
+            std::string portable(t.max_frame_size(), '\0');
+            portable.resize(t.EncodePortable(portable.data(), wall, step, value));
+            ASSERT_EQ(portable, want) << "portable CRC, " << tag << " step=" << step;
           }
         }
       }
