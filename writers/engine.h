@@ -24,8 +24,7 @@ namespace tbfault::writers {
 // by the item (heap, freed by the engine): only scalar adds are allocation-free.
 struct Item {
   enum Kind : uint8_t { kScalar, kHistogram, kImage, kText };
-  uint64_t ticket = 0;  // set by MpmcQueue.
-  uint64_t seq = 0;
+  uint64_t seq = 0;  // async: set by the thread from the queue's ticket.
   double wall_time = 0;
   int64_t step = 0;
   float value = 0;

@@ -134,8 +134,8 @@ Status EventFile::Write(bool check_vanished) {
   }
   size_t done = 0;
   Status s = WriteAll(fd_, pending_.data(), committed_, path_, &done);
-  uint64_t records = 0;
-  size_t whole = WholeRecords(done, &records);
+  uint64_t records = last_seq_ - written_seq_;  // all of them, unless the write fell short.
+  size_t whole = done == committed_ ? done : WholeRecords(done, &records);
   if (done > whole) {
     // Part of a record reached the file: cut it off so that it hides nothing written after it.
     if (::ftruncate(fd_, static_cast<off_t>(file_size_ + whole)) != 0 ||

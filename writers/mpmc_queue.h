@@ -1,11 +1,13 @@
 // MpmcQueue: a bounded, allocation-free multi-producer multi-consumer queue (Dmitry Vyukov's
 // design): every slot carries a sequence counter, so push and pop are one CAS each and never lock.
-// Capacity is rounded up to a power of two. The position a push took (its ticket) is returned:
-// tickets are dense and ordered like the queue, which lets the writer use them as sequence numbers.
+// Capacity is rounded up to a power of two. The position a push took (its ticket) is returned by
+// push and pop: tickets are dense and ordered like the queue, which lets the writer use them as
+// sequence numbers. Cells are aligned so that none straddles two cache lines.
 // Close() sets a bit in the tail with one atomic operation, so a push either took its ticket before
 // the close (and pushed() counts it) or fails; closing costs the push path nothing extra.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstddef>
@@ -33,7 +35,6 @@ class MpmcQueue {
       if (diff == 0) {
         if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
           c.value = value;
-          c.value.ticket = pos;
           c.seq.store(pos + 1, std::memory_order_release);
           *ticket = pos;
           return true;
@@ -46,7 +47,7 @@ class MpmcQueue {
     }
   }
 
-  bool TryPop(T* value) {
+  bool TryPop(T* value, uint64_t* ticket) {
     uint64_t pos = head_.load(std::memory_order_relaxed);
     for (;;) {
       Cell& c = cells_[pos & mask_];
@@ -56,6 +57,7 @@ class MpmcQueue {
         if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
           *value = c.value;
           c.seq.store(pos + mask_ + 1, std::memory_order_release);
+          *ticket = pos;
           return true;
         }
       } else if (diff < 0) {
@@ -71,15 +73,18 @@ class MpmcQueue {
   bool closed() const { return tail_.load(std::memory_order_acquire) & kClosed; }
 
   size_t capacity() const { return mask_ + 1; }
+  static constexpr size_t cell_size() { return sizeof(Cell); }
   uint64_t pushed() const { return tail_.load(std::memory_order_acquire) & ~kClosed; }
   uint64_t popped() const { return head_.load(std::memory_order_acquire); }
+  uint64_t size() const { return pushed() - popped(); }  // approximate while others run.
 
  private:
   static constexpr uint64_t kClosed = 1ull << 63;
-  struct Cell {
+  struct Fields {
     std::atomic<uint64_t> seq;
     T value;
   };
+  struct alignas(std::min<size_t>(64, std::bit_ceil(sizeof(Fields)))) Cell : Fields {};
   const size_t mask_;
   std::unique_ptr<Cell[]> cells_;
   alignas(64) std::atomic<uint64_t> tail_{0};

@@ -50,42 +50,69 @@ char* PutVarint(char* p, uint64_t v) {
 }
 
 #if defined(__x86_64__)
-// A scalar record is ~40-120 bytes: crc32c::Extend's call through a pointer and its byte loops for
-// alignment cost as much as the CRC itself, so the hot path frames the record with the instruction
-// inline (unaligned 8-byte loads are fine on x86-64).
-__attribute__((target("sse4.2"))) size_t EncodeHardware(char* out, double wall_time, int64_t step,
-                                                        std::string_view prefix, float value,
-                                                        std::string_view suffix) {
-  char* const data = out + record::kHeaderSize;
-  const size_t n =
-      static_cast<size_t>(PutFields(data, wall_time, step, prefix, value, suffix) - data);
-  const uint64_t length = n;  // little-endian, like the file.
-  std::memcpy(out, &length, 8);
-  uint32_t header = static_cast<uint32_t>(_mm_crc32_u64(0xffffffffu, length)) ^ 0xffffffffu;
-  record::EncodeFixed32(out + 8, crc32c::Mask(header));
-  uint64_t l = 0xffffffffu;
-  const char* p = data;
-  const char* const end = data + n;
-  for (; end - p >= 8; p += 8) {
+__attribute__((target("sse4.2"))) inline uint32_t CrcBytes(uint32_t c, const char* p, size_t n) {
+  uint64_t l = c;
+  for (; n >= 8; p += 8, n -= 8) {
     uint64_t v;
     std::memcpy(&v, p, 8);
     l = _mm_crc32_u64(l, v);
   }
-  uint32_t c = static_cast<uint32_t>(l);
-  if (end - p >= 4) {
+  c = static_cast<uint32_t>(l);
+  if (n >= 4) {
     uint32_t v;
     std::memcpy(&v, p, 4);
     c = _mm_crc32_u32(c, v);
     p += 4;
+    n -= 4;
   }
-  if (end - p >= 2) {
-    uint16_t v;
-    std::memcpy(&v, p, 2);
-    c = _mm_crc32_u16(c, v);
-    p += 2;
+  while (n-- > 0) c = _mm_crc32_u8(c, static_cast<uint8_t>(*p++));
+  return c;
+}
+
+// A scalar record is ~40-120 bytes, and reading back bytes just stored in pieces stalls on store
+// forwarding for longer than the CRC itself takes. So the hot path computes the CRC with the
+// instruction inline, from the values in registers and from the template (long since written),
+// while it writes the same bytes out.
+__attribute__((target("sse4.2"))) size_t EncodeHardware(char* out, double wall_time, int64_t step,
+                                                        std::string_view prefix, float value,
+                                                        std::string_view suffix) {
+  char* const data = out + record::kHeaderSize;
+  char* p = data;
+  uint32_t c = 0xffffffffu;
+  if (wall_time != 0 || std::signbit(wall_time)) {  // proto3 leaves out +0.0 only.
+    const uint64_t bits = std::bit_cast<uint64_t>(wall_time);
+    *p = 0x09;
+    std::memcpy(p + 1, &bits, 8);
+    p += 9;
+    c = static_cast<uint32_t>(_mm_crc32_u64(_mm_crc32_u8(c, 0x09), bits));
   }
-  if (p != end) c = _mm_crc32_u8(c, static_cast<uint8_t>(*p));
-  record::EncodeFixed32(out + record::kHeaderSize + n, crc32c::Mask(c ^ 0xffffffffu));
+  if (step != 0) {
+    *p++ = 0x10;
+    c = _mm_crc32_u8(c, 0x10);
+    uint64_t v = static_cast<uint64_t>(step);
+    for (; v >= 0x80; v >>= 7) {
+      const uint8_t byte = static_cast<uint8_t>(v | 0x80);
+      *p++ = static_cast<char>(byte);
+      c = _mm_crc32_u8(c, byte);
+    }
+    *p++ = static_cast<char>(v);
+    c = _mm_crc32_u8(c, static_cast<uint8_t>(v));
+  }
+  std::memcpy(p, prefix.data(), prefix.size());
+  p += prefix.size();
+  c = CrcBytes(c, prefix.data(), prefix.size());
+  const uint32_t value_bits = std::bit_cast<uint32_t>(value);
+  std::memcpy(p, &value_bits, 4);
+  p += 4;
+  c = _mm_crc32_u32(c, value_bits);
+  std::memcpy(p, suffix.data(), suffix.size());
+  p += suffix.size();
+  c = CrcBytes(c, suffix.data(), suffix.size());
+  const uint64_t n = static_cast<uint64_t>(p - data);
+  std::memcpy(out, &n, 8);  // little-endian, like the file.
+  const uint32_t header = static_cast<uint32_t>(_mm_crc32_u64(0xffffffffu, n)) ^ 0xffffffffu;
+  record::EncodeFixed32(out + 8, crc32c::Mask(header));
+  record::EncodeFixed32(p, crc32c::Mask(c ^ 0xffffffffu));
   return n + record::kFrameOverhead;
 }
 #endif

@@ -11,6 +11,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// One queue cell (sequence counter + item) per cache line, no more.
+static_assert(MpmcQueue<Item>::cell_size() == 64);
+
 Status Closed() { return Status::FromErrno(EBADF, "add after close"); }
 
 // The async add's wall time: CLOCK_REALTIME_COARSE costs a quarter of CLOCK_REALTIME through the
@@ -135,8 +138,9 @@ Status SummaryWriter::Enqueue(Item& item) {
     case Policy::Overflow::kDropOldest:
       for (;;) {
         Item old;
-        if (queue_->TryPop(&old)) {
-          engine_.ReportDropped(old.ticket + 1, old.ticket + 1, ENOBUFS);
+        uint64_t old_ticket;
+        if (queue_->TryPop(&old, &old_ticket)) {
+          engine_.ReportDropped(old_ticket + 1, old_ticket + 1, ENOBUFS);
           delete old.payload;
         }
         if (queue_->TryPush(item, &ticket)) return Status::Ok();
@@ -144,9 +148,12 @@ Status SummaryWriter::Enqueue(Item& item) {
       }
     case Policy::Overflow::kBlock: {
       auto deadline = Clock::now() + std::chrono::milliseconds(policy_.max_block_ms);
+      // Wait until the thread has drained half the queue: pushing into each slot as soon as it is
+      // freed would pass the same cache lines between the two cores once per event.
+      const uint64_t resume_at = queue_->capacity() / 2;
       for (int spins = 0;; ++spins) {
         work_cv_.notify_one();  // the consumer may be idling: a full queue is work.
-        if (queue_->TryPush(item, &ticket)) return Status::Ok();
+        if (queue_->size() <= resume_at && queue_->TryPush(item, &ticket)) return Status::Ok();
         if (queue_->closed()) return refuse_closed();
         if (Clock::now() >= deadline) break;
         if (spins < 64) {
@@ -171,13 +178,14 @@ Status SummaryWriter::Enqueue(Item& item) {
 void SummaryWriter::Run() {
   uint64_t next_seq = 1;
   Item item;
+  uint64_t ticket;
   for (;;) {
     int drained = 0;
-    while (drained < 4096 && queue_->TryPop(&item)) {
-      item.seq = item.ticket + 1;
+    // (The accepted watermark of `async` is the queue's push count: see watermarks().)
+    while (drained < 4096 && queue_->TryPop(&item, &ticket)) {
+      item.seq = ticket + 1;
       if (item.seq != next_seq) engine_.SkipTo(item.seq - 1);  // others dropped those.
       next_seq = item.seq + 1;
-      engine_.set_accepted(item.seq);
       // Failures reach the caller through callbacks and Flush(). The policy's thresholds are
       // checked once per batch below, not per event (a batch is at most 4096 events).
       engine_.Append(item, /*defer_policy=*/true).Ignore();
