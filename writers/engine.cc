@@ -31,7 +31,8 @@ TagId TagTable::Intern(std::string_view name) {
   if (it != index_.end() && it->first == name) return it->second;
   size_t id = size_.load(std::memory_order_relaxed);
   if (id >= kMaxTags) return kMaxTags;
-  Entry& e = tags_[id];
+  if (!chunks_[id >> kChunkBits]) chunks_[id >> kChunkBits].reset(new Entry[kChunkSize]);
+  Entry& e = at(static_cast<TagId>(id));
   e.name = std::string(name);
   e.first = ScalarTemplate(name, true);
   e.later = ScalarTemplate(name, false);
@@ -42,7 +43,7 @@ TagId TagTable::Intern(std::string_view name) {
 
 void TagTable::ResetMetadata() {
   size_t n = size();
-  for (size_t i = 0; i < n; ++i) tags_[i].metadata_written = false;
+  for (size_t i = 0; i < n; ++i) at(static_cast<TagId>(i)).metadata_written = false;
 }
 
 Engine::Engine(std::string run_dir, std::string suffix, const Policy& policy, TagTable* tags)

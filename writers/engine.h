@@ -37,7 +37,6 @@ struct Item {
 class TagTable {
  public:
   static constexpr size_t kMaxTags = 1 << 16;
-  TagTable() : tags_(new Entry[kMaxTags]) {}
   // Interns `name`; thread-safe. kMaxTags + 1 tags are refused (returns kMaxTags).
   TagId Intern(std::string_view name);
   size_t size() const { return size_.load(std::memory_order_acquire); }
@@ -50,13 +49,17 @@ class TagTable {
     bool metadata_written = false;  // engine-thread state.
     uint8_t kind = 0;               // Item::Kind of its first value; engine-thread state.
   };
-  Entry& at(TagId id) { return tags_[id]; }
+  // An id handed out by Intern() was published (size_, release) before anyone could hold it.
+  Entry& at(TagId id) { return chunks_[id >> kChunkBits][id & (kChunkSize - 1)]; }
   void ResetMetadata();  // engine thread: next value of every tag carries its metadata again.
 
  private:
   std::mutex mu_;
   std::vector<std::pair<std::string, TagId>> index_;  // sorted by name; guarded by mu_.
-  std::unique_ptr<Entry[]> tags_;
+  // Entries are made a chunk at a time as tags arrive: a writer with a few tags costs kilobytes,
+  // not the ~12 MB that kMaxTags entries would take up front.
+  static constexpr size_t kChunkBits = 8, kChunkSize = size_t{1} << kChunkBits;
+  std::unique_ptr<Entry[]> chunks_[kMaxTags / kChunkSize];
   std::atomic<size_t> size_{0};
 };
 

@@ -11,13 +11,18 @@
 
 #include "writers/test_util.h"
 
-// Counts heap allocations made by the current thread while counting is on.
+// Counts heap allocations (and their bytes) made by any thread while counting is on: the tests
+// below run one writer, so that is the caller's thread and the writer's own.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // malloc'd by the operator new below.
 namespace {
-thread_local bool counting = false;
-thread_local uint64_t allocations = 0;
+std::atomic<bool> counting{false};
+std::atomic<uint64_t> allocations{0}, allocated_bytes{0};
 }  // namespace
 void* operator new(std::size_t n) {
-  if (counting) ++allocations;
+  if (counting.load(std::memory_order_relaxed)) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    allocated_bytes.fetch_add(n, std::memory_order_relaxed);
+  }
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
@@ -72,8 +77,12 @@ TEST_P(EveryPolicy, EverythingWrittenIsReadBackExactly) {
     const auto& v = rb.values[i];
     ++count[v.tag];
     with_metadata[v.tag] += v.has_metadata;
-    if (v.tag == "loss") EXPECT_EQ(v.scalar, v.step * 0.5f);
-    if (count[v.tag] == 1) EXPECT_TRUE(v.has_metadata) << v.tag;  // on the first value only.
+    if (v.tag == "loss") {
+      EXPECT_EQ(v.scalar, v.step * 0.5f);
+    }
+    if (count[v.tag] == 1) {
+      EXPECT_TRUE(v.has_metadata) << v.tag;  // on the first value only.
+    }
   }
   for (auto& [tag, n] : with_metadata) EXPECT_EQ(n, 1) << tag;
   EXPECT_EQ(count["loss"], 300);
@@ -103,16 +112,50 @@ TEST(SummaryWriter, AsyncAddScalarAllocatesNothingAfterWarmUp) {
   TempDir dir;
   auto w = Make(dir.path(), "async:queue=1048576");
   TagId t = w->Tag("loss");
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1.0f).ok());
+  // Warm-up: the pending buffer grows (geometrically, never shrinking) to what a flush at the
+  // policy's byte threshold (4 MB) needs; 200,000 records are ~7 MB.
+  for (int i = 0; i < 200000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1.0f).ok());
+  ASSERT_TRUE(w->Flush().ok());
   counting = true;
   allocations = 0;
   for (int i = 0; i < 100000; ++i) {
     Status s = w->AddScalar(t, i, 1.0f);
     if (!s.ok()) break;
   }
+  ASSERT_TRUE(w->Flush().ok());  // the writer's thread encodes and writes them all: no heap either.
   counting = false;
   EXPECT_EQ(allocations, 0u);
   ASSERT_TRUE(w->Close().ok());
+}
+
+TEST(SummaryWriter, AWriterWithAFewTagsTakesLittleMemory) {
+  TempDir dir;
+  counting = true;
+  allocations = 0;
+  allocated_bytes = 0;
+  {
+    auto w = Make(dir.path(), "buffered");  // no queue: what is left is the writer itself.
+    for (int t = 0; t < 10; ++t)
+      ASSERT_TRUE(w->AddScalar(w->Tag("t" + std::to_string(t)), 1, 1).ok());
+    ASSERT_TRUE(w->Close().ok());
+  }
+  counting = false;
+  // The pending buffer (64 KiB) and one chunk of tag entries; not an entry for every possible tag.
+  EXPECT_LT(allocated_bytes.load(), uint64_t{1} << 20);
+}
+
+TEST(SummaryWriter, TagsBeyondTheLimitAreRefused) {
+  TempDir dir;
+  auto w = Make(dir.path(), "buffered");
+  for (size_t t = 0; t < TagTable::kMaxTags; ++t) {
+    ASSERT_EQ(w->Tag("t" + std::to_string(t)), t);
+  }
+  EXPECT_EQ(w->Tag("one-too-many"), TagTable::kMaxTags);
+  EXPECT_EQ(w->AddScalar(TagTable::kMaxTags, 1, 1).error_number(), EINVAL);
+  EXPECT_EQ(w->Tag("t65535"), TagTable::kMaxTags - 1);  // still found.
+  ASSERT_TRUE(w->AddScalar(TagTable::kMaxTags - 1, 1, 1).ok());
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(ReadRun(dir.path()).values.size(), 1u);
 }
 
 TEST(SummaryWriter, ManyProducersEveryEventAccountedFor) {
