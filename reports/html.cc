@@ -169,23 +169,25 @@ std::string TimelineScript(const ScenarioResult& s) {
 
 std::string StepTimesScript(const ScenarioResult& s) {
   const auto& a = s.step_times.without_logging_ms;
+  const auto& n = s.step_times.noop_ms;
   const auto& b = s.step_times.with_logging_ms;
   if (a.empty() && b.empty()) return "";
   std::string script = kTerminal;
   script += "set title " + GnuplotQuote(s.name + ": training step time") + "\n";
   script +=
       "set ylabel 'step time (ms)'\nset style fill solid 0.3\nset boxwidth 0.5\n"
-      "set xtics ('without logging' 1, 'with logging' 2)\nset xrange [0.3:2.7]\nunset key\n";
+      "set xtics ('logging disabled' 1, 'no-op writer' 2, 'with the writer' 3)\n"
+      "set xrange [0.3:3.7]\nunset key\n";
   auto block = [&](const char* name, const std::vector<double>& v) {
     std::string out = std::string("$") + name + " << EOD\n";
     for (double x : v) out += Fmt("%.9g", x) + "\n";
     if (v.empty()) out += "NaN\n";
     return out + "EOD\n";
   };
-  script += block("a", a) + block("b", b);
+  script += block("a", a) + block("n", n) + block("b", b);
   script +=
-      "plot $a using (1):1 with boxplot lc rgb '#1f77b4', $b using (2):1 with boxplot lc rgb "
-      "'#ff7f0e'\n";
+      "plot $a using (1):1 with boxplot lc rgb '#1f77b4', $n using (2):1 with boxplot lc rgb "
+      "'#2ca02c', $b using (3):1 with boxplot lc rgb '#ff7f0e'\n";
   return script;
 }
 

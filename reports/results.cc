@@ -143,6 +143,14 @@ std::optional<double>* FigureSlot(Figures* f, std::string_view name) {
   if (name == "step_overhead_pct_p50") return &f->step_overhead_pct_p50;
   if (name == "step_overhead_pct_p99") return &f->step_overhead_pct_p99;
   if (name == "queue_peak_bytes") return &f->queue_peak_bytes;
+  if (name == "step_ms_p50") return &f->step_ms_p50;
+  if (name == "step_ms_p99") return &f->step_ms_p99;
+  if (name == "disabled_step_ms_p50") return &f->disabled_step_ms_p50;
+  if (name == "disabled_step_ms_p99") return &f->disabled_step_ms_p99;
+  if (name == "noop_step_ms_p50") return &f->noop_step_ms_p50;
+  if (name == "noop_step_ms_p99") return &f->noop_step_ms_p99;
+  if (name == "blocked_ms") return &f->blocked_ms;
+  if (name == "blocked_pct") return &f->blocked_pct;
   return nullptr;
 }
 
@@ -178,7 +186,8 @@ json ScenarioToJson(const ScenarioResult& s) {
               {"timeline", timeline},
               {"step_times_ms",
                {{"without_logging", s.step_times.without_logging_ms},
-                {"with_logging", s.step_times.with_logging_ms}}}};
+                {"with_logging", s.step_times.with_logging_ms},
+                {"noop", s.step_times.noop_ms}}}};
   if (!s.error.empty()) out["error"] = s.error;
   return out;
 }
@@ -240,6 +249,7 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
     std::string sw = w + ".step_times_ms";
     Optional(*it, "without_logging", sw, Numbers, &s.step_times.without_logging_ms);
     Optional(*it, "with_logging", sw, Numbers, &s.step_times.with_logging_ms);
+    Optional(*it, "noop", sw, Numbers, &s.step_times.noop_ms);
   }
   return s;
 }
@@ -275,7 +285,15 @@ std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const
           {"add_ns_max", f.add_ns_max},
           {"step_overhead_pct_p50", f.step_overhead_pct_p50},
           {"step_overhead_pct_p99", f.step_overhead_pct_p99},
-          {"queue_peak_bytes", f.queue_peak_bytes}};
+          {"queue_peak_bytes", f.queue_peak_bytes},
+          {"step_ms_p50", f.step_ms_p50},
+          {"step_ms_p99", f.step_ms_p99},
+          {"disabled_step_ms_p50", f.disabled_step_ms_p50},
+          {"disabled_step_ms_p99", f.disabled_step_ms_p99},
+          {"noop_step_ms_p50", f.noop_step_ms_p50},
+          {"noop_step_ms_p99", f.noop_step_ms_p99},
+          {"blocked_ms", f.blocked_ms},
+          {"blocked_pct", f.blocked_pct}};
 }
 
 const ProfileResult* ScenarioResult::profile(std::string_view name) const {

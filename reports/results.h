@@ -79,6 +79,13 @@ struct Figures {
   std::optional<double> step_overhead_pct_p50;
   std::optional<double> step_overhead_pct_p99;
   std::optional<double> queue_peak_bytes;
+  // Training step time (ms) with the writer, with logging disabled and with a no-op writer (reads
+  // every value, writes nothing), measured in the same run; time the training loop spent inside
+  // the writer's add/flush/sync calls (ms in all, and % of the logged steps' time).
+  std::optional<double> step_ms_p50, step_ms_p99;
+  std::optional<double> disabled_step_ms_p50, disabled_step_ms_p99;
+  std::optional<double> noop_step_ms_p50, noop_step_ms_p99;
+  std::optional<double> blocked_ms, blocked_pct;
 };
 // The figures by their JSON names ("events_per_s", ...), in declaration order; for reports.
 std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f);
@@ -98,6 +105,7 @@ struct FaultMark {  // A fault or action at a step, drawn on the timeline ("powe
 struct StepTimes {  // Samples of training step time, for distributions.
   std::vector<double> without_logging_ms;
   std::vector<double> with_logging_ms;
+  std::vector<double> noop_ms;  // a no-op writer
 };
 
 struct ScenarioResult {

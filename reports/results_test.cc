@@ -48,6 +48,10 @@ TEST(ResultsTest, JsonRoundTripIsExact) {
   EXPECT_FALSE(s.figures.add_ns_max.has_value());
   EXPECT_EQ(s.timeline.back().visible.at("strict"), 180u);
   EXPECT_EQ(s.step_times.with_logging_ms.size(), 50u);
+  EXPECT_EQ(s.step_times.noop_ms.size(), 50u);
+  EXPECT_EQ(*s.figures.noop_step_ms_p50, 10.4);
+  EXPECT_EQ(*s.figures.blocked_pct, 0.6);
+  EXPECT_FALSE(s.figures.noop_step_ms_p99.has_value());
   EXPECT_EQ(back.benchmark, r.benchmark);
 }
 

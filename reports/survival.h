@@ -48,8 +48,8 @@ struct SurvivalCell {
 };
 
 struct SurvivalMatrix {
-  std::vector<std::string> writers;  // columns.
-  std::vector<std::string> rows;     // base names.
+  std::vector<std::string> writers;                                   // columns.
+  std::vector<std::string> rows;                                      // base names.
   std::map<std::pair<std::string, std::string>, SurvivalCell> cells;  // (row, writer).
 
   const SurvivalCell* cell(const std::string& row, const std::string& writer) const;

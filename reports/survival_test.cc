@@ -63,9 +63,10 @@ TEST(Survival, ClassifiesEveryCellKind) {
   EXPECT_EQ(Classify(Errored("a", "w", "timed out after 60 s: the writer process hung; killed")),
             Survival::kHangs);
   EXPECT_EQ(Classify(Errored("a", "w", "writer process 0 failed: exit 1")), Survival::kError);
-  for (Survival s : {Survival::kPasses, Survival::kLosesUnacked, Survival::kLosesAcked,
-                     Survival::kSilentLoss, Survival::kHidesData, Survival::kCorrupt,
-                     Survival::kPhantom, Survival::kDuplicate, Survival::kHangs, Survival::kError}) {
+  for (Survival s :
+       {Survival::kPasses, Survival::kLosesUnacked, Survival::kLosesAcked, Survival::kSilentLoss,
+        Survival::kHidesData, Survival::kCorrupt, Survival::kPhantom, Survival::kDuplicate,
+        Survival::kHangs, Survival::kError}) {
     EXPECT_NE(SurvivalName(s), "?");
   }
   EXPECT_EQ(SurvivalName(Survival::kLosesAcked), "loses acked");
@@ -132,7 +133,8 @@ TEST(Survival, MarkdownCitesEveryCellThatDoesNotPass) {
       Make("disk-full", "buffered", {{Verdict::kCorrupt, 1}}),
       Make("disk-full", "tensorboardx", {{Verdict::kPhantom, 1}}),
       Make("disk-full", "tensorboard", {{Verdict::kDuplicate, 1}}),
-      Errored("eio", "tensorboardx", "timed out after 60 s: the writer process (or the mount) hung"),
+      Errored("eio", "tensorboardx",
+              "timed out after 60 s: the writer process (or the mount) hung"),
       Errored("eio", "tensorboard", "writer process 0 failed: adapter | exited"),
   };
   // Passed, but a violation the scenario expects: still cited, and said to be expected.
@@ -161,11 +163,13 @@ TEST(Survival, MarkdownCitesEveryCellThatDoesNotPass) {
   EXPECT_NE(md.find("| eio | – | – | hangs [8] | error [9] |"), std::string::npos) << md;
   EXPECT_NE(md.find("| restart | hides data [10] | – | – | passes [11] |"), std::string::npos)
       << md;
-  EXPECT_NE(md.find("2. tensorboardx / crash-before-flush: 312 lost-acked (strict); expectations not met: "
-                    "strict: violations — reproduce: "
-                    "`tbfault run scenarios/faults/crash-before-flush.textproto --writer "
-                    "tensorboardx --seed 7`"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find(
+          "2. tensorboardx / crash-before-flush: 312 lost-acked (strict); expectations not met: "
+          "strict: violations — reproduce: "
+          "`tbfault run scenarios/faults/crash-before-flush.textproto --writer "
+          "tensorboardx --seed 7`"),
+      std::string::npos)
       << md;
   EXPECT_NE(md.find("1. buffered / crash-before-flush: 20 lost-unacked (strict) — reproduce"),
             std::string::npos)
@@ -191,8 +195,9 @@ TEST(Survival, MarkdownCitesEveryCellThatDoesNotPass) {
   for (auto& p : all.profiles) p.counts[static_cast<int>(Verdict::kLostAcked)] = 4;
   Results one;
   one.scenarios = {all};
-  EXPECT_NE(SurvivalMarkdown(BuildSurvival({&one})).find("4 lost-acked (strict, tb-rust, tb-python)"),
-            std::string::npos);
+  EXPECT_NE(
+      SurvivalMarkdown(BuildSurvival({&one})).find("4 lost-acked (strict, tb-rust, tb-python)"),
+      std::string::npos);
   EXPECT_EQ(SurvivalMarkdown(BuildSurvival({})), "No scenario results for a survival matrix.\n");
 }
 

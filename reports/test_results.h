@@ -40,6 +40,11 @@ inline ScenarioResult SampleScenario(const std::string& name, const std::string&
   s.figures.add_ns_p50 = 95;
   s.figures.add_ns_p99 = 410;
   s.figures.step_overhead_pct_p50 = 0.4;
+  s.figures.step_ms_p50 = 10.6;
+  s.figures.disabled_step_ms_p50 = 10.3;
+  s.figures.noop_step_ms_p50 = 10.4;
+  s.figures.blocked_ms = 12.5;
+  s.figures.blocked_pct = 0.6;
   s.faults = {{100, "power-cut"}, {150, "clear"}};
   for (int64_t step = 0; step <= 200; step += 10) {
     TimelinePoint t;
@@ -55,6 +60,7 @@ inline ScenarioResult SampleScenario(const std::string& name, const std::string&
   for (int i = 0; i < 50; ++i) {
     s.step_times.without_logging_ms.push_back(10 + (i % 7) * 0.1);
     s.step_times.with_logging_ms.push_back(10.2 + (i % 9) * 0.1);
+    s.step_times.noop_ms.push_back(10.1 + (i % 8) * 0.1);
   }
   return s;
 }

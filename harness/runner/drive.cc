@@ -65,17 +65,25 @@ class Driver {
   [[noreturn]] void Die(const char* ending);
   void WriteStats();
 
+  // The no-op writer: reads every value a writer would be given, writes nothing.
+  void NoopLog(const load::StepOutput& out) {
+    for (const auto& v : out.scalars) noop_sum_ += v.value;
+    for (const auto& h : out.histograms) noop_sum_ += h.num;
+    noop_sum_ += static_cast<double>(out.images.size() + out.texts.size());
+  }
+
   const DrivePlan& p_;
   const scenario::Scenario& s_;
   const scenario::Workload& w_;
   std::string run_dir_;
   std::vector<std::unique_ptr<Slot>> slots_;  // every writer made, in ledger order.
   std::vector<Slot*> live_;                   // the ones logging now.
-  std::vector<int64_t> step_ns_, baseline_ns_;
+  std::vector<int64_t> step_ns_, baseline_ns_, noop_ns_;
   std::vector<std::string> create_errors_;
   std::string device_ = "synthetic";
   uint64_t events_ = 0;
   Clock::duration logging_time_{};
+  double noop_sum_ = 0;  // written to the stats: the no-op's reads cannot be optimised away.
 };
 
 Status Driver::Control(const std::string& request) {
@@ -109,20 +117,23 @@ Status Driver::CloseSlot(Slot& slot) {
   return slot.recorder->Close();
 }
 
+// The writer's errors are what the scenario observes, not the driver's: the Recorder counts them
+// (add_errors in the stats) and the ledger keeps only what the writer acknowledged, so the driver
+// goes on logging after a failed call, like a training program would.
 Status Driver::Log(Slot& slot, const load::StepOutput& out) {
   Recorder& r = *slot.recorder;
   const int64_t step = w_.all_at_step_zero() ? 0 : out.step;
-  for (const auto& v : out.scalars) r.Scalar(slot.Tag(v.tag), step, v.value);
+  for (const auto& v : out.scalars) r.Scalar(slot.Tag(v.tag), step, v.value).Ignore();
   for (const auto& h : out.histograms) {
     format::HistogramBucket b[load::kHistogramBuckets];
     for (int i = 0; i < load::kHistogramBuckets; ++i) b[i] = {h.Left(i), h.Right(i), h.counts[i]};
-    r.Histogram(slot.Tag(h.tag), step, b);
+    r.Histogram(slot.Tag(h.tag), step, b).Ignore();
   }
   for (const auto& im : out.images) {
     size_t n = static_cast<size_t>(im.height) * im.width * im.channels;
-    r.Image(slot.Tag(im.tag), step, {im.pixels, n}, im.height, im.width, im.channels);
+    r.Image(slot.Tag(im.tag), step, {im.pixels, n}, im.height, im.width, im.channels).Ignore();
   }
-  for (const auto& t : out.texts) r.Text(slot.Tag(t.tag, /*text=*/true), step, t.text);
+  for (const auto& t : out.texts) r.Text(slot.Tag(t.tag, /*text=*/true), step, t.text).Ignore();
   events_ += out.num_values();
   return Status::Ok();  // the writer's errors are its to report; training goes on.
 }
@@ -150,7 +161,7 @@ Status Driver::Apply(int64_t step) {
       if (!s.ok()) return Status::Invalid("faults[" + std::to_string(i) + "]: " + s.message());
     }
     if (Cleared(f, step)) {
-      Control("remove-rule " + std::to_string(i + 1));  // already gone is fine.
+      Control("remove-rule " + std::to_string(i + 1)).Ignore();  // already gone is fine.
     }
   }
   for (int i = p_.first_action; i < p_.last_action; ++i) {
@@ -193,6 +204,8 @@ void Driver::WriteStats() {
   j["events"] = events_;
   j["step_ns"] = step_ns_;
   j["baseline_ns"] = baseline_ns_;
+  j["noop_ns"] = noop_ns_;
+  j["noop_checksum"] = noop_sum_;
   j["logging_ns"] = Ns(logging_time_);
   std::vector<int64_t> add_ns;
   nlohmann::json errors = nlohmann::json::object();
@@ -240,14 +253,21 @@ Status Driver::Run() {
     if (Status s = load::ParseDevice(p_.device, &o.device); !s.ok()) return s;
     o.seed = s_.seed();
     std::string note;
-    if (p_.baseline_steps > 0) {  // the same model and seed, logging disabled.
-      std::unique_ptr<load::Workload> base;
+    if (p_.baseline_steps > 0) {
+      // The same model and seed twice, step by step in turn (drift hits both alike): logging
+      // disabled, and a no-op writer that reads every value and writes nothing.
+      std::unique_ptr<load::Workload> base, noop;
       if (Status s = load::MakeWorkload(profile, o, &base, &note); !s.ok()) return s;
+      if (Status s = load::MakeWorkload(profile, o, &noop, &note); !s.ok()) return s;
       load::StepOutput out;
       for (int64_t i = 0; i < p_.baseline_steps; ++i) {
         auto t0 = Clock::now();
         if (Status s = base->Step(i, &out); !s.ok()) return s;
         baseline_ns_.push_back(Ns(Clock::now() - t0));
+        t0 = Clock::now();
+        if (Status s = noop->Step(i, &out); !s.ok()) return s;
+        NoopLog(out);
+        noop_ns_.push_back(Ns(Clock::now() - t0));
       }
     }
     if (Status s = load::MakeWorkload(profile, o, &training, &note); !s.ok()) return s;
@@ -262,10 +282,14 @@ Status Driver::Run() {
           w_, s_.seed(), k == 0 ? "" : "w" + std::to_string(k) + "/"));
     }
     load::StepOutput out;
-    for (int64_t i = 0; i < p_.baseline_steps; ++i) {
+    for (int64_t i = 0; i < p_.baseline_steps; ++i) {  // disabled and no-op, in turn.
       auto t0 = Clock::now();
       synthetic[0]->Step(i, true, &out);
       baseline_ns_.push_back(Ns(Clock::now() - t0));
+      t0 = Clock::now();
+      synthetic[0]->Step(i, true, &out);
+      NoopLog(out);
+      noop_ns_.push_back(Ns(Clock::now() - t0));
     }
   }
 
@@ -284,7 +308,7 @@ Status Driver::Run() {
     if (step == p_.end_step) break;
     int64_t i = step - p_.first_step;
     if (files > 1 && i > 0 && i % per_file == 0) {  // rollover: the next writer, a new file.
-      CloseSlot(*live_[0]);
+      CloseSlot(*live_[0]).Ignore();
       live_.clear();
       if (Status s = Open(static_cast<int>(slots_.size())); !s.ok()) return s;
     }
@@ -293,21 +317,21 @@ Status Driver::Run() {
     if (training) {
       if (Status s = training->Step(step, &out); !s.ok()) return s;
       t1 = Clock::now();
-      if (!out.empty()) Log(*live_[0], out);
+      if (!out.empty()) Log(*live_[0], out).Ignore();
     } else {
       synthetic[0]->Step(step, true, &out);
       t1 = Clock::now();
-      Log(*live_[0], out);
+      Log(*live_[0], out).Ignore();
       for (int k = 1; k < parallel; ++k) {
         synthetic[k]->Step(step, false, &out);
-        Log(*live_[k], out);
+        Log(*live_[k], out).Ignore();
       }
     }
     if (w_.flush_every() > 0 && (i + 1) % w_.flush_every() == 0) {
-      for (Slot* slot : live_) slot->recorder->Flush();
+      for (Slot* slot : live_) slot->recorder->Flush().Ignore();
     }
     if (w_.sync_every() > 0 && (i + 1) % w_.sync_every() == 0) {
-      for (Slot* slot : live_) slot->recorder->Sync();
+      for (Slot* slot : live_) slot->recorder->Sync().Ignore();
     }
     auto t2 = Clock::now();
     logging_time_ += t2 - t1;
@@ -315,11 +339,11 @@ Status Driver::Run() {
   }
   if (training) {
     if (Status s = training->Drain(&out); !s.ok()) return s;
-    if (!out.empty()) Log(*live_[0], out);
+    if (!out.empty()) Log(*live_[0], out).Ignore();
   }
   for (Slot* slot : live_) {
-    if (w_.sync_at_end()) slot->recorder->Sync();
-    CloseSlot(*slot);
+    if (w_.sync_at_end()) slot->recorder->Sync().Ignore();
+    CloseSlot(*slot).Ignore();
   }
   WriteStats();
   return Status::Ok();

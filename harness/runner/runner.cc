@@ -69,13 +69,14 @@ std::string LastLine(const std::string& path) {
 void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResult* r,
                  std::string* notes) {
   static constexpr size_t kSamples = 200;
-  load::StepTimes step, base, add;
+  load::StepTimes step, base, noop, add;
   double events = 0, logging_s = 0, bytes = 0;
   std::map<std::string, uint64_t> errors;
   for (const auto& j : stats) {
     for (const auto& x : j.value("step_ns", nlohmann::json::array())) step.Add(x.get<int64_t>());
     for (const auto& x : j.value("baseline_ns", nlohmann::json::array()))
       base.Add(x.get<int64_t>());
+    for (const auto& x : j.value("noop_ns", nlohmann::json::array())) noop.Add(x.get<int64_t>());
     for (const auto& x : j.value("add_ns", nlohmann::json::array())) add.Add(x.get<int64_t>());
     events += j.value("events", 0.0);
     logging_s += j.value("logging_ns", 0.0) / 1e9;
@@ -95,6 +96,23 @@ void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResu
     r->figures.add_ns_p99 = add.p99();
     r->figures.add_ns_max = add.Percentile(100);
   }
+  auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
+  if (step.size() > 0) {
+    r->figures.step_ms_p50 = ms(step.p50());
+    r->figures.step_ms_p99 = ms(step.p99());
+    r->figures.blocked_ms = logging_s * 1e3;
+    double total_s = 0;
+    for (int64_t x : step.samples()) total_s += static_cast<double>(x) / 1e9;
+    if (total_s > 0) r->figures.blocked_pct = logging_s / total_s * 100;
+  }
+  if (base.size() > 0) {
+    r->figures.disabled_step_ms_p50 = ms(base.p50());
+    r->figures.disabled_step_ms_p99 = ms(base.p99());
+  }
+  if (noop.size() > 0) {
+    r->figures.noop_step_ms_p50 = ms(noop.p50());
+    r->figures.noop_step_ms_p99 = ms(noop.p99());
+  }
   if (base.size() > 0 && step.size() > 0 && base.p50() > 0 && base.p99() > 0) {
     r->figures.step_overhead_pct_p50 = (static_cast<double>(step.p50()) / base.p50() - 1) * 100;
     r->figures.step_overhead_pct_p99 = (static_cast<double>(step.p99()) / base.p99() - 1) * 100;
@@ -108,6 +126,7 @@ void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResu
   };
   r->step_times.with_logging_ms = thin(step);
   r->step_times.without_logging_ms = thin(base);
+  r->step_times.noop_ms = thin(noop);
   if (!errors.empty()) {
     std::string line = "writer errors:";
     for (const auto& [name, n] : errors) line += " " + name + " x" + std::to_string(n);
@@ -360,7 +379,9 @@ Status RunScenario(const scenario::Scenario& s, const RunOptions& o, RunOutput* 
   r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
   reports::Results one;
   one.scenarios.push_back(r);
-  reports::WriteResultsFile(dir + "/result.json", one);
+  if (Status st = reports::WriteResultsFile(dir + "/result.json", one); !st.ok()) {
+    return fail(st.ToString());
+  }
   return Status::Ok();
 }
 

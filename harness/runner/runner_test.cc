@@ -163,6 +163,40 @@ TEST_F(RunnerTest, FaultsArmedAtStepZeroWithoutClearStayArmed) {
   EXPECT_NE(q.notes.find("ENOSPC"), std::string::npos) << q.notes;
 }
 
+// The writer's cost to the step, measured three ways in one run: a slow disk (every write delayed
+// 5 ms) lands in the training step with every-event, not with async; the no-op writer and logging
+// disabled stay at the step's compute (1 ms).
+TEST_F(RunnerTest, StepTimesWithTheWriterDisabledAndNoopAndTimeBlockedInTheWriter) {
+  const char* kScenario = R"(name: "slow-disk" seed: 1
+    workload { steps: 30 scalars_per_step: 1 step_ms: 1 }
+    writer { spec: "%s" }
+    faults { rule: "ops: 'write' effect { delay { ms: 5 } }" at_step: 0 })";
+  char text[512];
+  std::snprintf(text, sizeof text, kScenario, "every-event");
+  RunOutput sync = Run(text);
+  ASSERT_EQ(sync.result.outcome, reports::Outcome::kPassed) << sync.result.error;
+  const reports::Figures& f = sync.result.figures;
+  ASSERT_TRUE(f.step_ms_p50 && f.disabled_step_ms_p50 && f.noop_step_ms_p50 && f.blocked_ms &&
+              f.blocked_pct);
+  EXPECT_GE(*f.step_ms_p50, 6.0);  // 1 ms of compute + a write that takes 5 ms.
+  EXPECT_GE(*f.disabled_step_ms_p50, 1.0);
+  EXPECT_LT(*f.disabled_step_ms_p50, 5.0);
+  EXPECT_GE(*f.noop_step_ms_p50, 1.0);
+  EXPECT_LT(*f.noop_step_ms_p50, 5.0);
+  EXPECT_GE(*f.blocked_ms, 30 * 5.0);
+  EXPECT_GT(*f.blocked_pct, 50.0);
+  EXPECT_GT(*f.step_overhead_pct_p50, 100.0);
+  EXPECT_EQ(sync.result.step_times.noop_ms.size(), 20u);  // baseline_steps of each.
+  EXPECT_EQ(sync.result.step_times.without_logging_ms.size(), 20u);
+
+  std::snprintf(text, sizeof text, kScenario, "async");
+  RunOutput async = Run(text);
+  ASSERT_EQ(async.result.outcome, reports::Outcome::kPassed) << async.result.error;
+  ASSERT_TRUE(async.result.figures.step_ms_p50 && async.result.figures.blocked_pct);
+  EXPECT_LT(*async.result.figures.step_ms_p50, 5.0);  // the writer's thread waits, not the step.
+  EXPECT_LT(*async.result.figures.blocked_pct, 50.0);
+}
+
 TEST_F(RunnerTest, HungWriterIsKilledByTheWatchdogAndNothingStaysMounted) {
   RunOutput o = Run(R"(name: "hang" seed: 1 time_limit_s: 3
     workload { steps: 20 scalars_per_step: 1 }
