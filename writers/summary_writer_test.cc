@@ -136,7 +136,7 @@ TEST(SummaryWriter, AWriterWithAFewTagsTakesLittleMemory) {
   {
     auto w = Make(dir.path(), "buffered");  // no queue: what is left is the writer itself.
     for (int t = 0; t < 10; ++t)
-      ASSERT_TRUE(w->AddScalar(w->Tag("t" + std::to_string(t)), 1, 1).ok());
+      ASSERT_TRUE(w->AddScalar(w->Tag(std::to_string(t) + "t"), 1, 1).ok());
     ASSERT_TRUE(w->Close().ok());
   }
   counting = false;
@@ -148,11 +148,11 @@ TEST(SummaryWriter, TagsBeyondTheLimitAreRefused) {
   TempDir dir;
   auto w = Make(dir.path(), "buffered");
   for (size_t t = 0; t < TagTable::kMaxTags; ++t) {
-    ASSERT_EQ(w->Tag("t" + std::to_string(t)), t);
+    ASSERT_EQ(w->Tag(std::to_string(t) + "t"), t);
   }
   EXPECT_EQ(w->Tag("one-too-many"), TagTable::kMaxTags);
   EXPECT_EQ(w->AddScalar(TagTable::kMaxTags, 1, 1).error_number(), EINVAL);
-  EXPECT_EQ(w->Tag("t65535"), TagTable::kMaxTags - 1);  // still found.
+  EXPECT_EQ(w->Tag("65535t"), TagTable::kMaxTags - 1);  // still found.
   ASSERT_TRUE(w->AddScalar(TagTable::kMaxTags - 1, 1, 1).ok());
   ASSERT_TRUE(w->Close().ok());
   EXPECT_EQ(ReadRun(dir.path()).values.size(), 1u);
