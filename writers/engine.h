@@ -40,8 +40,6 @@ class TagTable {
   // Interns `name`; thread-safe. kMaxTags + 1 tags are refused (returns kMaxTags).
   TagId Intern(std::string_view name);
   size_t size() const { return size_.load(std::memory_order_acquire); }
-  // For the add call's bounds check: an id the caller holds was published before it got it.
-  size_t size_relaxed() const { return size_.load(std::memory_order_relaxed); }
 
   struct Entry {
     std::string name;

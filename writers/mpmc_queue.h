@@ -76,7 +76,11 @@ class MpmcQueue {
   static constexpr size_t cell_size() { return sizeof(Cell); }
   uint64_t pushed() const { return tail_.load(std::memory_order_acquire) & ~kClosed; }
   uint64_t popped() const { return head_.load(std::memory_order_acquire); }
-  uint64_t size() const { return pushed() - popped(); }  // approximate while others run.
+  // Approximate while others run, never negative: the head is read first and never passes the tail.
+  uint64_t size() const {
+    uint64_t head = popped();
+    return pushed() - head;
+  }
 
  private:
   static constexpr uint64_t kClosed = 1ull << 63;

@@ -49,7 +49,9 @@ TEST(MpmcQueue, ManyProducersOneConsumerLoseNothing) {
   uint64_t ticket;
   while (seen.size() < size_t{kPerThread * kThreads}) {
     if (!q.TryPop(&v, &ticket)) continue;
-    if (!seen.empty()) EXPECT_EQ(ticket, last_ticket + 1);
+    if (!seen.empty()) {
+      EXPECT_EQ(ticket, last_ticket + 1);
+    }
     last_ticket = ticket;
     EXPECT_TRUE(seen.insert(v.value).second);
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -18,9 +20,13 @@ TEST(ScalarEncoder, ByteIdenticalToProtobufBuilders) {
   for (const std::string& tag : tags) {
     for (bool first : {true, false}) {
       ScalarTemplate t(tag, first);
-      for (int64_t step : {int64_t{0}, int64_t{1}, int64_t{77}, int64_t{-5}, int64_t{1} << 40}) {
-        for (double wall : {0.0, 1.5, 1.7e9 + 0.123456}) {
-          for (float value : {0.0f, 0.99f, -3.5e10f}) {
+      for (int64_t step :
+           {int64_t{0}, int64_t{1}, int64_t{77}, int64_t{-5}, int64_t{1} << 40,
+            std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
+        for (double wall : {0.0, -0.0, 1.5, 1.7e9 + 0.123456, std::nan(""),
+                            std::numeric_limits<double>::infinity()}) {
+          for (float value : {0.0f, -0.0f, 0.99f, -3.5e10f, std::nanf(""),
+                              -std::numeric_limits<float>::infinity()}) {
             std::string want;
             format::AppendEventRecord(&want, format::ScalarEvent(wall, step, tag, value, first));
             std::string got(t.max_frame_size(), '\0');

@@ -101,7 +101,7 @@ Status SummaryWriter::AddText(TagId tag, int64_t step, std::string_view text) {
 }
 
 Status SummaryWriter::Submit(Item& item) {
-  if (item.tag >= tags_.size_relaxed()) {
+  if (item.tag >= tags_.size()) {  // acquire: the tag's entry is visible from here on.
     delete item.payload;
     return Status::FromErrno(EINVAL, "unknown tag id " + std::to_string(item.tag));
   }
@@ -147,15 +147,21 @@ Status SummaryWriter::Enqueue(Item& item) {
         if (queue_->closed()) return refuse_closed();
       }
     case Policy::Overflow::kBlock: {
-      auto deadline = Clock::now() + std::chrono::milliseconds(policy_.max_block_ms);
-      // Wait until the thread has drained half the queue: pushing into each slot as soon as it is
-      // freed would pass the same cache lines between the two cores once per event.
+      const auto start = Clock::now();
+      const auto deadline = start + std::chrono::milliseconds(policy_.max_block_ms);
+      // For the first half of the wait, push only once the thread has drained half the queue:
+      // pushing into each slot as soon as it is freed would pass the same cache lines between the
+      // two cores once per event. After that (other producers may keep the queue above half), any
+      // free slot will do, and one last try comes at the deadline.
+      const auto patient_until = start + std::chrono::milliseconds(policy_.max_block_ms) / 2;
       const uint64_t resume_at = queue_->capacity() / 2;
       for (int spins = 0;; ++spins) {
         work_cv_.notify_one();  // the consumer may be idling: a full queue is work.
-        if (queue_->size() <= resume_at && queue_->TryPush(item, &ticket)) return Status::Ok();
+        const auto now = Clock::now();
+        const bool any_slot = now >= patient_until || queue_->size() <= resume_at;
+        if (any_slot && queue_->TryPush(item, &ticket)) return Status::Ok();
         if (queue_->closed()) return refuse_closed();
-        if (Clock::now() >= deadline) break;
+        if (now >= deadline) break;
         if (spins < 64) {
           std::this_thread::yield();
         } else {

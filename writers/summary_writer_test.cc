@@ -26,8 +26,31 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
+void* operator new(std::size_t n, std::align_val_t align) {  // queue cells are over-aligned.
+  if (counting.load(std::memory_order_relaxed)) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    allocated_bytes.fetch_add(n, std::memory_order_relaxed);
+  }
+  size_t a = static_cast<size_t>(align);
+  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+// Counts from construction until destruction, even when an ASSERT returns early.
+struct CountingScope {
+  CountingScope() {
+    allocations = 0;
+    allocated_bytes = 0;
+    counting = true;
+  }
+  ~CountingScope() { counting = false; }
+};
+}  // namespace
 
 namespace tbfault::writers {
 namespace {
@@ -116,30 +139,24 @@ TEST(SummaryWriter, AsyncAddScalarAllocatesNothingAfterWarmUp) {
   // policy's byte threshold (4 MB) needs; 200,000 records are ~7 MB.
   for (int i = 0; i < 200000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1.0f).ok());
   ASSERT_TRUE(w->Flush().ok());
-  counting = true;
-  allocations = 0;
-  for (int i = 0; i < 100000; ++i) {
-    Status s = w->AddScalar(t, i, 1.0f);
-    if (!s.ok()) break;
+  {
+    CountingScope scope;
+    for (int i = 0; i < 100000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1.0f).ok());
+    ASSERT_TRUE(w->Flush().ok());  // the writer's thread encodes and writes them all: no heap.
   }
-  ASSERT_TRUE(w->Flush().ok());  // the writer's thread encodes and writes them all: no heap either.
-  counting = false;
   EXPECT_EQ(allocations, 0u);
   ASSERT_TRUE(w->Close().ok());
 }
 
 TEST(SummaryWriter, AWriterWithAFewTagsTakesLittleMemory) {
   TempDir dir;
-  counting = true;
-  allocations = 0;
-  allocated_bytes = 0;
   {
+    CountingScope scope;
     auto w = Make(dir.path(), "buffered");  // no queue: what is left is the writer itself.
     for (int t = 0; t < 10; ++t)
       ASSERT_TRUE(w->AddScalar(w->Tag(std::to_string(t) + "t"), 1, 1).ok());
     ASSERT_TRUE(w->Close().ok());
   }
-  counting = false;
   // The pending buffer (64 KiB) and one chunk of tag entries; not an entry for every possible tag.
   EXPECT_LT(allocated_bytes.load(), uint64_t{1} << 20);
 }

@@ -254,20 +254,36 @@ Status Driver::Run() {
     o.seed = s_.seed();
     std::string note;
     if (p_.baseline_steps > 0) {
-      // The same model and seed twice, step by step in turn (drift hits both alike): logging
-      // disabled, and a no-op writer that reads every value and writes nothing.
+      // The same model and seed twice: logging disabled, and a no-op writer that reads every value
+      // and writes nothing. On the CPU step by step in turn, so that drift hits both alike; a GPU
+      // workload that runs a step ahead of its values would share the device with the other, so
+      // there each runs alone and is drained.
       std::unique_ptr<load::Workload> base, noop;
       if (Status s = load::MakeWorkload(profile, o, &base, &note); !s.ok()) return s;
       if (Status s = load::MakeWorkload(profile, o, &noop, &note); !s.ok()) return s;
       load::StepOutput out;
-      for (int64_t i = 0; i < p_.baseline_steps; ++i) {
+      auto timed = [&](load::Workload& w, int64_t i, std::vector<int64_t>* ns, bool read) {
         auto t0 = Clock::now();
-        if (Status s = base->Step(i, &out); !s.ok()) return s;
-        baseline_ns_.push_back(Ns(Clock::now() - t0));
-        t0 = Clock::now();
-        if (Status s = noop->Step(i, &out); !s.ok()) return s;
-        NoopLog(out);
-        noop_ns_.push_back(Ns(Clock::now() - t0));
+        Status s = w.Step(i, &out);
+        if (s.ok() && read) NoopLog(out);
+        ns->push_back(Ns(Clock::now() - t0));
+        return s;
+      };
+      const int64_t n = p_.baseline_steps;
+      if (base->value_lag() == 0) {
+        for (int64_t i = 0; i < n; ++i) {
+          if (Status s = timed(*base, i, &baseline_ns_, false); !s.ok()) return s;
+          if (Status s = timed(*noop, i, &noop_ns_, true); !s.ok()) return s;
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) {
+          if (Status s = timed(*base, i, &baseline_ns_, false); !s.ok()) return s;
+        }
+        if (Status s = base->Drain(&out); !s.ok()) return s;
+        for (int64_t i = 0; i < n; ++i) {
+          if (Status s = timed(*noop, i, &noop_ns_, true); !s.ok()) return s;
+        }
+        if (Status s = noop->Drain(&out); !s.ok()) return s;
       }
     }
     if (Status s = load::MakeWorkload(profile, o, &training, &note); !s.ok()) return s;
@@ -278,18 +294,21 @@ Status Driver::Run() {
     }
   } else {
     for (int k = 0; k < parallel; ++k) {
-      synthetic.push_back(std::make_unique<SyntheticWorkload>(
-          w_, s_.seed(), k == 0 ? "" : "w" + std::to_string(k) + "/"));
+      std::string prefix;  // "w<k>/" (appended: GCC 12 warns falsely on "w" + std::string).
+      if (k > 0) prefix.append("w").append(std::to_string(k)).append("/");
+      synthetic.push_back(std::make_unique<SyntheticWorkload>(w_, s_.seed(), prefix));
     }
+    // Disabled and no-op, in turn; each makes every writer's values, as the logged steps do.
     load::StepOutput out;
-    for (int64_t i = 0; i < p_.baseline_steps; ++i) {  // disabled and no-op, in turn.
-      auto t0 = Clock::now();
-      synthetic[0]->Step(i, true, &out);
-      baseline_ns_.push_back(Ns(Clock::now() - t0));
-      t0 = Clock::now();
-      synthetic[0]->Step(i, true, &out);
-      NoopLog(out);
-      noop_ns_.push_back(Ns(Clock::now() - t0));
+    for (int64_t i = 0; i < p_.baseline_steps; ++i) {
+      for (bool read : {false, true}) {
+        auto t0 = Clock::now();
+        for (int k = 0; k < parallel; ++k) {
+          synthetic[k]->Step(i, k == 0, &out);
+          if (read) NoopLog(out);
+        }
+        (read ? noop_ns_ : baseline_ns_).push_back(Ns(Clock::now() - t0));
+      }
     }
   }
 
@@ -306,36 +325,46 @@ Status Driver::Run() {
       if (Status s = Apply(step); !s.ok()) return s;
     }
     if (step == p_.end_step) break;
+    // The step's time includes everything the training loop waits for; in_writer only the calls
+    // into the writer (add, flush, sync, and a rollover's close and open).
+    auto t0 = Clock::now();
+    Clock::duration in_writer{};
+    auto timed = [&in_writer](auto&& call) {
+      auto a = Clock::now();
+      call();
+      in_writer += Clock::now() - a;
+    };
     int64_t i = step - p_.first_step;
     if (files > 1 && i > 0 && i % per_file == 0) {  // rollover: the next writer, a new file.
-      CloseSlot(*live_[0]).Ignore();
-      live_.clear();
-      if (Status s = Open(static_cast<int>(slots_.size())); !s.ok()) return s;
+      Status opened;
+      timed([&] {
+        CloseSlot(*live_[0]).Ignore();  // its errors are in its ledger.
+        live_.clear();
+        opened = Open(static_cast<int>(slots_.size()));
+      });
+      if (!opened.ok()) return opened;
     }
-    auto t0 = Clock::now();
-    Clock::time_point t1;
     if (training) {
       if (Status s = training->Step(step, &out); !s.ok()) return s;
-      t1 = Clock::now();
-      if (!out.empty()) Log(*live_[0], out).Ignore();
+      if (!out.empty()) timed([&] { Log(*live_[0], out).Ignore(); });
     } else {
-      synthetic[0]->Step(step, true, &out);
-      t1 = Clock::now();
-      Log(*live_[0], out).Ignore();
-      for (int k = 1; k < parallel; ++k) {
-        synthetic[k]->Step(step, false, &out);
-        Log(*live_[k], out).Ignore();
+      for (int k = 0; k < parallel; ++k) {
+        synthetic[k]->Step(step, k == 0, &out);
+        timed([&] { Log(*live_[k], out).Ignore(); });
       }
     }
     if (w_.flush_every() > 0 && (i + 1) % w_.flush_every() == 0) {
-      for (Slot* slot : live_) slot->recorder->Flush().Ignore();
+      timed([&] {
+        for (Slot* slot : live_) slot->recorder->Flush().Ignore();
+      });
     }
     if (w_.sync_every() > 0 && (i + 1) % w_.sync_every() == 0) {
-      for (Slot* slot : live_) slot->recorder->Sync().Ignore();
+      timed([&] {
+        for (Slot* slot : live_) slot->recorder->Sync().Ignore();
+      });
     }
-    auto t2 = Clock::now();
-    logging_time_ += t2 - t1;
-    step_ns_.push_back(Ns(t2 - t0));
+    logging_time_ += in_writer;
+    step_ns_.push_back(Ns(Clock::now() - t0));
   }
   if (training) {
     if (Status s = training->Drain(&out); !s.ok()) return s;
