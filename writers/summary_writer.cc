@@ -11,6 +11,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long the writer's thread looks for work before it sleeps (see AwaitWorkBriefly).
+constexpr int kIdleSpinUs = 50;
+
+// Queues from this size up make a full-queue producer wait for half of it to drain (Enqueue).
+constexpr uint64_t kPatientQueue = 1024;
+
 // One queue cell (sequence counter + item) per cache line, no more.
 static_assert(MpmcQueue<Item>::cell_size() == 64);
 
@@ -149,12 +155,15 @@ Status SummaryWriter::Enqueue(Item& item) {
     case Policy::Overflow::kBlock: {
       const auto start = Clock::now();
       const auto deadline = start + std::chrono::milliseconds(policy_.max_block_ms);
-      // For the first half of the wait, push only once the thread has drained half the queue:
-      // pushing into each slot as soon as it is freed would pass the same cache lines between the
-      // two cores once per event. After that (other producers may keep the queue above half), any
-      // free slot will do, and one last try comes at the deadline.
+      // For the first half of the wait, push into a large queue only once the thread has drained
+      // half of it: pushing into each slot as soon as it is freed would pass the same cache lines
+      // between the two cores once per event. A small queue (the presets' 10) is drained in less
+      // than a yield takes, so waiting would let the thread run dry and sleep: there any free slot
+      // will do. After the first half (other producers may keep the queue above half), any free
+      // slot will do too, and one last try comes at the deadline.
       const auto patient_until = start + std::chrono::milliseconds(policy_.max_block_ms) / 2;
-      const uint64_t resume_at = queue_->capacity() / 2;
+      const uint64_t capacity = queue_->capacity();
+      const uint64_t resume_at = capacity >= kPatientQueue ? capacity / 2 : capacity - 1;
       for (int spins = 0;; ++spins) {
         work_cv_.notify_one();  // the consumer may be idling: a full queue is work.
         const auto now = Clock::now();
@@ -216,11 +225,25 @@ void SummaryWriter::Run() {
     if (stop_ && queue_->popped() == queue_->pushed()) return;
     lock.unlock();
     engine_.Tick().Ignore();
+    if (AwaitWorkBriefly()) continue;
     lock.lock();
     if (flush_requested_ <= flush_done_ && !stop_) {
       work_cv_.wait_for(lock, std::chrono::microseconds(200));
     }
   }
+}
+
+bool SummaryWriter::AwaitWorkBriefly() {
+  // Waking a sleeping thread takes microseconds: a producer that keeps a small queue full (the
+  // presets' 10) would wait that long for every queue-full of events. So the thread yields for a
+  // while before it sleeps; a flush or close pokes it out at once.
+  const auto until = Clock::now() + std::chrono::microseconds(kIdleSpinUs);
+  do {
+    if (queue_->size() > 0) return true;
+    if (poked_.exchange(false, std::memory_order_acq_rel)) return false;
+    std::this_thread::yield();
+  } while (Clock::now() < until);
+  return false;
 }
 
 Status SummaryWriter::FlushImpl(bool sync) {
@@ -236,6 +259,7 @@ Status SummaryWriter::FlushImpl(bool sync) {
   uint64_t generation = ++flush_requested_;
   flush_target_ = std::max(flush_target_, queue_->pushed());
   sync_request_ = sync_request_ || sync;
+  poked_.store(true, std::memory_order_release);
   work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return flush_done_ >= generation; });
   return flush_status_;
@@ -251,6 +275,7 @@ Status SummaryWriter::Close() {
       queue_->Close();
       stop_ = true;
     }
+    poked_.store(true, std::memory_order_release);
     work_cv_.notify_one();
     if (thread_.joinable()) thread_.join();
     return engine_.Close();

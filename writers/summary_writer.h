@@ -70,6 +70,9 @@ class SummaryWriter final : public EventWriter {
   Status Enqueue(Item& item);
   Status FlushImpl(bool sync);
   void Run();  // the async thread.
+  // The async thread, idle: true when events arrived within a short spin, false when poked (a
+  // flush or close) or when it is time to sleep.
+  bool AwaitWorkBriefly();
 
   const Policy policy_;
   TagTable tags_;
@@ -86,6 +89,7 @@ class SummaryWriter final : public EventWriter {
   uint64_t flush_requested_ = 0, flush_done_ = 0;  // flush generations.
   uint64_t flush_target_ = 0;                      // sequence number a flush must cover.
   bool sync_request_ = false, stop_ = false;
+  std::atomic<bool> poked_{false};  // a flush or close is waiting: stop spinning.
   Status flush_status_;
 };
 
