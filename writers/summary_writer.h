@@ -9,9 +9,12 @@
 //
 // Threads: with `async` any number of threads may add; the synchronous policies (every-event,
 // buffered, periodic, tf2-like) serialise adds with a mutex and do the writing on the caller's
-// thread. Wall times: async adds are stamped with CLOCK_REALTIME_COARSE (kernel-tick resolution,
-// 1-4 ms) to keep the add call short; the synchronous policies use CLOCK_REALTIME (microseconds).
-// Errors: see EventWriter and EventFile for what is reported and how failures are contained.
+// thread. The async thread, when the queue runs empty, yields for up to 50 us for more events
+// before it sleeps (waking it would cost a producer blocked on a small full queue microseconds);
+// a full queue of >= 1024 slots makes a blocking producer wait until half of it is drained. Wall
+// times: async adds are stamped with CLOCK_REALTIME_COARSE (kernel-tick resolution, 1-4 ms) to keep
+// the add call short; the synchronous policies use CLOCK_REALTIME (microseconds). Errors: see
+// EventWriter and EventFile for what is reported and how failures are contained.
 #pragma once
 
 #include <atomic>
