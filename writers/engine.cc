@@ -97,12 +97,14 @@ Status Engine::Append(Item& item, bool defer_policy) {
   }
   tag.metadata_written = true;
   ++pending_events_;
-  if (defer_policy || !Due(CoarseNow())) return Status::Ok();
-  return Flush(false);
+  if (defer_policy) return Status::Ok();
+  return Tick();
 }
 
 bool Engine::Due(Clock::time_point now) const {
-  if (file_.pending_bytes() == 0) return false;
+  // Nothing to flush: nothing pending, and nothing written since the last flush (policy `write`).
+  if (file_.pending_bytes() == 0 && file_.written_seq() == flushed_.load(std::memory_order_relaxed))
+    return false;
   if (policy_.kind == Policy::Kind::kEveryEvent) return true;
   if (now < retry_at_) return false;  // backing off after a failure.
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_flush_).count();
@@ -113,8 +115,12 @@ bool Engine::Due(Clock::time_point now) const {
 }
 
 Status Engine::Tick() {
-  if (!Due(CoarseNow())) return Status::Ok();
-  return Flush(false);
+  const Clock::time_point now = CoarseNow();
+  if (Due(now)) return Flush(false);
+  if (policy_.write_bytes > 0 && file_.pending_bytes() >= policy_.write_bytes && now >= retry_at_) {
+    return WriteNow(false);  // a file buffer's worth: to the kernel, no flush.
+  }
+  return Status::Ok();
 }
 
 Status Engine::WriteNow(bool check_vanished) {

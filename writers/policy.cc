@@ -31,6 +31,7 @@ Status Base(std::string_view name, Policy* p) {
     p->queue = 10;
     p->flush_ms = 120000;
     p->flush_bytes = 0;
+    p->write_bytes = 8192;          // their Python file object's buffer.
     p->max_block_ms = 3600 * 1000;  // their producers block without a bound.
     p->durable = name == "tensorboardx-like";
   } else {
@@ -64,6 +65,8 @@ Status SetOption(std::string_view key, std::string_view value, Policy* p) {
     p->flush_events = v;
   else if (key == "ms")
     p->flush_ms = v;
+  else if (key == "write")
+    p->write_bytes = v;
   else if (key == "queue" && v >= 1)
     p->queue = v;
   else if (key == "max_block_ms")
@@ -126,7 +129,8 @@ std::string PolicySpec(const Policy& p) {
       break;
   }
   s += "bytes=" + std::to_string(p.flush_bytes) + ",events=" + std::to_string(p.flush_events) +
-       ",ms=" + std::to_string(p.flush_ms) + ",max_pending=" + std::to_string(p.max_pending);
+       ",ms=" + std::to_string(p.flush_ms) + ",write=" + std::to_string(p.write_bytes) +
+       ",max_pending=" + std::to_string(p.max_pending);
   if (p.kind == Policy::Kind::kAsync) {
     s += ",queue=" + std::to_string(p.queue) + ",max_block_ms=" + std::to_string(p.max_block_ms) +
          ",overflow=" +

@@ -10,8 +10,12 @@
 //              writes, and flushes by size or time. An add blocked longer than max_block_ms is
 //              dropped (counted and reported, never silent).
 //   presets    tf2-like (buffered events=10 ms=120000, on the caller's thread),
-//              tensorboardx-like (async queue=10 ms=120000 +durable),
-//              pytorch-like (async queue=10 ms=120000).
+//              tensorboardx-like (async queue=10 ms=120000 write=8192 +durable),
+//              pytorch-like (async queue=10 ms=120000 write=8192).
+// Every policy also takes write [0 = off]: bytes pending that are handed to the kernel (write(2))
+// without a flush (the written watermark moves, flushed does not; no fsync), like a file buffer.
+// The tensorboardx-like and pytorch-like presets set write=8192: those writers write each record to
+// a Python file object whose 8 KiB buffer reaches the kernel when full, and flush every 120 s.
 // "+durable": flush() also fsyncs the file, and the directory after creating a file.
 // Every policy also takes max_pending [67108864]: bytes kept for retry while writes fail; beyond it
 // the oldest pending events are reported lost.
@@ -33,6 +37,7 @@ struct Policy {
   uint64_t flush_bytes = 1 << 20;
   uint64_t flush_events = 0;
   uint64_t flush_ms = 0;
+  uint64_t write_bytes = 0;  // 0: written only when flushed.
   uint64_t queue = 65536;
   Overflow overflow = Overflow::kBlock;
   uint64_t max_block_ms = 1000;

@@ -41,8 +41,15 @@ TEST(Policy, PresetsFollowTheWritersTheyImitate) {
   EXPECT_EQ(p.kind, Policy::Kind::kAsync);
   EXPECT_EQ(p.queue, 10u);
   EXPECT_TRUE(p.durable);
+  EXPECT_EQ(p.write_bytes, 8192u);  // a Python file object's buffer.
   ASSERT_TRUE(ParsePolicy("pytorch-like", &p).ok());
   EXPECT_FALSE(p.durable);
+  EXPECT_EQ(p.write_bytes, 8192u);
+  ASSERT_TRUE(ParsePolicy("buffered:write=4096", &p).ok());
+  EXPECT_EQ(p.write_bytes, 4096u);
+  Policy back;
+  ASSERT_TRUE(ParsePolicy(PolicySpec(p), &back).ok());
+  EXPECT_EQ(back.write_bytes, 4096u);
 }
 
 TEST(Policy, BadSpecsNameTheProblem) {

@@ -133,7 +133,7 @@ Status SummaryWriter::Enqueue(Item& item) {
     return Closed();
   }
   uint64_t ticket;
-  if (queue_->TryPush(item, &ticket)) return Status::Ok();
+  if (queue_->TryPush(item, &ticket)) return Pushed(ticket);
   auto refuse_closed = [&] {
     delete item.payload;
     return Closed();
@@ -149,7 +149,7 @@ Status SummaryWriter::Enqueue(Item& item) {
           engine_.ReportDropped(old_ticket + 1, old_ticket + 1, ENOBUFS);
           delete old.payload;
         }
-        if (queue_->TryPush(item, &ticket)) return Status::Ok();
+        if (queue_->TryPush(item, &ticket)) return Pushed(ticket);
         if (queue_->closed()) return refuse_closed();
       }
     case Policy::Overflow::kBlock: {
@@ -168,7 +168,7 @@ Status SummaryWriter::Enqueue(Item& item) {
         work_cv_.notify_one();  // the consumer may be idling: a full queue is work.
         const auto now = Clock::now();
         const bool any_slot = now >= patient_until || queue_->size() <= resume_at;
-        if (any_slot && queue_->TryPush(item, &ticket)) return Status::Ok();
+        if (any_slot && queue_->TryPush(item, &ticket)) return Pushed(ticket);
         if (queue_->closed()) return refuse_closed();
         if (now >= deadline) break;
         if (spins < 64) {
@@ -228,7 +228,11 @@ void SummaryWriter::Run() {
     if (AwaitWorkBriefly()) continue;
     lock.lock();
     if (flush_requested_ <= flush_done_ && !stop_) {
-      work_cv_.wait_for(lock, std::chrono::microseconds(200));
+      // Producers wake the thread when the queue gets half full (Pushed); otherwise it looks
+      // again in 200 us, so a wake-up missed in a race costs no more than that.
+      sleeping_.store(true, std::memory_order_seq_cst);
+      if (queue_->size() == 0) work_cv_.wait_for(lock, std::chrono::microseconds(200));
+      sleeping_.store(false, std::memory_order_relaxed);
     }
   }
 }

@@ -71,6 +71,14 @@ class SummaryWriter final : public EventWriter {
   SummaryWriter(const Options& options, const Policy& policy);
   Status Submit(Item& item);
   Status Enqueue(Item& item);
+  // After a push: wakes the sleeping async thread once the queue is half full, so that producers
+  // of a small queue do not find it full and wait for the wake-up. One relaxed load when awake.
+  Status Pushed(uint64_t ticket) {
+    if (sleeping_.load(std::memory_order_relaxed)) [[unlikely]] {
+      if (ticket + 1 - queue_->popped() >= queue_->capacity() / 2) work_cv_.notify_one();
+    }
+    return Status::Ok();
+  }
   Status FlushImpl(bool sync);
   void Run();  // the async thread.
   // The async thread, idle: true when events arrived within a short spin, false when poked (a
@@ -92,7 +100,8 @@ class SummaryWriter final : public EventWriter {
   uint64_t flush_requested_ = 0, flush_done_ = 0;  // flush generations.
   uint64_t flush_target_ = 0;                      // sequence number a flush must cover.
   bool sync_request_ = false, stop_ = false;
-  std::atomic<bool> poked_{false};  // a flush or close is waiting: stop spinning.
+  std::atomic<bool> poked_{false};                 // a flush or close is waiting: stop spinning.
+  alignas(64) std::atomic<bool> sleeping_{false};  // the async thread waits on work_cv_.
   Status flush_status_;
 };
 

@@ -282,6 +282,32 @@ TEST(SummaryWriter, DurableFlushFsyncs) {
   EXPECT_EQ(plain->watermarks().synced, 1u);
 }
 
+// The Python writers' presets hand each full file buffer (8 KiB) to the kernel, without a flush:
+// after a crash of the process the kernel has all but the last buffer's worth.
+TEST(SummaryWriter, PresetsWriteAFileBufferAtATimeWithoutFlushing) {
+  for (const char* policy : {"pytorch-like", "tensorboardx-like", "buffered:bytes=0,write=8192"}) {
+    TempDir dir;
+    auto w = Make(dir.path(), policy);
+    TagId t = w->Tag("loss");
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1.0f).ok());  // ~55 KB.
+    Watermarks m;
+    // Records here are ~50 bytes: all but fewer than 8192 / 50 = 164 of them reach the kernel.
+    for (int tries = 0; tries < 2000 && (m = w->watermarks()).written < 836; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_GE(m.written, 836u) << policy;
+    EXPECT_EQ(m.flushed, 0u) << policy;
+    EXPECT_EQ(w->counters().flushes, 0u) << policy;
+    EXPECT_EQ(w->counters().syncs, 0u) << policy;
+    // A reader sees what was written (the thread may write one more buffer meanwhile).
+    const size_t seen = ReadRun(dir.path(), /*expect_clean=*/false).values.size();
+    EXPECT_GE(seen, m.written) << policy;
+    EXPECT_LE(seen, w->watermarks().written) << policy;
+    ASSERT_TRUE(w->Close().ok());
+    EXPECT_EQ(ReadRun(dir.path()).values.size(), 1000u) << policy;
+  }
+}
+
 TEST(SummaryWriter, UnwritableLogdirIsReportedAtCreate) {
   SmallFs fs(16 << 10);
   TBFAULT_NEED_SMALL_FS(fs);
