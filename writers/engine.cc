@@ -96,29 +96,36 @@ Status Engine::Append(Item& item, bool defer_policy) {
     item.payload = nullptr;
   }
   tag.metadata_written = true;
-  ++pending_events_;
+  ++unflushed_events_;
   if (defer_policy) return Status::Ok();
   return Tick();
 }
 
 bool Engine::Due(Clock::time_point now) const {
-  // Nothing to flush: nothing pending, and nothing written since the last flush (policy `write`).
-  if (file_.pending_bytes() == 0 && file_.written_seq() == flushed_.load(std::memory_order_relaxed))
-    return false;
+  // Nothing to flush: nothing pending, and nothing handed over by a `write` threshold since the
+  // last flush. (Events written and then reported lost, after a failed fsync or a vanished file,
+  // do not make a flush due: a flush with nothing to write would claim them flushed.)
+  if (file_.pending_bytes() == 0 && !written_unflushed_) return false;
   if (policy_.kind == Policy::Kind::kEveryEvent) return true;
   if (now < retry_at_) return false;  // backing off after a failure.
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_flush_).count();
   bool time = policy_.flush_ms > 0 && static_cast<uint64_t>(ms) >= policy_.flush_ms;
   if (policy_.kind == Policy::Kind::kPeriodic) return time;
-  return time || (policy_.flush_bytes > 0 && file_.pending_bytes() >= policy_.flush_bytes) ||
-         (policy_.flush_events > 0 && pending_events_ >= policy_.flush_events);
+  // Bytes and events since the last flush, written or not (a `write` threshold hands bytes over
+  // without flushing them).
+  const uint64_t unflushed_bytes =
+      file_.pending_bytes() + (file_.bytes_written() - bytes_at_last_flush_);
+  return time || (policy_.flush_bytes > 0 && unflushed_bytes >= policy_.flush_bytes) ||
+         (policy_.flush_events > 0 && unflushed_events_ >= policy_.flush_events);
 }
 
 Status Engine::Tick() {
   const Clock::time_point now = CoarseNow();
   if (Due(now)) return Flush(false);
   if (policy_.write_bytes > 0 && file_.pending_bytes() >= policy_.write_bytes && now >= retry_at_) {
-    return WriteNow(false);  // a file buffer's worth: to the kernel, no flush.
+    Status s = WriteNow(false);  // a file buffer's worth: to the kernel, no flush.
+    if (s.ok()) written_unflushed_ = true;
+    return s;
   }
   return Status::Ok();
 }
@@ -140,13 +147,11 @@ Status Engine::WriteNow(bool check_vanished) {
     if (file_.pending_bytes() > policy_.max_pending) {
       uint64_t first = file_.first_pending_seq(), last = file_.last_pending_seq();
       file_.DropPending();
-      pending_events_ = 0;
       Failed(first, last, s.error_number());
       tags_->ResetMetadata();  // a tag's first value may be among the lost.
     }
   } else {
     backoff_ = std::chrono::milliseconds(1);
-    pending_events_ = 0;
   }
   Publish();
   return s;
@@ -173,6 +178,9 @@ Status Engine::Flush(bool sync) {
     if (policy_.durable || sync) synced_.store(file_.synced_seq(), std::memory_order_release);
     flushes_.fetch_add(1, std::memory_order_relaxed);
     last_flush_ = CoarseNow();
+    unflushed_events_ = 0;
+    bytes_at_last_flush_ = file_.bytes_written();
+    written_unflushed_ = false;
   }
   return s;
 }
@@ -244,7 +252,6 @@ void Engine::SkipTo(uint64_t seq) {
   if (file_.pending_bytes() > 0) {
     uint64_t first = file_.first_pending_seq(), last = file_.last_pending_seq();
     file_.DropPending();
-    pending_events_ = 0;
     Failed(first, last, s.ok() ? EIO : s.error_number());
     tags_->ResetMetadata();  // a tag's first value may be among the lost.
   }

@@ -106,7 +106,9 @@ class Engine {
   TagTable* tags_;
   FailedCallback on_failed_;
   ErrorCallback on_error_;
-  uint64_t pending_events_ = 0;
+  uint64_t unflushed_events_ = 0;     // appended since the last flush.
+  uint64_t bytes_at_last_flush_ = 0;  // file_.bytes_written() then.
+  bool written_unflushed_ = false;    // a `write` threshold handed bytes over since.
   std::chrono::steady_clock::time_point last_flush_;
   std::chrono::steady_clock::time_point retry_at_;
   std::chrono::milliseconds backoff_{1};

@@ -308,6 +308,21 @@ TEST(SummaryWriter, PresetsWriteAFileBufferAtATimeWithoutFlushing) {
   }
 }
 
+// `write=N` hands bytes over without flushing; the byte and event thresholds still count everything
+// since the last flush, so they still fire.
+TEST(SummaryWriter, WriteThresholdKeepsTheFlushThresholds) {
+  for (const char* policy :
+       {"buffered:bytes=16384,write=4096", "buffered:bytes=0,events=300,write=4096"}) {
+    TempDir dir;
+    auto w = Make(dir.path(), policy);
+    TagId t = w->Tag("loss");
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(w->AddScalar(t, i, 1.0f).ok());  // ~50 KB.
+    EXPECT_GE(w->counters().flushes, 2u) << policy;
+    EXPECT_GE(w->watermarks().flushed, 600u) << policy;
+    ASSERT_TRUE(w->Close().ok());
+  }
+}
+
 TEST(SummaryWriter, UnwritableLogdirIsReportedAtCreate) {
   SmallFs fs(16 << 10);
   TBFAULT_NEED_SMALL_FS(fs);
