@@ -17,30 +17,12 @@
 namespace {
 std::atomic<bool> counting{false};
 std::atomic<uint64_t> allocations{0}, allocated_bytes{0};
-}  // namespace
-void* operator new(std::size_t n) {
+void Count(std::size_t n) {
   if (counting.load(std::memory_order_relaxed)) {
     allocations.fetch_add(1, std::memory_order_relaxed);
     allocated_bytes.fetch_add(n, std::memory_order_relaxed);
   }
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
 }
-void* operator new(std::size_t n, std::align_val_t align) {  // queue cells are over-aligned.
-  if (counting.load(std::memory_order_relaxed)) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    allocated_bytes.fetch_add(n, std::memory_order_relaxed);
-  }
-  size_t a = static_cast<size_t>(align);
-  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-
-namespace {
 // Counts from construction until destruction, even when an ASSERT returns early.
 struct CountingScope {
   CountingScope() {
@@ -51,6 +33,21 @@ struct CountingScope {
   ~CountingScope() { counting = false; }
 };
 }  // namespace
+void* operator new(std::size_t n) {
+  Count(n);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, std::align_val_t align) {  // queue cells are over-aligned.
+  Count(n);
+  size_t a = static_cast<size_t>(align);
+  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace tbfault::writers {
 namespace {

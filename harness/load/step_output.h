@@ -57,6 +57,14 @@ struct StepOutput {
   size_t num_values() const {
     return scalars.size() + histograms.size() + images.size() + texts.size();
   }
+  // What a no-op writer does: reads every value (scalars, histogram counts) and writes nothing.
+  // The sum is for keeping, so that the reads cannot be optimised away.
+  double ReadEveryValue() const {
+    double sum = static_cast<double>(images.size() + texts.size());
+    for (const auto& v : scalars) sum += v.value;
+    for (const auto& h : histograms) sum += h.num;
+    return sum;
+  }
   void Clear() {
     step = -1;
     scalars.clear();

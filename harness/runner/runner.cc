@@ -101,9 +101,7 @@ void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResu
     r->figures.step_ms_p50 = ms(step.p50());
     r->figures.step_ms_p99 = ms(step.p99());
     r->figures.blocked_ms = logging_s * 1e3;
-    double total_s = 0;
-    for (int64_t x : step.samples()) total_s += static_cast<double>(x) / 1e9;
-    if (total_s > 0) r->figures.blocked_pct = logging_s / total_s * 100;
+    if (step.total_ns() > 0) r->figures.blocked_pct = logging_s * 1e9 / step.total_ns() * 100;
   }
   if (base.size() > 0) {
     r->figures.disabled_step_ms_p50 = ms(base.p50());

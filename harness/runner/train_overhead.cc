@@ -84,8 +84,7 @@ Status MeasureTrainOverhead(const load::LoadProfile& profile, const TrainOptions
   double noop_sum = 0;
   load::SummarySink sinks[3] = {load::SummarySink(),
                                 [&](const load::StepOutput& o) {
-                                  for (const auto& v : o.scalars) noop_sum += v.value;
-                                  for (const auto& h : o.histograms) noop_sum += h.num;
+                                  noop_sum += o.ReadEveryValue();
                                   return Status::Ok();
                                 },
                                 [&](const load::StepOutput& o) { return writer_sink(o); }};
