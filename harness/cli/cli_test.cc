@@ -154,4 +154,84 @@ TEST_F(CliTest, TrainRejectsBadInput) {
   EXPECT_EQ(Run("train --logdir x --writer warp").status, 2);
 }
 
+// Every command but drive (internal, its own protocol) parses its flags with Flags: the same
+// one-line error with the usage, exit 2, and a --help that lists every flag.
+const char* const kCommands[] = {"bench-policies", "demo",     "doctor", "gate",
+                                 "inspect",        "list",     "replay", "run",
+                                 "series",         "survival", "train",  "write"};
+
+TEST_F(CliTest, EveryCommandRejectsAnUnknownFlagInOneLineWithItsUsage) {
+  for (const char* c : kCommands) {
+    Result r = Run(std::string(c) + " --no-such-flag");
+    EXPECT_EQ(r.status, 2) << c;
+    EXPECT_EQ(CountLines(r.err), 1) << c << ": " << r.err;
+    EXPECT_NE(r.err.find("unknown flag '--no-such-flag'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(std::string("(usage: tbfault ") + c), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << c << ": " << r.out;
+  }
+}
+
+TEST_F(CliTest, EveryCommandsHelpListsItsFlagsAndExitsZero) {
+  for (const char* c : kCommands) {
+    Result r = Run(std::string(c) + " --help");
+    EXPECT_EQ(r.status, 0) << c;
+    EXPECT_EQ(r.out.rfind(std::string("usage: tbfault ") + c, 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("--help"), std::string::npos) << r.out;
+  }
+  Result train = Run("train --help");
+  for (const char* flag :
+       {"--logdir DIR", "--writer SPEC", "--profile NAME|FILE", "--steps N", "--rounds N",
+        "--device cpu|gpu|auto", "--sync-every-step", "--seed N", "--json"}) {
+    EXPECT_NE(train.out.find(flag), std::string::npos) << flag << "\n" << train.out;
+  }
+  EXPECT_NE(train.out.find("in [1, 10000000] (default 5000)"), std::string::npos) << train.out;
+  Result run = Run("run --help");
+  for (const char* flag :
+       {"--filter", "--seed N", "--jobs N", "--shard I/N", "--out DIR", "--junit FILE",
+        "--json FILE", "--device", "--writer SPEC", "--bench-json FILE", "--quiet"}) {
+    EXPECT_NE(run.out.find(flag), std::string::npos) << flag << "\n" << run.out;
+  }
+}
+
+TEST_F(CliTest, GarbageOutOfRangeAndMissingValuesAreOneLineExitTwo) {
+  std::string logdir = (dir_ / "never").string();
+  const std::pair<const char*, const char*> cases[] = {
+      {"train --logdir DIR --steps 10abc", "'10abc' is not"},  // ran 10 steps before
+      {"train --logdir DIR --steps 1e23", "'1e23' is not"},    // ran 1 step before
+      {"train --logdir DIR --steps 0", "out of range"},
+      {"train --logdir DIR --rounds", "--rounds needs a value"},
+      {"train --logdir DIR --seed -1", "'-1' is not"},
+      {"train --logdir DIR --device tpu", "'tpu' is not one of cpu|gpu|auto"},
+      {"train", "--logdir is required"},
+      {"write --logdir DIR --policy async --scalars 99999999999999999999", "out of range"},
+      {"write --logdir DIR --policy async --scalars 100000001", "out of range"},
+      {"write --logdir DIR --policy async --tags 70000", "out of range [1, 65533]"},
+      {"write --logdir DIR --policy async --tags 0", "out of range"},
+      {"write --logdir DIR --policy async --images 1x", "'1x' is not"},
+      {"run --jobs 0", "out of range"},
+      {"run --jobs 4x", "'4x' is not"},
+      {"run --shard 1/2abc", "is not I/N"},
+      {"run --shard 2/2", "is not I/N"},
+      {"run --out", "--out needs a value"},
+      {"gate --baseline a --results b --max-slowdown nan", "'nan' is not a finite number"},
+      {"gate --baseline a --results b --max-slowdown -5", "out of range"},
+      {"inspect", "PATH is required"},
+      {"inspect a b", "too many arguments: 'b'"},
+      {"series LOGDIR", "--profile is required"},
+      {"series --profile tb-go LOGDIR", "unknown profile 'tb-go'"},
+      {"demo stray", "unexpected argument 'stray'"},
+      {"bench-policies --writers ,", "no writer spec"},
+  };
+  for (const auto& [args, reason] : cases) {
+    std::string a = args;
+    if (size_t p = a.find("DIR"); p != std::string::npos) a.replace(p, 3, logdir);
+    Result r = Run(a);
+    EXPECT_EQ(r.status, 2) << a << "\n" << r.out << r.err;
+    EXPECT_EQ(CountLines(r.err), 1) << a << ": " << r.err;
+    EXPECT_NE(r.err.find(reason), std::string::npos) << a << ": " << r.err;
+    EXPECT_NE(r.err.find("(usage: tbfault "), std::string::npos) << a << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(logdir));  // nothing ran.
+}
+
 }  // namespace

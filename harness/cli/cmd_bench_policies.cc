@@ -17,48 +17,42 @@
 #include <string_view>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "harness/runner/policy_bench.h"
 #include "reports/write_reports.h"
 
 namespace tbfault::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: tbfault bench-policies [--out DIR] [--writers SPEC,...] [--quick] [--tmpfs DIR]\n"
-    "  --writers  writer specs, comma-separated (default: every policy and preset,\n"
-    "             async:overflow=drop-newest, tensorboardx, tensorboard where their venv exists)\n"
-    "  --quick    every count shrunk: the whole run takes well under a minute\n";
-
 std::atomic<bool> g_interrupted{false};
 void OnSignal(int) { g_interrupted = true; }
 
 int RunBenchPolicies(std::span<char*> args) {
   runner::PolicyBenchOptions options;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "--help" || a == "-h") return std::fputs(kUsage, stdout), 0;
-    if (a == "--quick") {
-      options.quick = true;
-      continue;
-    }
-    if (i + 1 < args.size() && a == "--out") {
-      options.out_dir = args[++i];
-    } else if (i + 1 < args.size() && a == "--tmpfs") {
-      options.tmpfs_dir = args[++i];
-    } else if (i + 1 < args.size() && a == "--writers") {
-      std::string_view list = args[++i];
-      while (!list.empty()) {
-        size_t comma = list.find(',');
-        std::string_view spec = list.substr(0, comma);
-        if (!spec.empty()) options.writers.emplace_back(spec);
-        list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
-      }
-    } else {
-      std::fprintf(stderr, "tbfault bench-policies: bad argument '%.*s'\n%s",
-                   static_cast<int>(a.size()), a.data(), kUsage);
-      return 2;
-    }
-  }
+  Flags flags("bench-policies", "[--out DIR] [--writers SPEC,...] [--quick] [--tmpfs DIR]");
+  flags.String("--out", "DIR", &options.out_dir,
+               "results.json, report.md, report.html, table.txt and the runs go here");
+  flags.Custom(
+      "--writers", "SPEC,...",
+      [&](std::string_view list, std::string* why) {
+        options.writers.clear();
+        while (!list.empty()) {
+          size_t comma = list.find(',');
+          std::string_view spec = list.substr(0, comma);
+          if (!spec.empty()) options.writers.emplace_back(spec);
+          list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+        }
+        if (options.writers.empty()) *why = "no writer spec";
+        return !options.writers.empty();
+      },
+      "every policy and preset, async:overflow=drop-newest, tensorboardx, tensorboard where "
+      "their venv exists",
+      "writer specs, comma-separated");
+  flags.Bool("--quick", &options.quick, "every count shrunk: the whole run takes under a minute");
+  flags.String("--tmpfs", "DIR", &options.tmpfs_dir,
+               "a tmpfs directory for the throughput runs (default /dev/shm when writable, else "
+               "the temp dir)");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   options.interrupted = &g_interrupted;

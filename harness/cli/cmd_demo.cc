@@ -12,12 +12,12 @@
 #include "format/events.h"
 #include "format/file_name.h"
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 
 namespace tbfault::cli {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr char kUsage[] = "usage: tbfault demo --logdir DIR\n";
 
 std::string TrainingRun(double t0, int steps) {
   std::string b;
@@ -55,23 +55,10 @@ bool WriteFile(const fs::path& path, std::string_view bytes) {
 
 int RunDemo(std::span<char*> args) {
   std::string logdir;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "--logdir" && i + 1 < args.size()) {
-      logdir = args[++i];
-    } else if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else {
-      std::fprintf(stderr, "tbfault demo: unexpected argument '%.*s'\n%s",
-                   static_cast<int>(a.size()), a.data(), kUsage);
-      return 2;
-    }
-  }
-  if (logdir.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  Flags flags("demo", "--logdir DIR");
+  flags.String("--logdir", "DIR", &logdir, "where the runs 'clean' and 'damaged' are written")
+      .Required();
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
   double t0 = format::WallTimeNow();
   std::error_code ec;
   for (const char* run : {"clean", "damaged"}) {

@@ -5,14 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "harness/core/doctor.h"
 
 namespace tbfault::cli {
 namespace {
-
-constexpr char kUsage[] = "usage: tbfault doctor PATH [--json]\n";
 
 std::string ProfileList(const core::Finding& f) {
   std::string out;
@@ -91,9 +91,13 @@ void PrintText(const core::Diagnosis& d) {
 }
 
 int RunDoctor(std::span<char*> args) {
-  std::string path;
+  std::vector<std::string> paths;
   bool json = false;
-  if (int rc = ParsePathAndJson(args, "doctor", kUsage, &path, &json); rc >= 0) return rc;
+  Flags flags("doctor", "PATH [--json]");
+  flags.Positional("PATH", &paths, 1, 1, "a logdir, a run directory or one event file");
+  flags.Bool("--json", &json, "print the report as JSON");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
+  const std::string& path = paths[0];
   core::Diagnosis diagnosis;
   Status s = core::Diagnose(path, &diagnosis);
   if (!s.ok()) {

@@ -5,14 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "format/inspect.h"
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 
 namespace tbfault::cli {
 namespace {
-
-constexpr char kUsage[] = "usage: tbfault inspect PATH [--json]\n";
 
 nlohmann::json ToJson(const format::InspectReport& report) {
   nlohmann::json runs = nlohmann::json::array();
@@ -76,9 +76,13 @@ void PrintText(const format::InspectReport& report) {
 }
 
 int RunInspect(std::span<char*> args) {
-  std::string path;
+  std::vector<std::string> paths;
   bool json = false;
-  if (int rc = ParsePathAndJson(args, "inspect", kUsage, &path, &json); rc >= 0) return rc;
+  Flags flags("inspect", "PATH [--json]");
+  flags.Positional("PATH", &paths, 1, 1, "a logdir, a run directory or one event file");
+  flags.Bool("--json", &json, "print the report as JSON");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
+  const std::string& path = paths[0];
   format::InspectReport report;
   Status s = format::Inspect(path, &report);
   if (!s.ok()) {

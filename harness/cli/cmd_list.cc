@@ -1,10 +1,12 @@
 // tbfault list [PATH...] [--filter GLOB|label:NAME]: the scenarios, one line each: name, labels and
 // the description. Exit 0, 2 on a bad scenario file (one line naming file, line and field).
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "harness/runner/suite.h"
 
 namespace tbfault::cli {
@@ -13,21 +15,12 @@ namespace {
 int RunList(std::span<char*> args) {
   std::vector<std::string> paths;
   std::string filter;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a == "--help") {
-      std::puts("usage: tbfault list [PATH...] [--filter GLOB|label:NAME]");
-      return 0;
-    }
-    if (a == "--filter" && i + 1 < args.size()) {
-      filter = args[++i];
-    } else if (a.rfind("--", 0) == 0) {
-      std::fprintf(stderr, "tbfault list: unknown option %s\n", a.c_str());
-      return 2;
-    } else {
-      paths.push_back(a);
-    }
-  }
+  Flags flags("list", "[PATH...] [--filter GLOB|label:NAME]");
+  flags.Positional("PATH", &paths, 0, SIZE_MAX,
+                   "scenario files or directories (default: " + runner::DefaultScenarioDir() + ")");
+  flags.String("--filter", "GLOB|label:NAME", &filter,
+               "only scenarios whose name matches GLOB or that carry the label NAME");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
   if (paths.empty()) paths.push_back(runner::DefaultScenarioDir());
   std::vector<runner::SuiteEntry> suite;
   if (Status s = runner::LoadSuite(paths, &suite); !s.ok()) {

@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "harness/core/scenario.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/runner.h"
@@ -15,26 +17,14 @@ namespace tbfault::cli {
 namespace {
 
 int RunReplay(std::span<char*> args) {
-  std::string dir, out_dir;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a == "--help") {
-      std::puts("usage: tbfault replay RESULT_DIR [--out DIR]");
-      return 0;
-    }
-    if (a == "--out" && i + 1 < args.size()) {
-      out_dir = args[++i];
-    } else if (a.rfind("--", 0) == 0 || !dir.empty()) {
-      std::fprintf(stderr, "tbfault replay: bad argument %s\n", a.c_str());
-      return 2;
-    } else {
-      dir = a;
-    }
-  }
-  if (dir.empty()) {
-    std::fputs("usage: tbfault replay RESULT_DIR [--out DIR]\n", stderr);
-    return 2;
-  }
+  std::vector<std::string> dirs;
+  std::string out_dir;
+  Flags flags("replay", "RESULT_DIR [--out DIR]");
+  flags.Positional("RESULT_DIR", &dirs, 1, 1,
+                   "a scenario's directory that 'tbfault run' left under its --out");
+  flags.String("--out", "DIR", &out_dir, "where the new run goes (default RESULT_DIR/replay)");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
+  const std::string& dir = dirs[0];
   scenario::Scenario s;
   if (Status st = core::LoadScenario(dir + "/scenario.textproto", &s); !st.ok()) {
     std::fprintf(stderr, "tbfault replay: %s\n", st.ToString().c_str());

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/suite.h"
@@ -26,11 +28,6 @@
 
 namespace tbfault::cli {
 namespace {
-
-constexpr char kUsage[] =
-    "usage: tbfault run [PATH...] [--filter GLOB|label:NAME] [--seed N] [--jobs N]\n"
-    "                   [--shard I/N] [--out DIR] [--junit FILE] [--json FILE]\n"
-    "                   [--device cpu|gpu|auto] [--writer SPEC] [--bench-json FILE] [--quiet]\n";
 
 std::atomic<bool> g_interrupted{false};
 void OnSignal(int) { g_interrupted.store(true); }
@@ -69,62 +66,45 @@ int RunRun(std::span<char*> args) {
   std::string filter, out_dir = "tbfault-results", junit, json, writer_override, bench_json;
   runner::RunOptions options;
   int jobs = 1, shard_index = 0, shard_total = 1;
-  bool seed_set = false, shard_set = false, quiet = false;
+  bool quiet = false;
   uint64_t seed = 0;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (a == "--quiet") {
-      quiet = true;
-      continue;
-    }
-    if (a.rfind("--", 0) != 0) {
-      paths.push_back(a);
-      continue;
-    }
-    if (i + 1 >= args.size()) {
-      std::fprintf(stderr, "tbfault run: %s needs a value\n%s", a.c_str(), kUsage);
-      return 2;
-    }
-    std::string v = args[++i];
-    char* end = nullptr;
-    bool ok = true;
-    if (a == "--filter") {
-      filter = v;
-    } else if (a == "--seed") {
-      seed = std::strtoull(v.c_str(), &end, 10);
-      ok = seed_set = *end == '\0' && !v.empty();
-    } else if (a == "--jobs") {
-      jobs = static_cast<int>(std::strtol(v.c_str(), &end, 10));
-      ok = *end == '\0' && jobs >= 1 && jobs <= 64;
-    } else if (a == "--shard") {
-      ok = std::sscanf(v.c_str(), "%d/%d", &shard_index, &shard_total) == 2 && shard_total >= 1 &&
-           shard_index >= 0 && shard_index < shard_total;
-      shard_set = true;
-    } else if (a == "--out") {
-      out_dir = v;
-    } else if (a == "--junit") {
-      junit = v;
-    } else if (a == "--json") {
-      json = v;
-    } else if (a == "--device") {
-      ok = v == "cpu" || v == "gpu" || v == "auto";
-      options.device = v;
-    } else if (a == "--writer") {
-      writer_override = v;
-    } else if (a == "--bench-json") {
-      bench_json = v;
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "tbfault run: bad argument %s %s\n%s", a.c_str(), v.c_str(), kUsage);
-      return 2;
-    }
-  }
+  Flags flags("run", "[PATH...] [FLAGS]");
+  flags.Positional("PATH", &paths, 0, SIZE_MAX,
+                   "scenario files or directories (default: " + runner::DefaultScenarioDir() + ")");
+  flags.String("--filter", "GLOB|label:NAME", &filter,
+               "only scenarios whose name matches GLOB or that carry the label NAME");
+  const Flags::Flag& seed_flag =
+      flags.Uint("--seed", &seed, 0, UINT64_MAX, "every scenario's seed").DefaultText("its own");
+  flags.Int("--jobs", &jobs, 1, 64, "scenarios run at once");
+  const Flags::Flag& shard_flag = flags.Custom(
+      "--shard", "I/N",
+      [&](std::string_view v, std::string* why) {
+        size_t slash = v.find('/');
+        int64_t i = 0, n = 0;
+        std::string ignored;
+        if (slash == std::string_view::npos ||
+            !ParseInt(v.substr(slash + 1), 1, 1 << 20, &n, &ignored) ||
+            !ParseInt(v.substr(0, slash), 0, n - 1, &i, &ignored)) {
+          *why = "'" + std::string(v) + "' is not I/N with 0 <= I < N";
+          return false;
+        }
+        shard_index = static_cast<int>(i);
+        shard_total = static_cast<int>(n);
+        return true;
+      },
+      "0/1, or GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS", "run only the I-th of N shards of the suite");
+  flags.String("--out", "DIR", &out_dir, "each scenario's files and the reports go here");
+  flags.String("--junit", "FILE", &junit, "also write a JUnit XML report");
+  flags.String("--json", "FILE", &json, "write the results here (default DIR/results.json)");
+  flags.Choice("--device", {"cpu", "gpu", "auto"}, &options.device,
+               "where the training workloads run");
+  flags.String("--writer", "SPEC", &writer_override,
+               "run every scenario file once, against this writer");
+  flags.String("--bench-json", "FILE", &bench_json,
+               "Google Benchmark JSON to carry in the results (for tbfault gate)");
+  flags.Bool("--quiet", &quiet, "no progress lines");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
+  const bool seed_set = seed_flag.seen(), shard_set = shard_flag.seen();
   if (!shard_set) {
     const char* gi = std::getenv("GTEST_SHARD_INDEX");
     const char* gt = std::getenv("GTEST_TOTAL_SHARDS");

@@ -11,15 +11,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "harness/core/profile.h"
 
 namespace tbfault::cli {
 namespace {
-
-constexpr char kUsage[] =
-    "usage: tbfault series --profile strict|tb-rust|tb-python [--json] LOGDIR\n";
 
 nlohmann::json PointValue(const core::SeriesValue& v) {
   switch (v.kind) {
@@ -77,46 +76,24 @@ void PrintText(const core::ProfileView& view) {
 }
 
 int RunSeries(std::span<char*> args) {
-  std::string path;
+  std::vector<std::string> paths;
   bool json = false;
-  bool have_profile = false;
   core::Profile profile = core::Profile::kStrict;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--profile" || a.starts_with("--profile=")) {
-      std::string_view name;
-      if (a == "--profile") {
-        if (i + 1 == args.size()) {
-          std::fprintf(stderr, "tbfault series: --profile needs a value\n%s", kUsage);
-          return 2;
-        }
-        name = args[++i];
-      } else {
-        name = a.substr(10);
-      }
-      if (!core::ParseProfile(name, &profile)) {
-        std::fprintf(stderr, "tbfault series: unknown profile '%.*s'\n%s",
-                     static_cast<int>(name.size()), name.data(), kUsage);
-        return 2;
-      }
-      have_profile = true;
-    } else if (a.starts_with("-") || !path.empty()) {
-      std::fprintf(stderr, "tbfault series: unexpected argument '%.*s'\n%s",
-                   static_cast<int>(a.size()), a.data(), kUsage);
-      return 2;
-    } else {
-      path = a;
-    }
-  }
-  if (path.empty() || !have_profile) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  Flags flags("series", "--profile strict|tb-rust|tb-python [--json] LOGDIR");
+  flags.Positional("LOGDIR", &paths, 1, 1, "a logdir, a run directory or one event file");
+  flags
+      .Custom(
+          "--profile", "strict|tb-rust|tb-python",
+          [&](std::string_view name, std::string* why) {
+            if (core::ParseProfile(name, &profile)) return true;
+            *why = "unknown profile '" + std::string(name) + "'";
+            return false;
+          },
+          "", "the reader profile whose rules decide what is shown")
+      .Required();
+  flags.Bool("--json", &json, "print the series as JSON (the schema of tb_series.py)");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
+  const std::string& path = paths[0];
   core::ProfileView view;
   Status s = core::ReadProfile(profile, path, &view);
   if (!s.ok()) {

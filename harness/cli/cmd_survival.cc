@@ -5,6 +5,7 @@
 // for every cell that does not pass. Printed as Markdown, and written to --markdown FILE. The
 // citations name "<scenario-dir>/<scenario>.textproto" (default scenarios/faults).
 // Exit 0, 2 on bad usage or bad input (one line naming the file and the reason).
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -12,43 +13,23 @@
 #include <vector>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "reports/results.h"
 #include "reports/survival.h"
 
 namespace tbfault::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: tbfault survival RESULTS.json [RESULTS.json...] [--markdown FILE]\n"
-    "                        [--scenario-dir DIR]\n";
-
 int RunSurvival(std::span<char*> args) {
   std::vector<std::string> files;
   std::string markdown;
   reports::SurvivalOptions options;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (a == "--markdown" || a == "--scenario-dir") {
-      if (i + 1 >= args.size()) {
-        std::fprintf(stderr, "tbfault survival: %s needs a value\n%s", args[i], kUsage);
-        return 2;
-      }
-      (a == "--markdown" ? markdown : options.scenario_dir) = args[++i];
-    } else if (a.rfind("--", 0) == 0) {
-      std::fprintf(stderr, "tbfault survival: unknown option %s\n%s", args[i], kUsage);
-      return 2;
-    } else {
-      files.emplace_back(a);
-    }
-  }
-  if (files.empty()) {
-    std::fprintf(stderr, "tbfault survival: no results file\n%s", kUsage);
-    return 2;
-  }
+  Flags flags("survival", "RESULTS.json [RESULTS.json...] [--markdown FILE] [--scenario-dir DIR]");
+  flags.Positional("RESULTS.json", &files, 1, SIZE_MAX, "results files of 'tbfault run'");
+  flags.String("--markdown", "FILE", &markdown, "also write the matrix to FILE");
+  flags.String("--scenario-dir", "DIR", &options.scenario_dir,
+               "the directory the citations name the scenario files in");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
   std::vector<std::unique_ptr<reports::Results>> results;
   std::vector<const reports::Results*> views;
   for (const std::string& f : files) {

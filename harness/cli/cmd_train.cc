@@ -1,17 +1,18 @@
 // tbfault train: the writer's cost to a real training step. Runs the training workload
-// (harness/load) three ways in one process (runner::MeasureTrainOverhead), in alternating rounds so that drift hits all three
-// alike: logging disabled, a no-op sink (reads every value, writes nothing), and the writer under
-// test. Each way trains its own model from the same seed. Prints step time p50/p99, steps/s, time
-// inside writer calls, and the overhead against logging disabled (DESIGN.md section 8:
-// step_overhead_pct). Exit 0, 1 when the writer lost events, 2 on bad usage (or `--device gpu`
-// without a GPU).
+// (harness/load) three ways in one process (runner::MeasureTrainOverhead), in alternating rounds so
+// that drift hits all three alike: logging disabled, a no-op sink (reads every value, writes
+// nothing), and the writer under test. Each way trains its own model from the same seed. Prints
+// step time p50/p99, steps/s, time inside writer calls, and the overhead against logging disabled
+// (DESIGN.md section 8: step_overhead_pct). Exit 0, 1 when the writer lost events, 2 on bad usage
+// (or `--device gpu` without a GPU).
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
 #include "harness/load/profile.h"
 #include "harness/load/workload.h"
 #include "harness/runner/train_overhead.h"
@@ -20,57 +21,24 @@
 namespace tbfault::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: tbfault train --logdir DIR [--writer SPEC] [--profile NAME|FILE] [--steps N]\n"
-    "                     [--rounds R] [--device cpu|gpu|auto] [--sync-every-step] [--seed N] "
-    "[--json]\n";
-
 int RunTrain(std::span<char*> args) {
   std::string logdir, writer = "async", profile_name = "small-fast", device_text = "auto";
   int64_t steps = 5000, rounds = 5;
   uint64_t seed = 1;
   bool sync = false, json = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    auto next = [&](std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--help" || a == "-h") return std::fputs(kUsage, stdout), 0;
-    if (a == "--sync-every-step") {
-      sync = true;
-      continue;
-    }
-    if (a == "--json") {
-      json = true;
-      continue;
-    }
-    bool ok = next(&v);
-    if (ok && a == "--logdir")
-      logdir = v;
-    else if (ok && a == "--writer")
-      writer = v;
-    else if (ok && a == "--profile")
-      profile_name = v;
-    else if (ok && a == "--device")
-      device_text = v;
-    else if (ok && a == "--steps")
-      ok = (steps = std::atoll(v.c_str())) > 0;
-    else if (ok && a == "--rounds")
-      ok = (rounds = std::atoll(v.c_str())) > 0;
-    else if (ok && a == "--seed")
-      seed = std::strtoull(v.c_str(), nullptr, 10);
-    else
-      ok = false;
-    if (!ok) {
-      std::fprintf(stderr, "tbfault train: bad argument '%.*s'\n%s", static_cast<int>(a.size()),
-                   a.data(), kUsage);
-      return 2;
-    }
-  }
-  if (logdir.empty()) return std::fputs(kUsage, stderr), 2;
+  Flags flags("train", "--logdir DIR [FLAGS]");
+  flags.String("--logdir", "DIR", &logdir, "the run directory the writer under test creates")
+      .Required();
+  flags.String("--writer", "SPEC", &writer, "the writer under test (a policy, preset or external)");
+  flags.String("--profile", "NAME|FILE", &profile_name, "the training load profile");
+  flags.Int("--steps", &steps, 1, 10'000'000, "training steps per mode");
+  flags.Int("--rounds", &rounds, 1, 1000, "alternating rounds the steps are split into");
+  flags.Choice("--device", {"cpu", "gpu", "auto"}, &device_text, "where the model trains");
+  flags.Bool("--sync-every-step", &sync,
+             "GPU only: wait for each step's values (the loss.item() habit)");
+  flags.Uint("--seed", &seed, 0, UINT64_MAX, "the model's and the data's seed");
+  flags.Bool("--json", &json, "print the measurement as JSON");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
   load::LoadProfile profile;
   Status s = load::LoadProfileByName(profile_name, &profile);
   if (!s.ok()) return std::fprintf(stderr, "tbfault train: %s\n", s.ToString().c_str()), 2;
@@ -124,8 +92,7 @@ int RunTrain(std::span<char*> args) {
                 doc["step_overhead_pct"]["p50"].get<double>(),
                 doc["step_overhead_pct"]["p99"].get<double>());
     std::printf("writer: %llu events, %.1f ms inside writer calls, close %.1f ms, failed %llu\n",
-                static_cast<unsigned long long>(m.events),
-                m.in_writer_ns / 1e6, m.close_ns / 1e6,
+                static_cast<unsigned long long>(m.events), m.in_writer_ns / 1e6, m.close_ns / 1e6,
                 static_cast<unsigned long long>(c.failed));
   }
   return m.lost() ? 1 : 0;

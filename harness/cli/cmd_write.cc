@@ -5,76 +5,41 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "format/status.h"
 #include "harness/cli/command.h"
+#include "harness/cli/flags.h"
+#include "writers/engine.h"
 #include "writers/writer_factory.h"
 
 namespace tbfault::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: tbfault write --logdir DIR --policy SPEC [--scalars N] [--tags K] [--histograms N]\n"
-    "                     [--images N] [--text N]\n"
-    "  SPEC: every-event | buffered | periodic | async | tf2-like | tensorboardx-like |\n"
-    "        pytorch-like, with options (e.g. async:queue=4096,overflow=block+durable),\n"
-    "        or mutant:<name>\n";
-
-bool ParseCount(std::string_view s, uint64_t* out) {
-  char* end = nullptr;
-  std::string str(s);
-  unsigned long long v = std::strtoull(str.c_str(), &end, 10);
-  if (str.empty() || *end != '\0' || str[0] == '-') return false;
-  *out = v;
-  return true;
-}
+// Counts beyond these are a typo, not a benchmark: 10^8 scalars are about 5 GB of events.
+constexpr uint64_t kMaxScalars = 100'000'000, kMaxOthers = 1'000'000;
+// The synthetic tags plus the histogram, image and text tags fit the writer's tag table.
+constexpr uint64_t kMaxScalarTags = writers::TagTable::kMaxTags - 3;
 
 int RunWrite(std::span<char*> args) {
   std::string logdir, policy;
   uint64_t scalars = 100000, tags = 10, histograms = 0, images = 0, texts = 0;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (i + 1 >= args.size()) {
-      std::fprintf(stderr, "tbfault write: %.*s needs a value\n%s", static_cast<int>(a.size()),
-                   a.data(), kUsage);
-      return 2;
-    }
-    std::string_view v = args[++i];
-    bool ok = true;
-    if (a == "--logdir")
-      logdir = v;
-    else if (a == "--policy")
-      policy = v;
-    else if (a == "--scalars")
-      ok = ParseCount(v, &scalars);
-    else if (a == "--tags")
-      ok = ParseCount(v, &tags) && tags > 0;
-    else if (a == "--histograms")
-      ok = ParseCount(v, &histograms);
-    else if (a == "--images")
-      ok = ParseCount(v, &images);
-    else if (a == "--text")
-      ok = ParseCount(v, &texts);
-    else
-      ok = false;
-    if (!ok) {
-      std::fprintf(stderr, "tbfault write: bad argument %.*s %.*s\n%s", static_cast<int>(a.size()),
-                   a.data(), static_cast<int>(v.size()), v.data(), kUsage);
-      return 2;
-    }
-  }
-  if (logdir.empty() || policy.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  Flags flags("write", "--logdir DIR --policy SPEC [FLAGS]");
+  flags.String("--logdir", "DIR", &logdir, "the run directory the writer creates").Required();
+  flags
+      .String("--policy", "SPEC", &policy,
+              "the writer: every-event | buffered | periodic | async | tf2-like | "
+              "tensorboardx-like | pytorch-like, with options (e.g. "
+              "async:queue=4096,overflow=block+durable), or mutant:<name>")
+      .Required();
+  flags.Uint("--scalars", &scalars, 0, kMaxScalars, "scalar values, spread over the tags");
+  flags.Uint("--tags", &tags, 1, kMaxScalarTags, "scalar tags");
+  flags.Uint("--histograms", &histograms, 0, kMaxOthers, "histograms of 1000 values");
+  flags.Uint("--images", &images, 0, kMaxOthers, "32x32 RGB images");
+  flags.Uint("--text", &texts, 0, kMaxOthers, "text summaries");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
   std::unique_ptr<writers::EventWriter> w;
   Status s = writers::MakeWriter(policy, logdir, &w);
   if (!w) {

@@ -1,7 +1,7 @@
 // A tbfault subcommand. Each lives in its own cmd_<name>.cc and registers itself:
 //   TBFAULT_COMMAND(inspect, "summarise event files and report every anomaly", RunInspect);
 // Exit statuses are the command's contract; 2 always means bad usage or bad input, with a one-line
-// error on stderr naming the file and the reason.
+// error on stderr naming the file and the reason. Commands parse their flags with Flags (flags.h).
 #pragma once
 
 #include <span>
@@ -24,12 +24,6 @@ const std::vector<Command>& Commands();  // Sorted by name.
 struct CommandRegistrar {
   explicit CommandRegistrar(Command c);
 };
-
-// The arguments of a command that takes one PATH and an optional --json (inspect, doctor).
-// Returns -1 when the command should go on; otherwise the exit status, with the usage or the
-// one-line error already printed (0 after --help, 2 on bad usage).
-int ParsePathAndJson(std::span<char*> args, std::string_view command, const char* usage,
-                     std::string* path, bool* json);
 
 }  // namespace tbfault::cli
 
