@@ -8,6 +8,25 @@ namespace {
 constexpr const char* kNames[] = {"every-event", "buffered",          "periodic",     "async",
                                   "tf2-like",    "tensorboardx-like", "pytorch-like", nullptr};
 
+// The numeric options and their ranges: beyond them a spec is a typo, not a policy (a queue cell
+// is a cache line, so queue=2147483648 asked for 128 GiB; milliseconds beyond a day overflow no
+// clock but wait forever in practice).
+constexpr uint64_t kMaxBytes = uint64_t{1} << 30, kMaxMs = 24 * 3600 * 1000;
+struct NumberOption {
+  std::string_view key;
+  uint64_t Policy::*field;
+  uint64_t min, max;
+};
+constexpr NumberOption kNumbers[] = {
+    {"bytes", &Policy::flush_bytes, 0, kMaxBytes},
+    {"events", &Policy::flush_events, 0, uint64_t{1} << 30},
+    {"ms", &Policy::flush_ms, 0, kMaxMs},
+    {"write", &Policy::write_bytes, 0, kMaxBytes},
+    {"queue", &Policy::queue, 1, uint64_t{1} << 22},
+    {"max_block_ms", &Policy::max_block_ms, 0, kMaxMs},
+    {"max_pending", &Policy::max_pending, 0, uint64_t{4} << 30},
+};
+
 Status Base(std::string_view name, Policy* p) {
   *p = Policy();
   if (name == "every-event") {
@@ -53,30 +72,27 @@ Status SetOption(std::string_view key, std::string_view value, Policy* p) {
                              std::string(value) + "'");
     return Status::Ok();
   }
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (ec != std::errc() || end != value.data() + value.size()) {
-    return Status::Invalid("option " + std::string(key) + ": '" + std::string(value) +
-                           "' is not a non-negative integer");
+  for (const NumberOption& o : kNumbers) {
+    if (o.key != key) continue;
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    std::string range = "[" + std::to_string(o.min) + ", " + std::to_string(o.max) + "]";
+    if (ec == std::errc::result_out_of_range) {
+      return Status::Invalid("option " + std::string(key) + ": '" + std::string(value) +
+                             "' is out of range " + range);
+    }
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+      return Status::Invalid("option " + std::string(key) + ": '" + std::string(value) +
+                             "' is not a non-negative integer");
+    }
+    if (v < o.min || v > o.max) {
+      return Status::Invalid("option " + std::string(key) + ": '" + std::string(value) +
+                             "' is out of range " + range);
+    }
+    p->*o.field = v;
+    return Status::Ok();
   }
-  if (key == "bytes")
-    p->flush_bytes = v;
-  else if (key == "events")
-    p->flush_events = v;
-  else if (key == "ms")
-    p->flush_ms = v;
-  else if (key == "write")
-    p->write_bytes = v;
-  else if (key == "queue" && v >= 1)
-    p->queue = v;
-  else if (key == "max_block_ms")
-    p->max_block_ms = v;
-  else if (key == "max_pending")
-    p->max_pending = v;
-  else
-    return Status::Invalid("unknown or invalid option '" + std::string(key) + "=" +
-                           std::string(value) + "'");
-  return Status::Ok();
+  return Status::Invalid("unknown option '" + std::string(key) + "=" + std::string(value) + "'");
 }
 
 }  // namespace

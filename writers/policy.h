@@ -1,6 +1,8 @@
 // Flush policies, selected by a spec string:
 //   spec     := name [ ":" option ( "," option )* ] [ "+durable" ]
 //   option   := key "=" value          (integers; durations in ms; sizes in bytes)
+// Ranges: bytes, write [0, 2^30]; events [0, 2^30]; ms, max_block_ms [0, 86400000];
+// queue [1, 2^22]; max_pending [0, 2^32]. A value outside its range is an error naming it.
 // Names and their options (defaults in brackets):
 //   every-event                 write and flush each event.
 //   buffered   bytes [1048576], events [0 = off], ms [0 = off]    flush when a threshold is

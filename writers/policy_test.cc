@@ -62,8 +62,40 @@ TEST(Policy, BadSpecsNameTheProblem) {
   EXPECT_NE(s.message().find("not a non-negative integer"), std::string::npos) << s.message();
   s = ParsePolicy("async:overflow=explode", &p);
   EXPECT_NE(s.message().find("overflow must be"), std::string::npos) << s.message();
+  s = ParsePolicy("async:queue=", &p);
+  EXPECT_NE(s.message().find("not a non-negative integer"), std::string::npos) << s.message();
   s = ParsePolicy("buffered:colour=red", &p);
   EXPECT_NE(s.message().find("colour"), std::string::npos) << s.message();
+}
+
+TEST(Policy, NumbersOutsideTheirRangesAreErrorsNamingTheRange) {
+  Policy p;
+  // Each was accepted: queue=2147483648 made the writer allocate 128 GiB and abort (bad_alloc).
+  const std::pair<const char*, const char*> bad[] = {
+      {"async:queue=2147483648", "option queue: '2147483648' is out of range [1, 4194304]"},
+      {"async:queue=99999999999", "out of range [1, 4194304]"},
+      {"async:queue=0", "out of range [1, 4194304]"},
+      {"async:queue=99999999999999999999999", "out of range"},  // beyond uint64
+      {"buffered:bytes=1099511627776", "option bytes: '1099511627776' is out of range"},
+      {"buffered:write=1099511627776", "option write"},
+      {"buffered:events=1099511627776", "option events"},
+      {"periodic:ms=18446744073709551615", "option ms"},
+      {"async:max_block_ms=86400001", "option max_block_ms"},
+      {"async:max_pending=17179869184", "option max_pending"},
+  };
+  for (const auto& [spec, want] : bad) {
+    Status s = ParsePolicy(spec, &p);
+    EXPECT_FALSE(s.ok()) << spec;
+    EXPECT_NE(s.message().find(want), std::string::npos) << spec << ": " << s.message();
+    EXPECT_NE(s.message().find(spec), std::string::npos) << s.message();
+  }
+  // The bounds themselves are fine.
+  ASSERT_TRUE(
+      ParsePolicy("async:queue=4194304,max_block_ms=86400000,max_pending=4294967296", &p).ok());
+  EXPECT_EQ(p.queue, 4194304u);
+  EXPECT_EQ(p.max_pending, 4294967296u);
+  ASSERT_TRUE(ParsePolicy("buffered:bytes=1073741824,events=0", &p).ok());
+  EXPECT_EQ(p.flush_bytes, 1073741824u);
 }
 
 }  // namespace
