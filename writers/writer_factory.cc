@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "writers/mutants/mutant_writer.h"
+#include "writers/policy.h"
 #include "writers/summary_writer.h"
 
 namespace tbfault::writers {
@@ -62,6 +63,18 @@ Status MakeWriter(std::string_view spec, const std::string& run_dir,
   Status s = SummaryWriter::Create({run_dir, std::string(spec), ""}, &w);
   *out = std::move(w);
   return s;
+}
+
+Status CheckWriterSpec(std::string_view spec) {
+  if (FindMaker(spec) || IsExternalWriterSpec(spec)) return Status::Ok();
+  if (spec.starts_with("mutant:")) {
+    Mutation m;
+    if (ParseMutation(spec.substr(7), &m)) return Status::Ok();
+    return Status::Invalid("unknown mutant '" + std::string(spec.substr(7)) + "'");
+  }
+  if (spec.starts_with("ours:")) spec.remove_prefix(5);
+  Policy policy;
+  return ParsePolicy(spec, &policy);
 }
 
 }  // namespace tbfault::writers

@@ -24,6 +24,11 @@ bool IsExternalWriterSpec(std::string_view spec);
 Status MakeWriter(std::string_view spec, const std::string& run_dir,
                   std::unique_ptr<EventWriter>* out);
 
+// Whether MakeWriter knows `spec` — a policy that parses, a known mutant, an external or
+// registered writer's name — without making a writer (for checking scenarios when they are
+// loaded). Whether an external writer can run here is known only when it is made.
+Status CheckWriterSpec(std::string_view spec);
+
 // The hook that lets writers outside tbfault_writers be made by spec without this library
 // depending on them: MakeWriter hands a spec that equals `name`, or starts with `name` + ":", to
 // the maker registered for it (the whole spec is passed). Called from static initializers

@@ -234,4 +234,24 @@ TEST_F(CliTest, GarbageOutOfRangeAndMissingValuesAreOneLineExitTwo) {
   EXPECT_FALSE(fs::exists(logdir));  // nothing ran.
 }
 
+// A scenario the parts would refuse is refused when loaded: list and run say file:line and exit 2
+// before anything starts (list counted it, run failed it later).
+TEST_F(CliTest, ListAndRunRefuseABadScenarioInOneLineWithFileAndLine) {
+  fs::path bad = dir_ / "bad.textproto";
+  std::ofstream(bad) << "workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
+                        "faults { rule: \"ops: 'write' effect { error: 'EBOGUS' }\" }\n";
+  for (const char* command : {"list", "run --quiet --out OUT"}) {
+    std::string c = command;
+    if (size_t p = c.find("OUT"); p != std::string::npos) c.replace(p, 3, (dir_ / "o").string());
+    Result r = Run(c + " " + bad.string());
+    EXPECT_EQ(r.status, 2) << c << r.out << r.err;
+    EXPECT_EQ(CountLines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(bad.string() + ":3:10: faults[0].rule:"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("EBOGUS"), std::string::npos) << r.err;
+  }
+  Result r = Run("run --quiet --writer warp-speed " + bad.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--writer: policy 'warp-speed'"), std::string::npos) << r.err;
+}
+
 }  // namespace

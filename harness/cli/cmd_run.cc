@@ -25,6 +25,7 @@
 #include "harness/runner/runner.h"
 #include "harness/runner/suite.h"
 #include "reports/write_reports.h"
+#include "writers/writer_factory.h"
 
 namespace tbfault::cli {
 namespace {
@@ -98,8 +99,15 @@ int RunRun(std::span<char*> args) {
   flags.String("--json", "FILE", &json, "write the results here (default DIR/results.json)");
   flags.Choice("--device", {"cpu", "gpu", "auto"}, &options.device,
                "where the training workloads run");
-  flags.String("--writer", "SPEC", &writer_override,
-               "run every scenario file once, against this writer");
+  flags.Custom(
+      "--writer", "SPEC",
+      [&](std::string_view spec, std::string* why) {
+        Status s = writers::CheckWriterSpec(spec);
+        if (s.ok()) writer_override = spec;
+        *why = s.message();
+        return s.ok();
+      },
+      "", "run every scenario file once, against this writer");
   flags.String("--bench-json", "FILE", &bench_json,
                "Google Benchmark JSON to carry in the results (for tbfault gate)");
   flags.Bool("--quiet", &quiet, "no progress lines");

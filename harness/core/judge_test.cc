@@ -48,7 +48,7 @@ TEST(JudgeTest, LedgerFilePlusLogdirPlusScenario) {
   scenario::Scenario s;
   ASSERT_TRUE(ParseScenario(R"pb(
                               workload { steps: 6 }
-                              writer { spec: "mutant:no-truncate" }
+                              writer { spec: "mutant:torn-records" }
                               expect {
                                 profile: "*"
                                 verdicts { verdict: "lost-unacked" exactly: 1 }

@@ -3,9 +3,13 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "format/record_reader.h"
+#include "fusefs/rule_check.h"
+#include "harness/load/profile.h"
+#include "writers/writer_factory.h"
 
 namespace tbfault::core {
 namespace {
@@ -140,7 +144,108 @@ class Validator {
     return Status::Ok();
   }
 
+  // Sizes, counts and times within ranges a machine can run: beyond them a scenario is a typo
+  // (writers: 100000 made 35,097 ledgers and 40 GB in 60 s; a NaN time limit never fired).
+  Status CheckRanges(const scenario::Scenario& s) const {
+    const auto* root = &tree_;
+    const auto* wt = Child(root, s, "workload", -1);
+    const scenario::Workload& w = s.workload();
+    auto count = [&](std::string_view field, int64_t v, int64_t min, int64_t max) {
+      if (v >= min && v <= max) return Status::Ok();
+      return Error(
+          wt, w, field, -1, "workload." + std::string(field),
+          std::to_string(v) + " is outside " + std::to_string(min) + ".." + std::to_string(max));
+    };
+    const std::pair<std::string_view, int64_t> kCounts[] = {
+        {"scalars_per_step", kMaxScalars}, {"histogram_every", kMaxSteps},
+        {"image_every", kMaxSteps},        {"text_every", kMaxSteps},
+        {"flush_every", kMaxSteps},        {"sync_every", kMaxSteps}};
+    Status st = count("steps", w.steps(), 1, kMaxSteps);
+    if (st.ok()) st = count("writers", w.writers(), 0, kMaxWriters);
+    if (st.ok()) st = count("files", w.files(), 0, kMaxFiles);
+    for (const auto& [field, max] : kCounts) {
+      const pb::FieldDescriptor* fd = w.GetDescriptor()->FindFieldByName(std::string(field));
+      const pb::Reflection* r = w.GetReflection();
+      int64_t v = fd->cpp_type() == pb::FieldDescriptor::CPPTYPE_INT32 ? r->GetInt32(w, fd)
+                                                                       : r->GetInt64(w, fd);
+      if (st.ok()) st = count(field, v, 0, max);
+    }
+    if (!st.ok()) return st;
+    if (!std::isfinite(w.step_ms()) || w.step_ms() < 0 || w.step_ms() > kMaxStepMs) {
+      return Error(wt, w, "step_ms", -1, "workload.step_ms",
+                   "must be a number of milliseconds within 0.." + std::to_string(kMaxStepMs));
+    }
+    if (!std::isfinite(s.time_limit_s()) || s.time_limit_s() < 0 ||
+        s.time_limit_s() > kMaxTimeLimitS) {
+      return Error(root, s, "time_limit_s", -1, "time_limit_s",
+                   "must be a number of seconds within 0.." + std::to_string(kMaxTimeLimitS) +
+                       " (0: the runner's default)");
+    }
+    for (int i = 0; i < s.actions_size(); ++i) {
+      const scenario::Action& a = s.actions(i);
+      if (a.steps() < 0 || a.steps() > w.steps()) {
+        return Error(Child(root, s, "actions", i), a, "steps", -1,
+                     "actions[" + std::to_string(i) + "].steps", "outside 0..workload.steps");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // What the parts that will run the scenario would refuse, asked of them now: the writer specs
+  // (writers/), the load profile (harness/load), the fault rules and the fsync error mode
+  // (faultfs), so that `list` and `run` refuse a bad file before anything starts.
+  Status CheckSemantics(const scenario::Scenario& s) const {
+    const auto* root = &tree_;
+    const auto* wrt = Child(root, s, "writer", -1);
+    const scenario::Writer& writer = s.writer();
+    if (!writer.spec().empty()) {
+      if (Status st = writers::CheckWriterSpec(writer.spec()); !st.ok()) {
+        return Error(wrt, writer, "spec", -1, "writer.spec", st.message());
+      }
+    }
+    for (int i = 0; i < writer.specs_size(); ++i) {
+      if (Status st = writers::CheckWriterSpec(writer.specs(i)); !st.ok()) {
+        return Error(wrt, writer, "specs", i, "writer.specs[" + std::to_string(i) + "]",
+                     st.message());
+      }
+    }
+    const scenario::Workload& w = s.workload();
+    if (!w.profile().empty() && w.profile() != "synthetic") {
+      load::LoadProfile profile;
+      if (Status st = load::LoadProfileByName(w.profile(), &profile); !st.ok()) {
+        return Error(Child(root, s, "workload", -1), w, "profile", -1, "workload.profile",
+                     st.message());
+      }
+    }
+    for (int i = 0; i < s.faults_size(); ++i) {
+      const scenario::Fault& f = s.faults(i);
+      std::string error;
+      if (!f.rule().empty() && !faultfs::CheckRuleText(f.rule(), &error)) {
+        return Error(Child(root, s, "faults", i), f, "rule", -1,
+                     "faults[" + std::to_string(i) + "].rule", "faultfs refuses it: " + error);
+      }
+    }
+    bool sticky = false;
+    if (!s.fsync_errors().empty() && !faultfs::ParseFsyncErrorMode(s.fsync_errors(), &sticky)) {
+      return Error(root, s, "fsync_errors", -1, "fsync_errors",
+                   "unknown mode '" + s.fsync_errors() + "' (linux, sticky)");
+    }
+    for (int i = 0; i < s.actions_size(); ++i) {
+      const scenario::Action& a = s.actions(i);
+      if (a.kind() != scenario::Action::RESTART || a.writer().empty()) continue;
+      if (Status st = writers::CheckWriterSpec(a.writer()); !st.ok()) {
+        return Error(Child(root, s, "actions", i), a, "writer", -1,
+                     "actions[" + std::to_string(i) + "].writer", st.message());
+      }
+    }
+    return Status::Ok();
+  }
+
  private:
+  static constexpr int64_t kMaxSteps = 10'000'000, kMaxScalars = 10'000;
+  static constexpr int64_t kMaxWriters = 64, kMaxFiles = 1000;
+  static constexpr int64_t kMaxStepMs = 60'000, kMaxTimeLimitS = 24 * 3600;
+
   const std::string& file_;
   const pb::TextFormat::ParseInfoTree& tree_;
 };
@@ -157,7 +262,10 @@ Status ParseScenario(std::string_view text, const std::string& file, scenario::S
   if (!parser.ParseFromString(std::string(text), out)) {
     return Status::Invalid(collector.first().empty() ? file + ": cannot parse" : collector.first());
   }
-  Status s = Validator(file, tree).Check(*out);
+  Validator validator(file, tree);
+  Status s = validator.Check(*out);
+  if (s.ok()) s = validator.CheckRanges(*out);
+  if (s.ok()) s = validator.CheckSemantics(*out);
   if (!s.ok()) return s;
   if (out->name().empty()) out->set_name(std::filesystem::path(file).stem().string());
   return Status::Ok();

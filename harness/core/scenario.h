@@ -1,6 +1,9 @@
 // Scenario files (scenario.proto, protobuf text format): loading and validation. Every error is one
 // line naming the file, the line and the field: "scenarios/x.textproto:7:3: workload.steps: must be
-// > 0".
+// > 0". Validation covers the schema, ranges for every size, count and time (steps, writers,
+// files, step_ms, time_limit_s finite), and what the parts that run the scenario would refuse:
+// writer specs (writers::CheckWriterSpec), the load profile, fault rules and the fsync error mode
+// (faultfs's rule_check.h).
 #pragma once
 
 #include <string>

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "writers/policy.h"
 #include "writers/test_util.h"
 #include "writers/writer_factory.h"
 
@@ -32,6 +33,23 @@ TEST(Mutants, FactoryKnowsEveryName) {
   }
   std::unique_ptr<EventWriter> w;
   EXPECT_FALSE(MakeWriter("mutant:nope", "/tmp", &w).ok());
+}
+
+// CheckWriterSpec says what MakeWriter would say of a spec, without making a writer.
+TEST(Mutants, CheckWriterSpecAgreesWithTheFactory) {
+  std::vector<std::string> good = {"mutant:control", "ours:buffered", "async:queue=64+durable",
+                                   "tensorboardx", "external:anything"};
+  for (auto name : MutationNames()) good.push_back("mutant:" + std::string(name));
+  for (const char* const* p = PolicyNames(); *p != nullptr; ++p) good.emplace_back(*p);
+  for (const std::string& spec : good) {
+    EXPECT_TRUE(CheckWriterSpec(spec).ok()) << spec << ": " << CheckWriterSpec(spec).ToString();
+  }
+  for (const char* spec : {"mutant:nope", "warp", "async:queue=0", "ours:nope", "", "mutant:"}) {
+    EXPECT_FALSE(CheckWriterSpec(spec).ok()) << spec;
+    TempDir dir;
+    std::unique_ptr<EventWriter> w;
+    EXPECT_FALSE(MakeWriter(spec, dir.path(), &w).ok()) << spec;
+  }
 }
 
 // Writes 3000 scalars onto a full disk, frees it, writes 10 more and closes. Returns the read-back.
