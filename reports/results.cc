@@ -410,7 +410,8 @@ Status ReadResultsFile(const std::string& path, Results* results) {
 }
 
 Status WriteResultsFile(const std::string& path, const Results& results) {
-  return WriteFile(path, ToJson(results).dump(1) + "\n");
+  return WriteFile(path,
+                   ToJson(results).dump(1, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 Status ReadBenchmarkFile(const std::string& path, Results* results) {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "format/events.h"
 #include "harness/cli/cli_test_util.h"
 
 namespace {
@@ -252,6 +253,47 @@ TEST_F(CliTest, ListAndRunRefuseABadScenarioInOneLineWithFileAndLine) {
   Result r = Run("run --quiet --writer warp-speed " + bad.string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--writer: policy 'warp-speed'"), std::string::npos) << r.err;
+}
+
+// Bytes that are not UTF-8 — a run directory's and a file's name, a text summary, a scenario's
+// name — are replaced (U+FFFD) in JSON output; before, the JSON library aborted the command.
+TEST_F(CliTest, NonUtf8NamesAndTextGiveJsonNotAnAbort) {
+  fs::path logdir = dir_ / "logs";
+  fs::path run = logdir / "run\xff\xfe";
+  fs::create_directories(run);
+  std::string bytes;
+  tbfault::format::AppendEventRecord(&bytes, tbfault::format::FileVersionEvent(1e9));
+  tbfault::format::AppendEventRecord(&bytes, tbfault::format::ScalarEvent(1e9, 1, "loss\xc3", 0.5f, true));
+  tbfault::format::AppendEventRecord(&bytes, tbfault::format::TextEvent(1e9, 1, "notes", "bad \xff\xc0 text", true));
+  std::ofstream(run / ("events.out.tfevents.1.h\x80.1.0"), std::ios::binary) << bytes;
+  std::ofstream(run / "events.out.tfevents.1.h\x80.1.0.cut", std::ios::binary)
+      << bytes.substr(0, bytes.size() - 3);  // a torn copy: doctor and inspect name the file.
+  const std::string replacement = "\xef\xbf\xbd";
+  for (const char* command : {"inspect --json", "doctor --json", "series --json --profile strict",
+                              "series --json --profile tb-rust"}) {
+    Result r = Run(std::string(command) + " " + logdir.string());
+    EXPECT_TRUE(r.status == 0 || r.status == 3) << command << ": " << r.status << r.err;
+    nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << command << ": " << r.out;
+    // tb-rust shows nothing of a file whose tag is not UTF-8 (its proto decoding refuses it).
+    if (std::string(command).find("tb-rust") != std::string::npos) continue;
+    EXPECT_NE(r.out.find(replacement), std::string::npos) << command << ": " << r.out;
+  }
+  Result series = Run("series --json --profile strict " + logdir.string());
+  EXPECT_NE(series.out.find("bad " + replacement), std::string::npos) << series.out;
+}
+
+// `run` writes its results even when a scenario's name is not UTF-8 (it aborted and wrote none).
+TEST_F(CliTest, RunWritesResultsForANonUtf8ScenarioName) {
+  if (access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
+  fs::path scenario = dir_ / "odd\xff.textproto";
+  std::ofstream(scenario) << "workload { steps: 5 }\nwriter { spec: \"buffered\" }\n";
+  fs::path out = dir_ / "results";
+  Result r = Run("run --quiet --out " + out.string() + " " + scenario.string());
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  nlohmann::json doc = nlohmann::json::parse(Slurp(out / "results.json"), nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << Slurp(out / "results.json");
+  EXPECT_NE(doc.dump().find("odd\xef\xbf\xbd"), std::string::npos) << doc.dump();
 }
 
 }  // namespace

@@ -105,7 +105,9 @@ int RunDoctor(std::span<char*> args) {
     return 2;
   }
   if (json) {
-    std::printf("%s\n", ToJson(diagnosis).dump(2).c_str());
+    std::printf(
+        "%s\n",
+        ToJson(diagnosis).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     PrintText(diagnosis);
   }

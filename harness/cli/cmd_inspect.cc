@@ -90,7 +90,9 @@ int RunInspect(std::span<char*> args) {
     return 2;
   }
   if (json) {
-    std::printf("%s\n", ToJson(report).dump(2).c_str());
+    std::printf(
+        "%s\n",
+        ToJson(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     PrintText(report);
   }

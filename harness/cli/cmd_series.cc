@@ -101,7 +101,9 @@ int RunSeries(std::span<char*> args) {
     return 2;
   }
   if (json) {
-    std::printf("%s\n", ToJson(view).dump().c_str());
+    std::printf(
+        "%s\n",
+        ToJson(view).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     PrintText(view);
   }

@@ -78,7 +78,7 @@ int RunTrain(std::span<char*> args) {
   }
   doc["step_overhead_pct"] = {{"p50", m.overhead_pct_p50()}, {"p99", m.overhead_pct_p99()}};
   if (json) {
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("profile %s on %s, writer %s, %lld steps in %lld rounds\n", profile.name.c_str(),
                 m.device.c_str(), writer.c_str(), static_cast<long long>(steps),

@@ -227,7 +227,8 @@ void Driver::WriteStats() {
   j["failed"] = failed;
   j["errors_by_errno"] = errors;
   j["create_errors"] = create_errors_;
-  std::ofstream(p_.stats) << j.dump() << "\n";
+  std::ofstream(p_.stats) << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                          << "\n";
 }
 
 Status Driver::Run() {
