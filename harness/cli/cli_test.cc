@@ -1,5 +1,7 @@
 // Runs the built tbfault binary as a user would and checks output and exit status.
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -263,8 +265,10 @@ TEST_F(CliTest, NonUtf8NamesAndTextGiveJsonNotAnAbort) {
   fs::create_directories(run);
   std::string bytes;
   tbfault::format::AppendEventRecord(&bytes, tbfault::format::FileVersionEvent(1e9));
-  tbfault::format::AppendEventRecord(&bytes, tbfault::format::ScalarEvent(1e9, 1, "loss\xc3", 0.5f, true));
-  tbfault::format::AppendEventRecord(&bytes, tbfault::format::TextEvent(1e9, 1, "notes", "bad \xff\xc0 text", true));
+  tbfault::format::AppendEventRecord(&bytes,
+                                     tbfault::format::ScalarEvent(1e9, 1, "loss\xc3", 0.5f, true));
+  tbfault::format::AppendEventRecord(
+      &bytes, tbfault::format::TextEvent(1e9, 1, "notes", "bad \xff\xc0 text", true));
   std::ofstream(run / ("events.out.tfevents.1.h\x80.1.0"), std::ios::binary) << bytes;
   std::ofstream(run / "events.out.tfevents.1.h\x80.1.0.cut", std::ios::binary)
       << bytes.substr(0, bytes.size() - 3);  // a torn copy: doctor and inspect name the file.
@@ -294,6 +298,80 @@ TEST_F(CliTest, RunWritesResultsForANonUtf8ScenarioName) {
   nlohmann::json doc = nlohmann::json::parse(Slurp(out / "results.json"), nullptr, false);
   ASSERT_FALSE(doc.is_discarded()) << Slurp(out / "results.json");
   EXPECT_NE(doc.dump().find("odd\xef\xbf\xbd"), std::string::npos) << doc.dump();
+}
+
+// Output paths are checked before anything runs: one line, exit 2, nothing created or removed.
+TEST_F(CliTest, RunChecksOutputPathsBeforeAnythingRuns) {
+  std::string scenario = std::string(TBFAULT_SOURCE_DIR) + "/scenarios/clean.textproto";
+  fs::create_directories(dir_ / "mine");
+  std::ofstream(dir_ / "mine" / "notes.txt") << "mine";
+  std::ofstream(dir_ / "file") << "x";
+  fs::path fresh = dir_ / "fresh";
+  const std::pair<std::string, const char*> cases[] = {
+      {"--out " + (dir_ / "file").string(), "exists and is not a directory"},
+      {"--out " + (dir_ / "mine").string(), "not an output directory of tbfault"},
+      {"--out " + fresh.string() + " --junit " + (dir_ / "no" / "j.xml").string(), "ENOENT"},
+      {"--out " + fresh.string() + " --json " + dir_.string(), "is a directory"},
+      {"--out " + fresh.string() + " --json " + (dir_ / "file" / "r.json").string(), "ENOTDIR"},
+      {"--out " + fresh.string() + " --bench-json " + (dir_ / "none.json").string(), "ENOENT"},
+  };
+  for (const auto& [args, want] : cases) {
+    Result r = Run("run --quiet " + args + " " + scenario);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.out << r.err;
+    EXPECT_EQ(CountLines(r.err), 1) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(want), std::string::npos) << args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;  // no table: nothing ran.
+  }
+  EXPECT_FALSE(fs::exists(fresh));
+  EXPECT_EQ(Slurp(dir_ / "mine" / "notes.txt"), "mine");
+  EXPECT_FALSE(fs::exists(dir_ / "mine" / ".tbfault-out"));
+}
+
+// A reused --out holds the new run's files only (before: the earlier run's scenario directories
+// stayed beside the new ones).
+TEST_F(CliTest, RunEmptiesAnOutDirectoryItWroteBefore) {
+  if (access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
+  fs::path scenario = dir_ / "small.textproto";
+  std::ofstream(scenario) << "workload { steps: 5 }\nwriter { spec: \"buffered\" }\n";
+  fs::path out = dir_ / "results";
+  ASSERT_EQ(Run("run --quiet --out " + out.string() + " " + scenario.string()).status, 0);
+  ASSERT_TRUE(fs::exists(out / "results.json"));
+  fs::create_directories(out / "old-scenario");
+  ASSERT_EQ(Run("run --quiet --out " + out.string() + " " + scenario.string()).status, 0);
+  EXPECT_FALSE(fs::exists(out / "old-scenario"));
+  EXPECT_TRUE(fs::exists(out / "results.json"));
+  EXPECT_TRUE(fs::exists(out / "small"));
+}
+
+TEST_F(CliTest, BenchPoliciesTmpfsMustBeATmpfs) {
+  Result r = Run("bench-policies --quick --out " + (dir_ / "o").string() + " --tmpfs /nonexistent");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(CountLines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("--tmpfs: /nonexistent"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists("/nonexistent"));  // it was created on the root file system.
+  EXPECT_FALSE(fs::exists(dir_ / "o"));
+  struct statfs here {};
+  ASSERT_EQ(statfs(dir_.c_str(), &here), 0);
+  if (here.f_type != TMPFS_MAGIC) {
+    r = Run("bench-policies --quick --out " + (dir_ / "o").string() + " --tmpfs " + dir_.string());
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("not a tmpfs"), std::string::npos) << r.err;
+  }
+}
+
+// SIGINT stops bench-policies as it stops `run`: exit 130, nothing left mounted (it exited 2).
+TEST_F(CliTest, BenchPoliciesInterruptedExitsOneThirty) {
+  struct statfs shm {};
+  if (statfs("/dev/shm", &shm) != 0 || shm.f_type != TMPFS_MAGIC) GTEST_SKIP() << "no /dev/shm";
+  std::string cmd = std::string("bash -c '") + TBFAULT_BIN +
+                    " bench-policies --quick --writers every-event,async --tmpfs /dev/shm --out " +
+                    (dir_ / "o").string() + " >/dev/null 2>" + (dir_ / "err").string() +
+                    " & p=$!; sleep 2; kill -INT $p; wait $p'";
+  int raw = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 130) << Slurp(dir_ / "err");
+  EXPECT_NE(Slurp(dir_ / "err").find("interrupted"), std::string::npos) << Slurp(dir_ / "err");
+  EXPECT_EQ(Slurp("/proc/mounts").find((dir_ / "o").string()), std::string::npos);
 }
 
 }  // namespace

@@ -4,8 +4,10 @@
 // crash and a power cut, behaviour under ENOSPC, EACCES and 100 ms write delays). Prints the
 // table; writes into --out (default build/suite/policies) results.json (one ScenarioResult per
 // writer and measure, "policy/<spec>/<measure>"), report.md, report.html and table.txt.
+// --out is prepared before anything runs (output_paths.h); --tmpfs must be a tmpfs directory.
 // Exit 0, 1 when a measure could not run (an error outcome other than a writer that hung, which is
-// the finding "blocked"), 2 on bad usage.
+// the finding "blocked"), 2 on bad usage or a bad output path, 130 when interrupted.
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +20,8 @@
 
 #include "harness/cli/command.h"
 #include "harness/cli/flags.h"
+#include "harness/cli/output_paths.h"
+#include "harness/runner/mount.h"
 #include "harness/runner/policy_bench.h"
 #include "reports/write_reports.h"
 
@@ -31,7 +35,9 @@ int RunBenchPolicies(std::span<char*> args) {
   runner::PolicyBenchOptions options;
   Flags flags("bench-policies", "[--out DIR] [--writers SPEC,...] [--quick] [--tmpfs DIR]");
   flags.String("--out", "DIR", &options.out_dir,
-               "results.json, report.md, report.html, table.txt and the runs go here");
+               "results.json, report.md, report.html, table.txt and the runs go here; emptied "
+               "first when an earlier tbfault command wrote it, refused when it holds anything "
+               "else");
   flags.Custom(
       "--writers", "SPEC,...",
       [&](std::string_view list, std::string* why) {
@@ -50,18 +56,34 @@ int RunBenchPolicies(std::span<char*> args) {
       "writer specs, comma-separated");
   flags.Bool("--quick", &options.quick, "every count shrunk: the whole run takes under a minute");
   flags.String("--tmpfs", "DIR", &options.tmpfs_dir,
-               "a tmpfs directory for the throughput runs (default /dev/shm when writable, else "
-               "the temp dir)");
+               "an existing directory on a tmpfs for the throughput runs (default /dev/shm when "
+               "writable, else the temp dir)");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  if (!options.tmpfs_dir.empty()) {
+    if (Status s = CheckTmpfsDir(options.tmpfs_dir); !s.ok())
+      return flags.Fail("--tmpfs: " + s.ToString());
+  }
+  if (Status s = PrepareOutDir(options.out_dir); !s.ok()) {
+    std::fprintf(stderr, "tbfault bench-policies: %s\n", s.ToString().c_str());
+    return 2;
+  }
+  // As `tbfault run`: SIGINT/SIGTERM/SIGHUP stop the bench between measures, every mount is
+  // unmounted, exit 130.
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
   options.interrupted = &g_interrupted;
   options.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  std::error_code ec;
-  std::filesystem::create_directories(options.out_dir, ec);
 
   runner::PolicyBench bench;
   Status s = runner::RunPolicyBench(options, &bench);
+  runner::UnmountAll();
+  if (g_interrupted.load()) {
+    std::fprintf(stderr, "tbfault bench-policies: interrupted; every mount was unmounted\n");
+    return 130;
+  }
   if (!s.ok()) {
     std::fprintf(stderr, "tbfault bench-policies: %s\n", s.ToString().c_str());
     return 2;

@@ -9,6 +9,7 @@
 
 #include "harness/cli/command.h"
 #include "harness/cli/flags.h"
+#include "harness/cli/output_paths.h"
 #include "harness/core/scenario.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/runner.h"
@@ -22,7 +23,9 @@ int RunReplay(std::span<char*> args) {
   Flags flags("replay", "RESULT_DIR [--out DIR]");
   flags.Positional("RESULT_DIR", &dirs, 1, 1,
                    "a scenario's directory that 'tbfault run' left under its --out");
-  flags.String("--out", "DIR", &out_dir, "where the new run goes (default RESULT_DIR/replay)");
+  flags.String("--out", "DIR", &out_dir,
+               "where the new run goes (default RESULT_DIR/replay); emptied first when an earlier "
+               "tbfault command wrote it, refused when it holds anything else");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
   const std::string& dir = dirs[0];
   scenario::Scenario s;
@@ -41,6 +44,10 @@ int RunReplay(std::span<char*> args) {
   }
   runner::RunOptions options;
   options.out_dir = out_dir.empty() ? dir + "/replay" : out_dir;
+  if (Status st = PrepareOutDir(options.out_dir); !st.ok()) {
+    std::fprintf(stderr, "tbfault replay: %s\n", st.ToString().c_str());
+    return 2;
+  }
   runner::CleanStaleMounts("");
   runner::RunOutput now;
   if (Status st = runner::RunScenario(s, options, &now); !st.ok()) {

@@ -2,14 +2,16 @@
 //             [--junit FILE] [--json FILE] [--device cpu|gpu|auto] [--writer SPEC]
 // Runs scenarios (default: all under scenarios/) with a live progress line, prints a table and
 // each failing scenario's summary, and writes the results (JSON, JUnit, Markdown, HTML) under
-// --out. --shard also honours GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS. Stale mounts a killed
-// runner left are cleaned first; SIGINT/SIGTERM stop the run and unmount everything.
-// Exit 0 every scenario met its expectations, 1 any did not (or errored), 2 bad input, 130 when
-// interrupted.
+// --out (prepared before anything runs: created, or emptied when an earlier tbfault run wrote it,
+// else refused; output_paths.h). --shard also honours GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS. Stale
+// mounts a killed runner left are cleaned first; SIGINT/SIGTERM stop the run and unmount
+// everything. Exit 0 every scenario met its expectations, 1 any did not (or errored), 2 bad input,
+// 130 when interrupted.
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +23,7 @@
 
 #include "harness/cli/command.h"
 #include "harness/cli/flags.h"
+#include "harness/cli/output_paths.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/suite.h"
@@ -62,6 +65,34 @@ std::string Row(const runner::RunOutput& o) {
   return line;
 }
 
+// Before anything runs: the benchmark file readable, the report files writable, then the output
+// directory prepared (output_paths.h: created, or emptied when an earlier tbfault run wrote it,
+// else refused) — last, so that a bad path elsewhere leaves an earlier run's results alone. A
+// report file inside the output directory is checked once it is prepared.
+Status CheckOutputPaths(const std::string& out_dir, const std::string& junit,
+                        const std::string& json, const std::string& bench_json) {
+  namespace fs = std::filesystem;
+  if (!bench_json.empty() && access(bench_json.c_str(), R_OK) != 0) {
+    return Status::FromErrno(errno, bench_json);
+  }
+  const fs::path out = fs::absolute(out_dir).lexically_normal();
+  std::vector<const std::string*> inside;
+  for (const std::string* file : {&junit, &json}) {
+    if (file->empty()) continue;
+    fs::path parent = fs::absolute(*file).lexically_normal().parent_path();
+    if (parent.string().starts_with(out.string())) {
+      inside.push_back(file);
+    } else if (Status s = CheckOutputFile(*file); !s.ok()) {
+      return s;
+    }
+  }
+  if (Status s = PrepareOutDir(out_dir); !s.ok()) return s;
+  for (const std::string* file : inside) {
+    if (Status s = CheckOutputFile(*file); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 int RunRun(std::span<char*> args) {
   std::vector<std::string> paths;
   std::string filter, out_dir = "tbfault-results", junit, json, writer_override, bench_json;
@@ -94,7 +125,9 @@ int RunRun(std::span<char*> args) {
         return true;
       },
       "0/1, or GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS", "run only the I-th of N shards of the suite");
-  flags.String("--out", "DIR", &out_dir, "each scenario's files and the reports go here");
+  flags.String("--out", "DIR", &out_dir,
+               "each scenario's files and the reports go here; a directory an earlier run wrote "
+               "is emptied first, any other non-empty one refused");
   flags.String("--junit", "FILE", &junit, "also write a JUnit XML report");
   flags.String("--json", "FILE", &json, "write the results here (default DIR/results.json)");
   flags.Choice("--device", {"cpu", "gpu", "auto"}, &options.device,
@@ -144,10 +177,8 @@ int RunRun(std::span<char*> args) {
     std::fprintf(stderr, "tbfault run: no scenario selected\n");
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) {
-    std::fprintf(stderr, "tbfault run: %s: %s\n", out_dir.c_str(), ec.message().c_str());
+  if (Status s = CheckOutputPaths(out_dir, junit, json, bench_json); !s.ok()) {
+    std::fprintf(stderr, "tbfault run: %s\n", s.ToString().c_str());
     return 2;
   }
   if (int n = runner::CleanStaleMounts(""); n > 0) {
