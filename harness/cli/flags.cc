@@ -111,42 +111,33 @@ Flags::Flag& Flags::Choice(std::string_view name, std::vector<std::string> choic
   return f;
 }
 
-Flags::Flag& Flags::Int(std::string_view name, int64_t* out, int64_t min, int64_t max,
-                        std::string_view help) {
+template <typename T, typename Wide>
+Flags::Flag& Flags::Integer(std::string_view name, T* out, T min, T max, std::string_view help) {
   Flag& f =
       Add(name, "N",
           std::string(help) + ", in [" + std::to_string(min) + ", " + std::to_string(max) + "]",
           std::to_string(*out));
   f.set_ = [=](std::string_view text, std::string* why) {
-    return ParseInt(text, min, max, out, why);
-  };
-  return f;
-}
-
-Flags::Flag& Flags::Int(std::string_view name, int* out, int min, int max, std::string_view help) {
-  Flag& f =
-      Add(name, "N",
-          std::string(help) + ", in [" + std::to_string(min) + ", " + std::to_string(max) + "]",
-          std::to_string(*out));
-  f.set_ = [=](std::string_view text, std::string* why) {
-    int64_t v = 0;
-    if (!ParseInt(text, min, max, &v, why)) return false;
-    *out = static_cast<int>(v);
+    Wide v = 0;
+    if (!ParseInteger<Wide>(text, min, max, &v, why)) return false;
+    *out = static_cast<T>(v);
     return true;
   };
   return f;
 }
 
+Flags::Flag& Flags::Int(std::string_view name, int64_t* out, int64_t min, int64_t max,
+                        std::string_view help) {
+  return Integer<int64_t, int64_t>(name, out, min, max, help);
+}
+
+Flags::Flag& Flags::Int(std::string_view name, int* out, int min, int max, std::string_view help) {
+  return Integer<int, int64_t>(name, out, min, max, help);
+}
+
 Flags::Flag& Flags::Uint(std::string_view name, uint64_t* out, uint64_t min, uint64_t max,
                          std::string_view help) {
-  Flag& f =
-      Add(name, "N",
-          std::string(help) + ", in [" + std::to_string(min) + ", " + std::to_string(max) + "]",
-          std::to_string(*out));
-  f.set_ = [=](std::string_view text, std::string* why) {
-    return ParseUint(text, min, max, out, why);
-  };
-  return f;
+  return Integer<uint64_t, uint64_t>(name, out, min, max, help);
 }
 
 Flags::Flag& Flags::Double(std::string_view name, double* out, double min, double max,

@@ -85,6 +85,9 @@ class Flags {
   Flag& Add(std::string_view name, std::string_view metavar, std::string_view help,
             std::string default_text);
   Flag* Find(std::string_view name);
+  // An integer flag of type T, parsed as Wide (T's range within Wide's).
+  template <typename T, typename Wide>
+  Flag& Integer(std::string_view name, T* out, T min, T max, std::string_view help);
 
   std::string command_, synopsis_, about_;
   std::vector<std::unique_ptr<Flag>> flags_;

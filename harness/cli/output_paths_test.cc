@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "harness/core/test_logdir.h"
+
 namespace tbfault::cli {
 namespace {
 
@@ -14,13 +16,8 @@ namespace fs = std::filesystem;
 
 class OutputPathsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/tbfault-outpaths-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  core::testing::TempLogdir tmp_;
+  fs::path dir_ = tmp_.path();
 };
 
 TEST_F(OutputPathsTest, NewDirectoryIsCreatedWithTheMarker) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <span>
 
 #include "harness/core/test_logdir.h"
 
@@ -30,6 +31,22 @@ Status Parse(const std::string& text, scenario::Scenario* s) {
   return ParseScenario(text, "scenarios/disk_full.textproto", s);
 }
 
+// Each text is refused with one line that holds `want` (file, line, field and reason).
+struct BadCase {
+  const char* text;
+  const char* want;
+};
+void ExpectErrors(std::span<const BadCase> cases) {
+  for (const BadCase& c : cases) {
+    scenario::Scenario s;
+    Status st = Parse(c.text, &s);
+    ASSERT_FALSE(st.ok()) << c.text;
+    EXPECT_NE(st.ToString().find(c.want), std::string::npos)
+        << "got: " << st.ToString() << "\nwant: " << c.want;
+    EXPECT_EQ(st.ToString().find('\n'), std::string::npos) << st.ToString();
+  }
+}
+
 TEST(ScenarioTest, ParsesAGoodFile) {
   scenario::Scenario s;
   Status st = Parse(kGood, &s);
@@ -50,10 +67,7 @@ TEST(ScenarioTest, ParsesAGoodFile) {
 
 // Each malformed file gives one error naming the file, the line and the field.
 TEST(ScenarioTest, ErrorsNameFileLineAndField) {
-  struct Case {
-    const char* text;
-    const char* want;
-  } cases[] = {
+  BadCase cases[] = {
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nbogus: 1\n",
        "scenarios/disk_full.textproto:3:6: Message type \"tbfault.scenario.Scenario\" has no field "
        "named \"bogus\""},
@@ -77,22 +91,13 @@ TEST(ScenarioTest, ErrorsNameFileLineAndField) {
        "scenarios/disk_full.textproto:3:20: faults[0].at_step: outside 0..workload.steps"},
   };
   cases[2] = {"workload { steps: 10 }\n", "scenarios/disk_full.textproto: writer.spec: missing"};
-  for (const Case& c : cases) {
-    scenario::Scenario s;
-    Status st = Parse(c.text, &s);
-    ASSERT_FALSE(st.ok()) << c.text;
-    EXPECT_NE(st.ToString().find(c.want), std::string::npos)
-        << "got: " << st.ToString() << "\nwant: " << c.want;
-  }
+  ExpectErrors(cases);
 }
 
 // Sizes, counts and times beyond what a machine can run are refused with file:line: each of these
 // was accepted, and ran (writers: 100000 made 35,097 ledgers) or never timed out (nan).
 TEST(ScenarioTest, RangesOfSizesCountsAndTimes) {
-  struct Case {
-    const char* text;
-    const char* want;
-  } cases[] = {
+  BadCase cases[] = {
       {"workload {\n  steps: 10\n  writers: 100000\n}\nwriter { spec: \"buffered\" }\n",
        "scenarios/disk_full.textproto:3:3: workload.writers: 100000 is outside 0..64"},
       {"workload {\n  steps: 10\n  files: 100000\n}\nwriter { spec: \"buffered\" }\n",
@@ -116,22 +121,13 @@ TEST(ScenarioTest, RangesOfSizesCountsAndTimes) {
        "actions { kind: RESTART at_step: 5 resume_from_step: 5 steps: 11 }\n",
        "actions[0].steps: outside 0..workload.steps"},
   };
-  for (const Case& c : cases) {
-    scenario::Scenario s;
-    Status st = Parse(c.text, &s);
-    ASSERT_FALSE(st.ok()) << c.text;
-    EXPECT_NE(st.ToString().find(c.want), std::string::npos)
-        << "got: " << st.ToString() << "\nwant: " << c.want;
-  }
+  ExpectErrors(cases);
 }
 
 // What the writer factory, the load profiles and faultfs would refuse later is refused at load,
 // with file:line (before: `tbfault list` counted the file and `run` failed the scenario later).
 TEST(ScenarioTest, SemanticsAreCheckedByThePartsThatRunThem) {
-  struct Case {
-    const char* text;
-    const char* want;
-  } cases[] = {
+  BadCase cases[] = {
       {"workload { steps: 10 }\nwriter {\n  spec: \"warp-speed\"\n}\n",
        "scenarios/disk_full.textproto:3:3: writer.spec: policy 'warp-speed': unknown policy"},
       {"workload { steps: 10 }\nwriter { spec: \"mutant:nope\" }\n",
@@ -166,14 +162,7 @@ TEST(ScenarioTest, SemanticsAreCheckedByThePartsThatRunThem) {
        "actions { kind: RESTART at_step: 5 resume_from_step: 5 writer: \"mutant:ghost\" }\n",
        "scenarios/disk_full.textproto:3:56: actions[0].writer: unknown mutant 'ghost'"},
   };
-  for (const Case& c : cases) {
-    scenario::Scenario s;
-    Status st = Parse(c.text, &s);
-    ASSERT_FALSE(st.ok()) << c.text;
-    EXPECT_NE(st.ToString().find(c.want), std::string::npos)
-        << "got: " << st.ToString() << "\nwant: " << c.want;
-    EXPECT_EQ(st.ToString().find('\n'), std::string::npos) << st.ToString();
-  }
+  ExpectErrors(cases);
   // And what they accept is accepted.
   scenario::Scenario s;
   Status st = Parse(
