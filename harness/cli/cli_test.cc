@@ -237,6 +237,21 @@ TEST_F(CliTest, GarbageOutOfRangeAndMissingValuesAreOneLineExitTwo) {
   EXPECT_FALSE(fs::exists(logdir));  // nothing ran.
 }
 
+// The shard from the environment (GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS) is checked like --shard
+// (atoi made "x" shard 0).
+TEST_F(CliTest, ShardFromTheEnvironmentIsChecked) {
+  setenv("GTEST_SHARD_INDEX", "x", 1);
+  setenv("GTEST_TOTAL_SHARDS", "2", 1);
+  Result r = Run("run --quiet --out " + (dir_ / "o").string());
+  unsetenv("GTEST_SHARD_INDEX");
+  unsetenv("GTEST_TOTAL_SHARDS");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(CountLines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: 'x/2' is not I/N"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "o"));
+}
+
 // A scenario the parts would refuse is refused when loaded: list and run say file:line and exit 2
 // before anything starts (list counted it, run failed it later).
 TEST_F(CliTest, ListAndRunRefuseABadScenarioInOneLineWithFileAndLine) {

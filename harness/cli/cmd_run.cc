@@ -108,23 +108,23 @@ int RunRun(std::span<char*> args) {
   const Flags::Flag& seed_flag =
       flags.Uint("--seed", &seed, 0, UINT64_MAX, "every scenario's seed").DefaultText("its own");
   flags.Int("--jobs", &jobs, 1, 64, "scenarios run at once");
-  const Flags::Flag& shard_flag = flags.Custom(
-      "--shard", "I/N",
-      [&](std::string_view v, std::string* why) {
-        size_t slash = v.find('/');
-        int64_t i = 0, n = 0;
-        std::string ignored;
-        if (slash == std::string_view::npos ||
-            !ParseInt(v.substr(slash + 1), 1, 1 << 20, &n, &ignored) ||
-            !ParseInt(v.substr(0, slash), 0, n - 1, &i, &ignored)) {
-          *why = "'" + std::string(v) + "' is not I/N with 0 <= I < N";
-          return false;
-        }
-        shard_index = static_cast<int>(i);
-        shard_total = static_cast<int>(n);
-        return true;
-      },
-      "0/1, or GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS", "run only the I-th of N shards of the suite");
+  auto set_shard = [&](std::string_view v, std::string* why) {
+    size_t slash = v.find('/');
+    int64_t i = 0, n = 0;
+    std::string ignored;
+    if (slash == std::string_view::npos ||
+        !ParseInt(v.substr(slash + 1), 1, 1 << 20, &n, &ignored) ||
+        !ParseInt(v.substr(0, slash), 0, n - 1, &i, &ignored)) {
+      *why = "'" + std::string(v) + "' is not I/N with 0 <= I < N";
+      return false;
+    }
+    shard_index = static_cast<int>(i);
+    shard_total = static_cast<int>(n);
+    return true;
+  };
+  const Flags::Flag& shard_flag =
+      flags.Custom("--shard", "I/N", set_shard, "0/1, or GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS",
+                   "run only the I-th of N shards of the suite");
   flags.String("--out", "DIR", &out_dir,
                "each scenario's files and the reports go here; a directory an earlier run wrote "
                "is emptied first, any other non-empty one refused");
@@ -149,9 +149,9 @@ int RunRun(std::span<char*> args) {
   if (!shard_set) {
     const char* gi = std::getenv("GTEST_SHARD_INDEX");
     const char* gt = std::getenv("GTEST_TOTAL_SHARDS");
-    if (gi != nullptr && gt != nullptr) {
-      shard_index = std::atoi(gi);
-      shard_total = std::max(1, std::atoi(gt));
+    std::string why;
+    if (gi != nullptr && gt != nullptr && !set_shard(std::string(gi) + "/" + gt, &why)) {
+      return flags.Fail("GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: " + why);
     }
   }
   if (paths.empty()) paths.push_back(runner::DefaultScenarioDir());
