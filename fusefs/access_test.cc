@@ -1,9 +1,7 @@
 // Nobody else through the mount: a second, unprivileged user made by the test tries to read, write
 // and create through a real faultfs mount. Skipped, with a message, where no user can be made.
 #include <gtest/gtest.h>
-#include <pwd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,50 +9,12 @@
 #include <string>
 
 #include "fusefs/test_mount.h"
+#include "fusefs/test_user.h"
 
 namespace faultfs {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A system user that lives as long as the object.
-class ProbeUser {
- public:
-  ProbeUser() : name_("tbfprobe" + std::to_string(::getpid())) {
-    std::string cmd = "useradd -r -M -N -s /usr/sbin/nologin " + name_ + " >/dev/null 2>&1";
-    if (::geteuid() != 0 || std::system(cmd.c_str()) != 0) return;
-    if (const passwd* pw = ::getpwnam(name_.c_str()); pw != nullptr) {
-      uid_ = pw->pw_uid;
-      gid_ = pw->pw_gid;
-      made_ = true;
-    }
-  }
-  ~ProbeUser() {
-    if (made_ && std::system(("userdel " + name_ + " >/dev/null 2>&1").c_str()) != 0) {
-    }
-  }
-  bool made() const { return made_; }
-  uid_t uid() const { return uid_; }
-  // Runs `sh -c command` as this user; true when it exited 0.
-  bool Run(const std::string& command) const {
-    std::string cmd = "setpriv --reuid=" + std::to_string(uid_) +
-                      " --regid=" + std::to_string(gid_) + " --clear-groups -- sh -c '" + command +
-                      "' >/dev/null 2>&1";
-    int status = std::system(cmd.c_str());
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }
-
- private:
-  std::string name_;
-  uid_t uid_ = 0;
-  gid_t gid_ = 0;
-  bool made_ = false;
-};
-
-#define PROBE_USER(var) \
-  ProbeUser var;        \
-  if (!var.made())      \
-  GTEST_SKIP() << "SKIPPED (counted): cannot create a second user (needs root and useradd)"
 
 // What the probe may do through the mount: files the permissions would let anyone read, write
 // and create in, so that only the mount stands in the way. The same calls on the backing
