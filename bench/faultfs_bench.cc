@@ -16,50 +16,33 @@
 #include <thread>
 #include <vector>
 
+#include "fusefs/daemon.h"
 #include "fusefs/rules.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-bool Mounted(const std::string& dir) {
-  std::ifstream mounts("/proc/self/mounts");
-  std::string dev, mnt, rest;
-  while (mounts >> dev >> mnt && std::getline(mounts, rest)) {
-    if (mnt == dir) return true;
-  }
-  return false;
-}
-
+// One mounted daemon, through the helper tests and the harness use too (fusefs/daemon.h).
 class Mount {
  public:
-  Mount(const std::string& name, std::vector<std::string> args, const std::string& dir)
-      : name_(name), dir_(dir) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 500 && !Mounted(dir_); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+  Mount(std::vector<std::string> args, const std::string& dir, const std::string& control = "") {
+    faultfs::Daemon::Options o;
+    o.argv = std::move(args);
+    o.mount = dir;
+    o.control = control;
+    o.spawn.parent_death_signal = SIGTERM;
+    ok_ = daemon_.Start(std::move(o), &why_);
+    dir_ = dir;
   }
-  ~Mount() {
-    if (std::system(("fusermount3 -u " + dir_ + " 2>/dev/null").c_str()) != 0 &&
-        std::system(("fusermount3 -uz " + dir_ + " 2>/dev/null").c_str()) != 0) {
-      ::kill(pid_, SIGKILL);
-    }
-    waitpid(pid_, nullptr, 0);
-  }
-  bool ok() const { return Mounted(dir_); }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
   const std::string& dir() const { return dir_; }
 
  private:
-  std::string name_, dir_;
-  pid_t pid_;
+  faultfs::Daemon daemon_;
+  std::string dir_, why_;
+  bool ok_ = false;
 };
 
 struct Mounts {
@@ -77,18 +60,15 @@ struct Mounts {
     }
     rules.close();
     plain = std::make_unique<Mount>(
-        "faultfs",
         std::vector<std::string>{FAULTFS_BIN, "--backing", root + "/b1", "--mount", root + "/m1",
                                  "--control", root + "/s1", "-f"},
-        root + "/m1");
+        root + "/m1", root + "/s1");
     ruled = std::make_unique<Mount>(
-        "faultfs+100",
         std::vector<std::string>{FAULTFS_BIN, "--backing", root + "/b2", "--mount", root + "/m2",
                                  "--control", root + "/s2", "--rules", root + "/rules", "-f"},
-        root + "/m2");
+        root + "/m2", root + "/s2");
     reference =
-        std::make_unique<Mount>("passthrough_ll",
-                                std::vector<std::string>{PASSTHROUGH_LL_BIN, "-f", "-o",
+        std::make_unique<Mount>(std::vector<std::string>{PASSTHROUGH_LL_BIN, "-f", "-o",
                                                          "source=" + root + "/b3", root + "/m3"},
                                 root + "/m3");
   }
@@ -117,7 +97,7 @@ const char* kNames[] = {"faultfs", "faultfs_100_rules", "passthrough_ll"};
 
 void BM_SequentialWrite1MiB(benchmark::State& state) {
   const Mount* m = TheMounts().Get(static_cast<int>(state.range(0)));
-  if (!m->ok()) return state.SkipWithError("not mounted (needs root and /dev/fuse)");
+  if (!m->ok()) return state.SkipWithError(("not mounted: " + m->why()).c_str());
   state.SetLabel(kNames[state.range(0)]);
   std::string block(1 << 20, 'x');
   std::string path = m->dir() + "/seq";
@@ -137,7 +117,7 @@ BENCHMARK(BM_SequentialWrite1MiB)->DenseRange(0, 2)->Unit(benchmark::kMillisecon
 
 void BM_Append64Fsync(benchmark::State& state) {
   const Mount* m = TheMounts().Get(static_cast<int>(state.range(0)));
-  if (!m->ok()) return state.SkipWithError("not mounted (needs root and /dev/fuse)");
+  if (!m->ok()) return state.SkipWithError(("not mounted: " + m->why()).c_str());
   state.SetLabel(kNames[state.range(0)]);
   std::string path = m->dir() + "/append";
   int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_APPEND, 0644);

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -42,7 +43,7 @@ bool ControlServer::Listen(const std::string& socket_path, std::string* error) {
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   ::unlink(socket_path.c_str());  // a stale socket of an earlier run.
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   mode_t old = ::umask(0177);  // 0600 from the start: no window where others could connect.
   bool ok = listen_fd_ >= 0 &&
             ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
@@ -61,18 +62,101 @@ void ControlServer::StartServing() {
   if (!thread_.joinable()) thread_ = std::thread(&ControlServer::Serve, this);
 }
 
+struct ControlServer::Client {
+  int fd = -1;
+  std::string in;   // bytes received of the request under way.
+  std::string out;  // the framed answer still to send.
+  size_t sent = 0;
+  bool close_after = false;  // the answer is the last thing this client gets.
+  std::chrono::steady_clock::time_point deadline;
+};
+
 void ControlServer::Serve() {
+  std::vector<Client> clients;
+  std::vector<pollfd> fds;
   while (!stop_.load()) {
-    pollfd p = {listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    std::string request;
-    while (ReceiveMessage(fd, &request)) {
-      if (!SendMessage(fd, Handle(request))) break;
+    fds.assign(1, {listen_fd_, POLLIN, 0});
+    for (const Client& c : clients) {
+      fds.push_back({c.fd, static_cast<short>(c.out.empty() ? POLLIN : POLLOUT), 0});
     }
-    ::close(fd);
+    if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) break;
+    auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < clients.size(); ++i) {
+      Client& c = clients[i];
+      short ev = fds[i + 1].revents;
+      bool alive = now < c.deadline;
+      if (alive && ev != 0) alive = c.out.empty() ? Receive(&c) : Transmit(&c);
+      if (!alive) {
+        ::close(c.fd);
+        c.fd = -1;
+      }
+    }
+    std::erase_if(clients, [](const Client& c) { return c.fd < 0; });
+    if (fds[0].revents & POLLIN) Accept(&clients);
   }
+  for (Client& c : clients) ::close(c.fd);
+}
+
+void ControlServer::Accept(std::vector<Client>* clients) {
+  for (;;) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;
+    if (clients->size() >= kMaxClients) {  // full: this one is refused, those served go on.
+      ::close(fd);
+      continue;
+    }
+    Client c;
+    c.fd = fd;
+    c.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClientTimeoutMs);
+    clients->push_back(std::move(c));
+  }
+}
+
+bool ControlServer::Receive(Client* c) {
+  char buf[64 << 10];
+  // Never more than the request under way still needs: a client cannot make us hold more.
+  size_t want = sizeof buf;
+  if (c->in.size() >= 4)
+    want = std::min<size_t>(want, 4 + DecodeLength(c->in.data()) - c->in.size());
+  else
+    want = 4 - c->in.size();
+  ssize_t r = ::recv(c->fd, buf, want, 0);
+  if (r < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+  if (r == 0) return false;  // the client went away.
+  c->in.append(buf, static_cast<size_t>(r));
+  if (c->in.size() < 4) return true;
+  uint32_t n = DecodeLength(c->in.data());
+  std::string answer;
+  if (n > kMaxRequestBytes) {
+    answer = "ERR request of " + std::to_string(n) + " bytes: at most " +
+             std::to_string(kMaxRequestBytes);
+    c->close_after = true;
+  } else if (c->in.size() < 4 + size_t{n}) {
+    return true;
+  } else {
+    answer = Handle(c->in.substr(4));
+    if (answer.size() > kMaxReplyBytes) {
+      answer = "ERR answer of " + std::to_string(answer.size()) + " bytes: at most " +
+               std::to_string(kMaxReplyBytes);
+    }
+  }
+  std::string().swap(c->in);
+  c->out = EncodeLength(static_cast<uint32_t>(answer.size())) + answer;
+  c->sent = 0;
+  c->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClientTimeoutMs);
+  return Transmit(c);
+}
+
+bool ControlServer::Transmit(Client* c) {
+  while (c->sent < c->out.size()) {
+    ssize_t w = ::send(c->fd, c->out.data() + c->sent, c->out.size() - c->sent,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    c->sent += static_cast<size_t>(w);
+  }
+  std::string().swap(c->out);
+  c->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClientTimeoutMs);
+  return !c->close_after;
 }
 
 std::string ControlServer::Handle(const std::string& request) {

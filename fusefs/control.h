@@ -1,6 +1,10 @@
 // The control channel: a unix stream socket (mode 0600). Each message, either way, is a 4-byte
-// little-endian length and that many bytes; no length limit beyond memory. A request is one command
-// line; the answer starts with "OK" or "ERR", a space or newline, then the details.
+// little-endian length and that many bytes (message.h). A request is one command line; the answer
+// starts with "OK" or "ERR", a space or newline, then the details. One thread serves up to
+// kMaxClients connections at once by polling them all, so a stalled client delays no other. A
+// request longer than kMaxRequestBytes is answered "ERR" and its connection closed, nothing
+// allocated for it; a client that takes longer than kClientTimeoutMs to send a whole request
+// (counted from its connection or its last answer) or to take its answer is dropped.
 //   ping                                   OK
 //   add-rule <Rule in text format>         OK <id>
 //   remove-rule <id>  |  clear             OK
@@ -14,9 +18,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fusefs/faultfs.h"
 #include "fusefs/message.h"
@@ -25,6 +31,9 @@ namespace faultfs {
 
 class ControlServer {
  public:
+  static constexpr int kMaxClients = 64;
+  static constexpr int kClientTimeoutMs = 5000;
+
   ControlServer(FaultFs* fs, std::function<void()> unmount)
       : fs_(fs), unmount_(std::move(unmount)) {}
   ~ControlServer();
@@ -42,7 +51,12 @@ class ControlServer {
   std::string Handle(const std::string& request);
 
  private:
+  struct Client;
   void Serve();
+  void Accept(std::vector<Client>* clients);
+  // Reads what arrived; answers a whole request. False when the client is done for.
+  bool Receive(Client* c);
+  bool Transmit(Client* c);
 
   FaultFs* fs_;
   std::function<void()> unmount_;
@@ -51,7 +65,5 @@ class ControlServer {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
-
-// Message framing shared by server and client: false on EOF or error.
 
 }  // namespace faultfs

@@ -1,6 +1,7 @@
 #include "fusefs/control_client.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -19,6 +20,11 @@ bool ControlCall(const std::string& socket_path, const std::string& request, std
     *error = socket_path + ": socket path too long";
     return false;
   }
+  if (request.size() > kMaxRequestBytes) {
+    *error = socket_path + ": request too long (" + std::to_string(request.size()) +
+             " bytes; at most " + std::to_string(kMaxRequestBytes) + ")";
+    return false;
+  }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
@@ -26,11 +32,17 @@ bool ControlCall(const std::string& socket_path, const std::string& request, std
     if (fd >= 0) ::close(fd);
     return false;
   }
+  // A daemon that stopped answering (a hung mount) must not hang its caller for good.
+  timeval limit = {kCallTimeoutS, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   std::string answer;
-  bool ok = SendMessage(fd, request) && ReceiveMessage(fd, &answer);
+  bool ok = SendMessage(fd, request) && ReceiveMessage(fd, &answer, kMaxReplyBytes);
   ::close(fd);
   if (!ok) {
-    *error = socket_path + ": connection closed before an answer";
+    *error = socket_path + (errno == EAGAIN || errno == EWOULDBLOCK
+                                ? ": no answer within " + std::to_string(kCallTimeoutS) + " s"
+                                : ": connection closed before an answer");
     return false;
   }
   if (answer.starts_with("OK")) {

@@ -6,6 +6,8 @@
 
 namespace faultfs {
 
+inline constexpr int kCallTimeoutS = 60;  // to send the request and to receive the answer.
+
 // Sends `request` and receives the answer. False when the socket could not be reached (error says
 // why) or the answer is "ERR ..." (error holds it). On success `reply` holds what follows "OK".
 bool ControlCall(const std::string& socket_path, const std::string& request, std::string* reply,

@@ -37,6 +37,11 @@ void FaultFs::Impl::Trace(FaultFs* fs, Op op, const char* path, uint64_t bytes, 
 
 bool FaultFs::Impl::Gate(fuse_req_t req, FaultFs* fs, Op op, const char* path, uint64_t bytes,
                          Decision* d) {
+  uid_t uid = fuse_req_ctx(req)->uid;
+  if (uid != fs->options_.owner && uid != fs->options_.guest) {  // nobody else through the mount.
+    fuse_reply_err(req, EACCES);
+    return true;
+  }
   if (fs->frozen_.load(std::memory_order_acquire)) {
     fuse_reply_err(req, EIO);
     return true;
@@ -177,8 +182,9 @@ void FaultFs::Impl::Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, i
   }
   if (rc == 0 && (to_set & FUSE_SET_ATTR_SIZE)) {
     struct stat before;
-    ::fstatat(in->fd, "", &before, AT_EMPTY_PATH);
-    rc = fi ? ::ftruncate(H(fi)->fd, attr->st_size) : ::truncate(proc.c_str(), attr->st_size);
+    rc = ::fstatat(in->fd, "", &before, AT_EMPTY_PATH);
+    if (rc == 0)
+      rc = fi ? ::ftruncate(H(fi)->fd, attr->st_size) : ::truncate(proc.c_str(), attr->st_size);
     if (rc == 0) AdjustUsed(fs, static_cast<int64_t>(attr->st_size) - before.st_size);
   }
   if (rc == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {

@@ -1,6 +1,8 @@
 // FaultFs: a libfuse3 low-level passthrough over a backing directory that injects faults by rule
 // (rules.h), enforces a quota, models durability (durability.h) and can be frozen by a power cut.
-// Access is decided here (no `default_permissions`), so EACCES can be injected even for root; fsync
+// Access is decided here (no `default_permissions`), so EACCES can be injected even for root, and
+// only the mount's owner (and one admitted guest uid, if any) is served: any other uid gets EACCES,
+// whatever the kernel let through (`allow_other` is used only to admit a guest). fsync
 // is always answered (never ENOSYS, which would make the kernel treat every later fsync as
 // success). Delays are deferred replies from a timer thread (delayer.h): a delayed op holds no
 // handler thread.
@@ -32,6 +34,8 @@ class FaultFs {
     uint64_t seed = 0;
     std::string trace_path;  // empty: no trace.
     bool sticky_fsync_errors = false;
+    uid_t owner = 0;                       // the uid served (the daemon's own).
+    uid_t guest = static_cast<uid_t>(-1);  // one more uid served; -1: none.
   };
   explicit FaultFs(Options options);
   ~FaultFs();

@@ -1,8 +1,10 @@
 // faultfs --backing DIR --mount DIR --control SOCKET [--rules FILE] [--trace FILE] [--seed N] [-f]
-//         [--fsync-errors linux|sticky]
-// Mounts a fault-injecting passthrough of DIR at the mount point. SIGTERM/SIGINT or `faultfs-ctl
-// SOCKET unmount` unmount cleanly. Bad arguments, a bad rules file or an unusable mount point: one
-// line on stderr naming the file and the reason, exit 2, nothing mounted.
+//         [--fsync-errors linux|sticky] [--allow-uid UID]
+// Mounts a fault-injecting passthrough of DIR at the mount point, reachable by the daemon's own
+// user only (and by UID with --allow-uid, which mounts with allow_other). Paths are made absolute
+// first (the daemon leaves its working directory). SIGTERM/SIGINT or `faultfs-ctl SOCKET unmount`
+// unmount cleanly. Bad arguments, a bad rules file or an unusable mount point: one line on stderr
+// naming the file and the reason, exit 2, nothing mounted.
 #include <fcntl.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
@@ -23,7 +25,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: faultfs --backing DIR --mount DIR --control SOCKET [--rules FILE] [--trace FILE]\n"
-    "               [--seed N] [--fsync-errors linux|sticky] [-f]\n";
+    "               [--seed N] [--fsync-errors linux|sticky] [--allow-uid UID] [-f]\n";
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "faultfs: %s\n", what.c_str());
@@ -40,6 +42,23 @@ bool IsDir(const std::string& path, std::string* why) {
     *why = "not a directory";
     return false;
   }
+  return true;
+}
+
+// The absolute form of an existing path (realpath), or of a new file's path (its directory's).
+bool Absolute(std::string* path, std::string* why) {
+  std::string dir = *path, base;
+  char real[PATH_MAX];
+  if (::realpath(path->c_str(), real) == nullptr) {
+    size_t slash = path->rfind('/');
+    dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path->substr(0, slash);
+    base = path->substr(slash == std::string::npos ? 0 : slash + 1);
+    if (errno != ENOENT || base.empty() || ::realpath(dir.c_str(), real) == nullptr) {
+      *why = std::strerror(errno);
+      return false;
+    }
+  }
+  *path = base.empty() ? real : std::string(real) + (real[1] == '\0' ? "" : "/") + base;
   return true;
 }
 
@@ -73,6 +92,7 @@ int main(int argc, char** argv) {
   std::string backing, mount, control, rules_path, trace;
   uint64_t seed = 0;
   bool foreground = false, sticky = false;
+  uid_t guest = static_cast<uid_t>(-1);
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string* out) {
@@ -92,6 +112,9 @@ int main(int argc, char** argv) {
     } else if (a == "--trace" && value(&trace)) {
     } else if (a == "--seed" && value(&v))
       seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--allow-uid" && value(&v) && !v.empty() &&
+             v.find_first_not_of("0123456789") == std::string::npos && v.size() < 10)
+      guest = static_cast<uid_t>(std::stoul(v));
     else if (a == "--fsync-errors" && value(&v) && (v == "linux" || v == "sticky"))
       sticky = v == "sticky";
     else
@@ -102,6 +125,11 @@ int main(int argc, char** argv) {
   std::string why;
   if (!IsDir(backing, &why)) return Fail(backing + ": " + why);
   if (!IsDir(mount, &why)) return Fail(mount + ": " + why);
+  // A relative mount point would not be found again once the daemon left its directory: SIGTERM
+  // would leave a dead mount, and `unmount` would do nothing.
+  for (std::string* p : {&backing, &mount, &control, &trace}) {
+    if (!p->empty() && !Absolute(p, &why)) return Fail(*p + ": " + why);
+  }
   if (IsMountPoint(mount)) return Fail(mount + ": already a mount point");
   if (::access("/dev/fuse", R_OK | W_OK) != 0)
     return Fail(std::string("/dev/fuse: ") + std::strerror(errno));
@@ -124,19 +152,19 @@ int main(int argc, char** argv) {
     }
   }
 
-  faultfs::FaultFs fs({backing, seed, trace, sticky});
+  faultfs::FaultFs fs({backing, seed, trace, sticky, ::geteuid(), guest});
   if (!fs.Init(&why)) return Fail(why);
-  for (const auto& rule : rules.rule()) {
-    uint32_t id;
-    if (!fs.rules().Add(rule, &id, &why)) return Fail(rules_path + ": rule: " + why);
-  }
+  if (!fs.rules().AddAll(rules.rule(), &why)) return Fail(rules_path + ": " + why);
   fs.SetQuota(rules.quota_bytes(), rules.quota_short_write());
 
   fuse_args args = FUSE_ARGS_INIT(0, nullptr);
   fuse_opt_add_arg(&args, argv[0]);
   fuse_opt_add_arg(&args, "-o");
-  fuse_opt_add_arg(&args, getuid() == 0 ? "fsname=faultfs,subtype=faultfs,allow_other"
-                                        : "fsname=faultfs,subtype=faultfs");
+  // No allow_other unless a guest is admitted: the kernel then refuses every other user, and the
+  // daemon refuses all but the owner and the guest (FaultFs::Impl::Gate).
+  fuse_opt_add_arg(&args, guest != static_cast<uid_t>(-1)
+                              ? "fsname=faultfs,subtype=faultfs,allow_other"
+                              : "fsname=faultfs,subtype=faultfs");
   const auto& ops = faultfs::FaultFs::Operations();
   fuse_session* se = fuse_session_new(&args, &ops, sizeof ops, &fs);
   fuse_opt_free_args(&args);

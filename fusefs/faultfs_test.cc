@@ -463,6 +463,53 @@ TEST(Faultfs, SigtermUnmountsCleanly) {
   EXPECT_EQ(m.Unmount(), 0);  // the daemon exited by itself, with status 0.
 }
 
+// The pid of the process whose command line holds `needle` (a name unique to one test).
+pid_t FindProcess(const std::string& needle) {
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = Slurp(e.path().string() + "/cmdline");
+    if (cmdline.find(needle) != std::string::npos) return std::stoi(name);
+  }
+  return -1;
+}
+
+TEST(Faultfs, RelativeMountInDaemonModeIsUnmountedBySigtermAndByUnmount) {
+  if (!testing::HaveFuse()) GTEST_SKIP() << "no /dev/fuse: FUSE test skipped";
+  for (bool by_signal : {true, false}) {
+    char tmpl[] = "/tmp/faultfs-relative-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    std::string dir = tmpl;
+    std::filesystem::create_directories(dir + "/b");
+    std::filesystem::create_directories(dir + "/m");
+    std::string sock = "ctl-" + std::to_string(::getpid()) + (by_signal ? "-term" : "-unmount");
+    // Daemon mode (no -f), every path relative to the directory it starts in.
+    std::string cmd =
+        "cd " + dir + " && " + FAULTFS_BIN + " --backing b --mount m --control " + sock;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    ASSERT_TRUE(testing::Mounted(dir + "/m"));
+    pid_t daemon = FindProcess(sock);
+    ASSERT_GT(daemon, 0);
+    if (by_signal) {
+      ASSERT_EQ(::kill(daemon, SIGTERM), 0);
+    } else {
+      std::string reply, error;
+      EXPECT_TRUE(ControlCall(dir + "/" + sock, "unmount", &reply, &error)) << error;
+    }
+    for (int i = 0; i < 500 && (testing::Mounted(dir + "/m") || ::kill(daemon, 0) == 0); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_FALSE(testing::Mounted(dir + "/m")) << (by_signal ? "SIGTERM" : "unmount");
+    EXPECT_NE(::kill(daemon, 0), 0) << "the daemon is still running";
+    EXPECT_FALSE(std::filesystem::exists(dir + "/" + sock)) << "the socket is left";
+    if (testing::Mounted(dir + "/m") &&
+        std::system(("fusermount3 -uz " + dir + "/m").c_str()) != 0) {
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+}
+
 TEST(Faultfs, XattrsPassThroughWhereTheBackingHasThem) {
   FAULTFS_MOUNT(m);
   int fd = Create(m.M("/x"));

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace faultfs {
@@ -32,19 +33,41 @@ bool ReadAll(int fd, char* p, size_t n) {
 
 }  // namespace
 
-bool SendMessage(int fd, const std::string& payload) {
-  uint32_t n = static_cast<uint32_t>(payload.size());
-  char len[4] = {static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
-                 static_cast<char>(n >> 24)};
-  return WriteAll(fd, len, 4) && WriteAll(fd, payload.data(), payload.size());
+std::string EncodeLength(uint32_t n) {
+  return {static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
+          static_cast<char>(n >> 24)};
 }
 
-bool ReceiveMessage(int fd, std::string* payload) {
-  unsigned char len[4];
-  if (!ReadAll(fd, reinterpret_cast<char*>(len), 4)) return false;
-  uint32_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t{len[3]} << 24);
-  payload->resize(n);
-  return ReadAll(fd, payload->data(), n);
+uint32_t DecodeLength(const char* header) {
+  const auto* h = reinterpret_cast<const unsigned char*>(header);
+  return h[0] | (h[1] << 8) | (h[2] << 16) | (uint32_t{h[3]} << 24);
+}
+
+bool SendMessage(int fd, const std::string& payload) {
+  if (payload.size() > UINT32_MAX) {
+    errno = EMSGSIZE;
+    return false;
+  }
+  std::string header = EncodeLength(static_cast<uint32_t>(payload.size()));
+  return WriteAll(fd, header.data(), 4) && WriteAll(fd, payload.data(), payload.size());
+}
+
+bool ReceiveMessage(int fd, std::string* payload, uint32_t max_bytes) {
+  char header[4];
+  if (!ReadAll(fd, header, 4)) return false;
+  uint32_t n = DecodeLength(header);
+  if (n > max_bytes) {
+    errno = EMSGSIZE;
+    return false;
+  }
+  payload->clear();
+  constexpr size_t kChunk = 64 << 10;  // grow as bytes arrive, not as the header says.
+  while (payload->size() < n) {
+    size_t at = payload->size();
+    payload->resize(at + std::min(kChunk, n - at));
+    if (!ReadAll(fd, payload->data() + at, payload->size() - at)) return false;
+  }
+  return true;
 }
 
 }  // namespace faultfs

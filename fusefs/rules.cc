@@ -4,8 +4,10 @@
 #include <google/protobuf/text_format.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "fusefs/mix.h"
 
@@ -73,11 +75,9 @@ struct RuleEngine::State {
   std::string suffix;  // the glob's literal tail (after its last wildcard), checked before fnmatch.
 };
 
-RuleEngine::RuleEngine(uint64_t seed) : seed_(seed) {
-  auto empty = std::make_unique<Snapshot>();
-  current_.store(empty.get());
-  snapshots_.push_back(std::move(empty));
-}
+RuleEngine::RuleEngine(uint64_t seed) : seed_(seed) { current_.store(new Snapshot); }
+
+RuleEngine::~RuleEngine() { delete current_.load(); }
 
 std::atomic<bool>* RuleEngine::Window(const std::string& name) {
   for (auto& [n, flag] : windows_) {
@@ -95,21 +95,49 @@ void RuleEngine::SetWindow(const std::string& name, bool open) {
 void RuleEngine::Publish(std::vector<std::shared_ptr<State>> rules) {
   auto snap = std::make_unique<Snapshot>();
   snap->rules = std::move(rules);
+  snap->hot.reserve(snap->rules.size());
   for (const auto& r : snap->rules) {
-    snap->hot.push_back({r->ops, r->prefix.size(), r->prefix.c_str(), r.get()});
+    Snapshot::Hot h = {r->ops, static_cast<uint32_t>(r->prefix.size()), 0, 0, r->prefix.c_str(),
+                       r.get()};
+    for (size_t i = 0; i < 8 && i < r->prefix.size(); ++i) {
+      h.head |= uint64_t{static_cast<unsigned char>(r->prefix[i])} << (8 * i);
+      h.head_mask |= uint64_t{0xff} << (8 * i);
+    }
+    snap->hot.push_back(h);
   }
-  current_.store(snap.get(), std::memory_order_release);
-  snapshots_.push_back(std::move(snap));
+  const Snapshot* old = current_.exchange(snap.release(), std::memory_order_seq_cst);
+  WaitForDeciders();  // nobody reads `old` any more.
+  delete old;
 }
 
-bool RuleEngine::Add(const Rule& rule, uint32_t* id, std::string* error) {
+void RuleEngine::WaitForDeciders() {
+  // Two flips, waiting each time for the deciders of the parity just left: a decision that read the
+  // old snapshot announced itself before the exchange above, in one parity or the other, and both
+  // are drained. New decisions go to the other parity, so each wait ends.
+  for (int round = 0; round < 2; ++round) {
+    unsigned left = epoch_.fetch_add(1, std::memory_order_seq_cst) & 1;
+    for (int spins = 0;; ++spins) {
+      uint64_t busy = 0;
+      for (const ReaderShard& sh : shards_) busy += sh.in[left].load(std::memory_order_seq_cst);
+      if (busy == 0) break;
+      // A decision takes nanoseconds unless its thread was preempted: then let it run.
+      if (spins < 16) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+    }
+  }
+}
+
+std::shared_ptr<RuleEngine::State> RuleEngine::Make(const Rule& rule, std::string* error) {
   auto s = std::make_shared<State>();
   s->rule = rule;
   for (const auto& name : rule.ops()) {
     uint32_t op = OpFromName(name);
     if (op == 0) {
       *error = "ops: unknown op '" + name + "'";
-      return false;
+      return nullptr;
     }
     s->ops |= op;
   }
@@ -125,7 +153,7 @@ bool RuleEngine::Add(const Rule& rule, uint32_t* id, std::string* error) {
       s->err = ParseErrno(e.error());
       if (s->err == 0) {
         *error = "effect.error: unknown errno '" + e.error() + "'";
-        return false;
+        return nullptr;
       }
       break;
     case Effect::kShortWrite:
@@ -134,31 +162,63 @@ bool RuleEngine::Add(const Rule& rule, uint32_t* id, std::string* error) {
       if (s->then_err == 0) {
         *error =
             "effect.short_write.then_errno: unknown errno '" + e.short_write().then_errno() + "'";
-        return false;
+        return nullptr;
       }
       break;
     case Effect::KIND_NOT_SET:
       *error = "effect: a rule needs an effect (error, short_write, delay, fsync_lie, kill_signal)";
-      return false;
+      return nullptr;
     default:
       break;
   }
   if (e.deferred() && e.kind_case() != Effect::kError) {
     *error = "effect.deferred: only an error can be deferred";
-    return false;
+    return nullptr;
   }
   double p = rule.trigger().probability();
   if (p < 0 || p > 1) {
     *error = "trigger.probability: must be within [0, 1]";
-    return false;
+    return nullptr;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!rule.trigger().window().empty()) s->window = Window(rule.trigger().window());
+  return s;
+}
+
+void RuleEngine::Assign(State* s, uint32_t* id) {
+  if (!s->rule.trigger().window().empty()) s->window = Window(s->rule.trigger().window());
   if (s->rule.id() == 0) s->rule.set_id(next_id_);
   next_id_ = std::max(next_id_, s->rule.id() + 1);
   *id = s->rule.id();
+}
+
+bool RuleEngine::Add(const Rule& rule, uint32_t* id, std::string* error) {
+  std::shared_ptr<State> s = Make(rule, error);
+  if (s == nullptr) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  Assign(s.get(), id);
   auto rules = current_.load()->rules;
   rules.push_back(std::move(s));
+  Publish(std::move(rules));
+  return true;
+}
+
+bool RuleEngine::AddAll(const google::protobuf::RepeatedPtrField<Rule>& add, std::string* error) {
+  std::vector<std::shared_ptr<State>> made;
+  made.reserve(add.size());
+  for (int i = 0; i < add.size(); ++i) {
+    made.push_back(Make(add[i], error));
+    if (made.back() == nullptr) {
+      *error = "rule " + std::to_string(i + 1) + ": " + *error;
+      return false;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto rules = current_.load()->rules;
+  rules.reserve(rules.size() + made.size());
+  for (auto& s : made) {
+    uint32_t id;
+    Assign(s.get(), &id);
+    rules.push_back(std::move(s));
+  }
   Publish(std::move(rules));
   return true;
 }
@@ -179,11 +239,27 @@ void RuleEngine::Clear() {
 }
 
 Decision RuleEngine::Decide(Op op, const char* path, uint64_t bytes) {
+  // Each thread announces itself in its own shard (cheap, uncontended) for the current parity.
+  static std::atomic<unsigned> next_shard{0};
+  static thread_local unsigned shard = next_shard.fetch_add(1, std::memory_order_relaxed) % kShards;
+  ReaderShard& sh = shards_[shard];
+  unsigned parity = epoch_.load(std::memory_order_relaxed) & 1;
+  sh.in[parity].fetch_add(1, std::memory_order_seq_cst);
+  Decision d = DecideIn(*current_.load(std::memory_order_seq_cst), op, path, bytes);
+  sh.in[parity].fetch_sub(1, std::memory_order_release);
+  return d;
+}
+
+Decision RuleEngine::DecideIn(const Snapshot& snap, Op op, const char* path, uint64_t bytes) {
   Decision d;
-  const Snapshot* snap = current_.load(std::memory_order_acquire);
-  for (const Snapshot::Hot& hot : snap->hot) {
-    if ((hot.ops & op) == 0) continue;
-    size_t i = 0;
+  uint64_t head = 0;  // the path's first 8 bytes, zero-padded.
+  for (size_t i = 0; i < 8 && path[i] != '\0'; ++i) {
+    head |= uint64_t{static_cast<unsigned char>(path[i])} << (8 * i);
+  }
+  for (const Snapshot::Hot& hot : snap.hot) {
+    if ((hot.ops & op) == 0 || (head & hot.head_mask) != hot.head) continue;
+    // The first 8 bytes matched, none of them NUL: the path is that long at least.
+    size_t i = 8;
     while (i < hot.prefix_len && path[i] == hot.prefix[i]) ++i;
     if (i < hot.prefix_len) continue;
     State& s = *hot.state;

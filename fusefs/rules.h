@@ -1,9 +1,12 @@
 // RuleEngine: decides, per operation, whether a fault fires and what it is. Rules are tried in
 // order; the first that matches and fires decides. Deciding takes no lock and allocates nothing:
-// the rule set is an immutable snapshot swapped atomically by the control thread (old snapshots are
-// kept until the engine dies), per-rule counters are atomics, and a rule's random draw is a hash of
-// (seed, rule id, match number) — so a single-writer workload gets the same decisions for the same
-// seed whatever the thread timing.
+// the rule set is an immutable snapshot swapped atomically by the control thread, per-rule counters
+// are atomics, and a rule's random draw is a hash of (seed, rule id, match number) — so a
+// single-writer workload gets the same decisions for the same seed whatever the thread timing.
+// Memory is linear in the rules held: a replaced snapshot is freed once every decision that could
+// have read it is over (deciders announce themselves in per-thread-sharded counters of two epochs;
+// the control thread flips the epoch twice and waits for each to drain — a grace period as in
+// SRCU).
 #pragma once
 
 #include <atomic>
@@ -32,9 +35,14 @@ struct Decision {
 class RuleEngine {
  public:
   explicit RuleEngine(uint64_t seed);
+  ~RuleEngine();
+  RuleEngine(const RuleEngine&) = delete;
+  RuleEngine& operator=(const RuleEngine&) = delete;
 
   // Parses and validates a rule; the error names the field. Assigns an id when it has none.
   bool Add(const Rule& rule, uint32_t* id, std::string* error);
+  // All of `rules`, published at once (a rules file); the error names the rule's index.
+  bool AddAll(const google::protobuf::RepeatedPtrField<Rule>& rules, std::string* error);
   bool Remove(uint32_t id);
   void Clear();
   void SetWindow(const std::string& name, bool open);
@@ -49,22 +57,35 @@ class RuleEngine {
   struct State;
   struct Snapshot {
     std::vector<std::shared_ptr<State>> rules;
-    // What Decide() reads for every rule, contiguous: most rules are ruled out here.
+    // What Decide() reads for every rule, contiguous: most rules are ruled out here, by the ops
+    // and the first 8 bytes of the glob's literal head (`head` under `head_mask`).
     struct Hot {
       uint32_t ops;
-      size_t prefix_len;
+      uint32_t prefix_len;
+      uint64_t head, head_mask;
       const char* prefix;
       State* state;
     };
     std::vector<Hot> hot;
   };
-  void Publish(std::vector<std::shared_ptr<State>> rules);  // holds mu_.
+  // Decider announcements: in[e] counts decisions under way that began in an epoch of parity e.
+  struct alignas(64) ReaderShard {
+    std::atomic<uint64_t> in[2] = {0, 0};
+  };
+  static constexpr unsigned kShards = 16;
+
+  Decision DecideIn(const Snapshot& snap, Op op, const char* path, uint64_t bytes);
+  std::shared_ptr<State> Make(const Rule& rule, std::string* error);  // validates; no id yet.
+  void Assign(State* s, uint32_t* id);                                // holds mu_.
+  void Publish(std::vector<std::shared_ptr<State>> rules);            // holds mu_.
+  void WaitForDeciders();                                             // holds mu_.
   std::atomic<bool>* Window(const std::string& name);
 
   const uint64_t seed_;
   std::atomic<const Snapshot*> current_;
-  mutable std::mutex mu_;  // control side only: edits, and the snapshots kept alive.
-  std::vector<std::unique_ptr<Snapshot>> snapshots_;
+  ReaderShard shards_[kShards];
+  std::atomic<uint32_t> epoch_{0};
+  mutable std::mutex mu_;  // control side only: edits.
   std::vector<std::pair<std::string, std::unique_ptr<std::atomic<bool>>>> windows_;
   uint32_t next_id_ = 1;
 };

@@ -177,6 +177,10 @@ int RunRun(std::span<char*> args) {
     std::fprintf(stderr, "tbfault run: no scenario selected\n");
     return 2;
   }
+  if (Status s = runner::CheckCanMount(); !s.ok()) {  // before anything runs: one line, exit 2.
+    std::fprintf(stderr, "tbfault run: %s\n", s.ToString().c_str());
+    return 2;
+  }
   if (Status s = CheckOutputPaths(out_dir, junit, json, bench_json); !s.ok()) {
     std::fprintf(stderr, "tbfault run: %s\n", s.ToString().c_str());
     return 2;

@@ -62,6 +62,25 @@ class Validator {
     return fd == nullptr ? nullptr : tree->GetTreeForNested(fd, fd->is_repeated() ? index : -1);
   }
 
+  // Paths a scenario names stay inside the mount: relative, no ".." component.
+  Status CheckPaths(const scenario::Scenario& s) const {
+    auto inside = [](const std::string& p) {
+      if (p.starts_with("/")) return false;
+      for (size_t at = 0; at <= p.size();) {
+        size_t end = std::min(p.find('/', at), p.size());
+        if (p.compare(at, end - at, "..") == 0) return false;
+        at = end + 1;
+      }
+      return true;
+    };
+    const std::string why = "must stay inside the mount (relative, without '..')";
+    if (!inside(s.read_dir())) return Error(&tree_, s, "read_dir", -1, "read_dir", why);
+    if (!inside(s.workload().run())) {
+      return Error(Child(&tree_, s, "workload", -1), s.workload(), "run", -1, "workload.run", why);
+    }
+    return Status::Ok();
+  }
+
   Status Check(const scenario::Scenario& s) const {
     const auto* root = &tree_;
     if (!s.has_workload()) return Error(root, s, "name", -1, "workload", "missing");
@@ -266,6 +285,7 @@ Status ParseScenario(std::string_view text, const std::string& file, scenario::S
   Status s = validator.Check(*out);
   if (s.ok()) s = validator.CheckRanges(*out);
   if (s.ok()) s = validator.CheckSemantics(*out);
+  if (s.ok()) s = validator.CheckPaths(*out);
   if (!s.ok()) return s;
   if (out->name().empty()) out->set_name(std::filesystem::path(file).stem().string());
   return Status::Ok();

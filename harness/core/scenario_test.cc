@@ -187,5 +187,27 @@ TEST(ScenarioTest, LoadsFromDiskAndReportsMissingFiles) {
   EXPECT_NE(st.ToString().find("missing.textproto"), std::string::npos);
 }
 
+// A scenario's run and read_dir stay inside the mount: `../../..` would bypass fault injection.
+TEST(ScenarioTest, PathsThatLeaveTheMountAreRefusedWithTheirLine) {
+  scenario::Scenario s;
+  for (const char* run : {"../../..", "/etc", "a/../../b", ".."}) {
+    std::string text =
+        "writer { spec: \"b\" }\nworkload {\n  steps: 10\n  run: \"" + std::string(run) + "\"\n}\n";
+    Status st = Parse(text, &s);
+    EXPECT_EQ(st.ToString(),
+              "scenarios/disk_full.textproto:4:3: workload.run: must stay inside "
+              "the mount (relative, without '..')")
+        << run;
+  }
+  Status st = Parse("workload { steps: 10 }\nwriter { spec: \"b\" }\nread_dir: \"../x\"\n", &s);
+  EXPECT_EQ(st.ToString(),
+            "scenarios/disk_full.textproto:3:1: read_dir: must stay inside the "
+            "mount (relative, without '..')");
+  EXPECT_TRUE(Parse("workload { steps: 10 run: \"a/..b/c..\" }\nwriter { spec: \"b\" }\n"
+                    "read_dir: \"a/b\"\n",
+                    &s)
+                  .ok());
+}
+
 }  // namespace
 }  // namespace tbfault::core

@@ -1,7 +1,7 @@
 #include "harness/runner/mount.h"
 
 #include <signal.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "fusefs/control_client.h"
-#include "harness/runner/process.h"
 
 namespace tbfault::runner {
 namespace fs = std::filesystem;
@@ -33,27 +32,62 @@ std::string TempRoot(const std::string& root) {
   return t != nullptr && *t != '\0' ? t : "/tmp";
 }
 
-// fusermount3 -u, and -uz (lazy) when a plain unmount is refused.
-void FuseUnmount(const std::string& dir) {
-  if (!RunQuietly({"fusermount3", "-u", dir})) RunQuietly({"fusermount3", "-uz", dir});
+bool Under(const std::string& path, const std::string& dir) {
+  return path == dir ||
+         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
 }
 
-std::string FirstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
+// Processes whose working directory, root or an open file lies under `mnt`. Only /proc links are
+// read: nothing touches the mount itself, which may be dead.
+std::vector<pid_t> UsersOf(const std::string& mnt) {
+  std::vector<pid_t> users;
+  std::error_code ec;
+  for (const auto& p : fs::directory_iterator("/proc", ec)) {
+    std::string name = p.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    bool uses = false;
+    for (const char* link : {"cwd", "root"}) {
+      uses = uses || Under(fs::read_symlink(p.path() / link, ec).string(), mnt);
+    }
+    for (const auto& fd : fs::directory_iterator(p.path() / "fd", ec)) {
+      if (uses) break;
+      uses = Under(fs::read_symlink(fd.path(), ec).string(), mnt);
+    }
+    if (uses) users.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return users;
+}
+
+// A process of ours (a tbfault writer or a faultfs daemon) that outlived the runner that started
+// it.
+bool Orphan(pid_t pid) {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  if (ec) return false;
+  return fs::equivalent(exe, "/proc/self/exe", ec) || fs::equivalent(exe, FaultfsBinary(), ec);
+}
+
+// Kills the orphans of ours working in `mnt`; false when another process uses it (it keeps it).
+bool FreeOfUsers(const std::string& mnt) {
+  std::vector<pid_t> users = UsersOf(mnt);
+  for (pid_t pid : users) {
+    if (!Orphan(pid)) return false;
+  }
+  for (pid_t pid : users) kill(pid, SIGKILL);
+  for (int i = 0; i < 400 && !UsersOf(mnt).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return UsersOf(mnt).empty();
 }
 
 }  // namespace
 
-bool IsMounted(const std::string& dir) {
-  std::ifstream mounts("/proc/self/mounts");
-  std::string dev, mnt, rest;
-  while (mounts >> dev >> mnt && std::getline(mounts, rest)) {
-    if (mnt == dir) return true;
-  }
-  return false;
+bool IsMounted(const std::string& dir) { return faultfs::IsMounted(dir); }
+
+Status CheckCanMount(const std::string& device) {
+  std::string why;
+  if (!faultfs::CanMount(device, &why)) return Status::Invalid("cannot mount faultfs: " + why);
+  return Status::Ok();
 }
 
 std::string FaultfsBinary() {
@@ -64,9 +98,7 @@ std::string FaultfsBinary() {
 }
 
 Status FaultMount::Start(const MountOptions& o) {
-  if (access("/dev/fuse", R_OK | W_OK) != 0) {
-    return Status::FromErrno(errno, "/dev/fuse: cannot open (FUSE is not available here)");
-  }
+  if (Status st = CheckCanMount(); !st.ok()) return st;
   std::string bin = FaultfsBinary();
   if (access(bin.c_str(), X_OK) != 0) return Status::FromErrno(errno, bin + ": faultfs binary");
   dir_ = TempRoot(o.root) + "/tbfault-" + std::to_string(getpid()) + "-" +
@@ -75,40 +107,35 @@ Status FaultMount::Start(const MountOptions& o) {
   socket_ = dir_ + "/control.sock";
   std::error_code ec;
   fs::remove_all(dir_, ec);
-  fs::create_directories(mount_, ec);
-  if (ec) return Status::FromErrno(ec.value(), mount_ + ": cannot create the mount point");
+  // 0700 from the start: no other user reaches the mount point, even before the mount.
+  if (mkdir(dir_.c_str(), 0700) != 0 || chmod(dir_.c_str(), 0700) != 0 ||
+      mkdir(mount_.c_str(), 0755) != 0) {
+    return Status::FromErrno(errno, mount_ + ": cannot create the mount point");
+  }
   fs::create_directories(o.backing, ec);
   if (ec) return Status::FromErrno(ec.value(), o.backing + ": cannot create the backing dir");
-  std::string log = dir_ + "/faultfs.log";
-  std::vector<std::string> args = {bin,       "--backing", o.backing,
-                                   "--mount", mount_,      "--control",
-                                   socket_,   "--seed",    std::to_string(o.seed),
-                                   "-f"};
-  if (!o.trace.empty()) args.insert(args.end(), {"--trace", o.trace});
-  if (!o.fsync_errors.empty()) args.insert(args.end(), {"--fsync-errors", o.fsync_errors});
-  pid_ = SpawnLogged(args, log);
-  if (pid_ < 0) return Status::FromErrno(errno, "fork faultfs");
+  faultfs::Daemon::Options d;
+  d.argv = {bin,       "--backing", o.backing,
+            "--mount", mount_,      "--control",
+            socket_,   "--seed",    std::to_string(o.seed),
+            "-f"};
+  if (!o.trace.empty()) d.argv.insert(d.argv.end(), {"--trace", o.trace});
+  if (!o.fsync_errors.empty()) d.argv.insert(d.argv.end(), {"--fsync-errors", o.fsync_errors});
+  d.mount = mount_;
+  d.control = socket_;
+  d.spawn.log = dir_ + "/faultfs.log";
+  d.spawn.own_group = true;
+  d.spawn.parent_death_signal = SIGTERM;  // a dead runner's daemon unmounts and exits.
   {
     std::lock_guard<std::mutex> lock(g_mu);
     g_live.insert(this);
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string reply, error;
-    if (IsMounted(mount_) && faultfs::ControlCall(socket_, "ping", &reply, &error)) {
-      return Status::Ok();
-    }
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      std::string why = FirstLine(log);
-      Unmount();
-      return Status::Invalid("faultfs did not mount: " + (why.empty() ? "exited" : why));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::string why;
+  if (!daemon_.Start(std::move(d), &why)) {
+    Unmount();
+    return Status::Invalid("faultfs did not mount: " + why);
   }
-  Unmount();
-  return Status::FromErrno(ETIMEDOUT, "faultfs did not mount within 10 s");
+  return Status::Ok();
 }
 
 Status FaultMount::Control(const std::string& request, std::string* reply) const {
@@ -120,37 +147,11 @@ Status FaultMount::Control(const std::string& request, std::string* reply) const
   return Status::Ok();
 }
 
-bool FaultMount::Reap(int ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (pid_ > 0) {
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 bool FaultMount::Unmount() {
-  bool clean = true;
-  if (pid_ > 0) {
-    std::string reply, error;
-    faultfs::ControlCall(socket_, "unmount", &reply, &error);
-    if (!Reap(5000)) {
-      clean = false;
-      FuseUnmount(mount_);
-      if (!Reap(2000)) {
-        kill(pid_, SIGKILL);
-        Reap(5000);
-      }
-    }
-  }
+  bool clean = daemon_.Unmount();
   if (!mount_.empty() && IsMounted(mount_)) {
     clean = false;
-    FuseUnmount(mount_);
+    faultfs::FuseUnmount(mount_);
   }
   if (!dir_.empty() && !IsMounted(mount_)) {
     std::error_code ec;
@@ -162,11 +163,7 @@ bool FaultMount::Unmount() {
 }
 
 void FaultMount::Abort() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    Reap(5000);
-  }
-  if (!mount_.empty() && IsMounted(mount_)) RunQuietly({"fusermount3", "-uz", mount_});
+  daemon_.Abort();
   Unmount();
 }
 
@@ -179,7 +176,7 @@ void UnmountAll() {
   for (FaultMount* m : live) m->Unmount();
 }
 
-int CleanStaleMounts(const std::string& root) {
+int CleanStaleMounts(const std::string& root, std::vector<std::string>* kept) {
   std::string prefix = TempRoot(root) + "/tbfault-";
   static const std::regex kMine(R"(/tbfault-(\d+)-\d+/mnt$)");
   std::vector<std::string> stale;
@@ -195,12 +192,19 @@ int CleanStaleMounts(const std::string& root) {
       stale.push_back(mnt);
     }
   }
+  int cleaned = 0;
   for (const std::string& mnt : stale) {
-    FuseUnmount(mnt);
+    // Pulling the mount from under a live writer would let it write onto the disk below.
+    if (!FreeOfUsers(mnt)) {
+      if (kept != nullptr) kept->push_back(mnt);
+      continue;
+    }
+    faultfs::FuseUnmount(mnt);
     std::error_code ec;
     if (!IsMounted(mnt)) fs::remove_all(fs::path(mnt).parent_path(), ec);
+    ++cleaned;
   }
-  return static_cast<int>(stale.size());
+  return cleaned;
 }
 
 }  // namespace tbfault::runner
