@@ -72,7 +72,7 @@ void PrintText(const core::ProfileView& view) {
                       : (" (by " + d.cause_file + " offset " + std::to_string(d.cause_offset) + ")")
                             .c_str());
     }
-    for (const auto& n : rv.notes) std::printf("NOTE run %s: %s\n", run.c_str(), n.c_str());
+    for (const auto& n : rv.notes) std::printf("NOTE run %s: %s\n", run.c_str(), n.text.c_str());
   }
 }
 

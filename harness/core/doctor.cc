@@ -58,27 +58,40 @@ uint64_t CountValues(const RunView& view) {
   return n;
 }
 
-FindingKind UnreachedKind(const std::string& reason) {
-  if (reason.starts_with("abandoned:")) return FindingKind::kAbandonedFile;
-  if (reason.starts_with("truncated") || reason.starts_with("stopped: truncated")) {
-    return FindingKind::kTruncatedTail;
+FindingKind UnreachedKind(const Unreached& u) {
+  switch (u.cause) {
+    case UnreachedCause::kAbandoned:
+      return FindingKind::kAbandonedFile;
+    case UnreachedCause::kTruncated:
+      return FindingKind::kTruncatedTail;
+    case UnreachedCause::kStopped:
+      return u.damage == Damage::kTruncated ? FindingKind::kTruncatedTail : FindingKind::kDeadFile;
+    case UnreachedCause::kDead:
+      return FindingKind::kDeadFile;
   }
   return FindingKind::kDeadFile;
 }
 
 // A Dropped entry's finding kind, or false when the doctor leaves it out.
-bool DroppedKind(const std::string& reason, FindingKind* kind) {
-  if (reason.find("plugin is not one of") != std::string::npos) return false;  // not modelled.
-  if (reason.find("purged") != std::string::npos || reason.find("evicted") != std::string::npos) {
-    *kind = FindingKind::kRestartPurge;
-  } else if (reason.find("DT_DOUBLE") != std::string::npos) {
-    *kind = FindingKind::kDoubleScalar;
-  } else if (reason.find("first value has no") != std::string::npos) {
-    *kind = FindingKind::kMissingMetadata;
-  } else {
-    *kind = FindingKind::kDropped;
+bool DroppedKind(DropCause cause, FindingKind* kind) {
+  switch (cause) {
+    case DropCause::kUnknownPlugin:
+      return false;  // not modelled.
+    case DropCause::kEvicted:
+    case DropCause::kPurgedByStart:
+    case DropCause::kPurgedByRegression:
+      *kind = FindingKind::kRestartPurge;
+      return true;
+    case DropCause::kDoubleScalar:
+      *kind = FindingKind::kDoubleScalar;
+      return true;
+    case DropCause::kNoMetadata:
+      *kind = FindingKind::kMissingMetadata;
+      return true;
+    default:
+      *kind = FindingKind::kDropped;
+      return true;
   }
-  return true;
 }
 
 std::string Summary(const Finding& f) {
@@ -172,7 +185,7 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   const std::string name(ProfileName(profile));
   Collector c;
   for (const Unreached& u : view.unreached) {
-    Finding& f = c.Get(UnreachedKind(u.reason), u.file, u.offset);
+    Finding& f = c.Get(UnreachedKind(u), u.file, u.offset);
     f.values = strict.CountFrom(u.file, u.offset, &f.tags);
     AddReason(&f, name + ": " + u.reason);
   }
@@ -180,12 +193,15 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   // responsible record); other reasons by tag (offset: the tag's first responsible record).
   for (const Dropped& d : view.dropped) {
     FindingKind kind;
-    if (!DroppedKind(d.reason, &kind) || !strict.Shows(d.tag, d.file, d.offset)) continue;
+    if (!DroppedKind(d.cause, &kind) || !strict.Shows(d.tag, d.file, d.offset)) continue;
     const bool restart = kind == FindingKind::kRestartPurge;
     const std::string& cause_file = d.cause_file.empty() ? d.file : d.cause_file;
     const uint64_t cause_offset = d.cause_file.empty() ? d.offset : d.cause_offset;
     std::string group =
-        restart ? cause_file : d.tag + (kind == FindingKind::kDropped ? d.reason : "");
+        restart ? cause_file
+                : d.tag + (kind == FindingKind::kDropped
+                               ? "/" + std::string(DropCauseName(d.cause)) + "/" + d.reason
+                               : "");
     Finding& f = c.Get(kind, "", 0, group);
     if (f.values == 0 || std::tie(cause_file, cause_offset) < std::tie(f.file, f.offset)) {
       f.file = cause_file;
@@ -203,22 +219,6 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
     out.push_back(std::move(f));
   }
   return out;
-}
-
-// "... at offset N ..." in a profile's note, with the run file it names.
-bool NoteLocation(const std::string& note, const std::vector<std::string>& files, std::string* file,
-                  uint64_t* offset) {
-  static constexpr std::string_view kAt = "at offset ";
-  size_t at = note.find(kAt);
-  if (at == std::string::npos) return false;
-  *offset = std::strtoull(note.c_str() + at + kAt.size(), nullptr, 10);
-  for (const std::string& f : files) {
-    if (note.find(f) != std::string::npos) {
-      *file = f;
-      return true;
-    }
-  }
-  return false;
 }
 
 class AnomalyCollector : public format::RecordReader::Reporter {
@@ -315,14 +315,13 @@ void DiagnoseRun(const std::vector<std::string>& files,
   }
   for (const auto& [profile, view] :
        {std::pair{Profile::kTbRust, &rust}, std::pair{Profile::kTbPython, &python}}) {
-    for (const std::string& note : view->notes) {
-      std::string file;
-      uint64_t offset = 0;
-      std::string reason = std::string(ProfileName(profile)) + ": " + note;
-      Finding* f = NoteLocation(note, files, &file, &offset) ? at(file, offset) : nullptr;
+    for (const Note& note : view->notes) {
+      std::string reason = std::string(ProfileName(profile)) + ": " + note.text;
+      Finding* f = at(note.file, note.offset);
       if (f == nullptr) {
-        f = &merged.emplace_back(MakeFinding(FindingKind::kNote, {profile}, file, offset));
-        f->summary = note;
+        f = &merged.emplace_back(
+            MakeFinding(FindingKind::kNote, {profile}, note.file, note.offset));
+        f->summary = note.text;
       }
       AddReason(f, std::move(reason));
     }

@@ -19,6 +19,17 @@ std::string_view ScanStopName(ScanStop stop) {
   return "?";
 }
 
+Damage DamageOf(ScanStop stop) {
+  switch (stop) {
+    case ScanStop::kBadLengthCrc:
+      return Damage::kBadLengthCrc;
+    case ScanStop::kZeroFilled:
+      return Damage::kZeroFilled;
+    default:
+      return Damage::kTruncated;
+  }
+}
+
 bool FrameScanner::Next(ScanFrame* frame) {
   uint64_t left = contents_.size() - pos_;
   if (left == 0) {

@@ -10,11 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include "harness/core/damage.h"
+
 namespace tbfault::core {
 
 enum class ScanStop { kEnd, kTruncated, kBadLengthCrc, kZeroFilled };
 std::string_view ScanStopName(
     ScanStop stop);  // "end", "truncated", "bad-length-crc", "zero-filled".
+
+// The damage a scan stopped at (kEnd is not damage: kTruncated is returned for it, never used).
+Damage DamageOf(ScanStop stop);
 
 struct ScanFrame {
   uint64_t offset = 0;

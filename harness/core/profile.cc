@@ -12,9 +12,10 @@ class NoteReporter : public format::RecordReader::Reporter {
  public:
   NoteReporter(const std::string& file, RunView* out) : file_(file), out_(out) {}
   void Corruption(const format::AnomalyReport& r) override {
-    out_->notes.push_back(std::string(format::AnomalyName(r.kind)) + " in " + file_ +
-                          " at offset " + std::to_string(r.offset) + " (" +
-                          std::to_string(r.skipped) + " bytes skipped): " + r.detail);
+    out_->notes.push_back({NoteKind::kStrictAnomaly, file_, r.offset,
+                           std::string(format::AnomalyName(r.kind)) + " in " + file_ +
+                               " at offset " + std::to_string(r.offset) + " (" +
+                               std::to_string(r.skipped) + " bytes skipped): " + r.detail});
   }
 
  private:
@@ -42,6 +43,60 @@ std::string_view ProfileName(Profile p) {
       return "tb-python";
   }
   return "?";
+}
+
+std::string_view DamageName(Damage d) {
+  switch (d) {
+    case Damage::kTruncated:
+      return "truncated";
+    case Damage::kBadLengthCrc:
+      return "bad-length-crc";
+    case Damage::kZeroFilled:
+      return "zero-filled";
+    case Damage::kBadDataCrc:
+      return "bad-data-crc";
+    case Damage::kInvalidProto:
+      return "invalid proto";
+    case Damage::kNanWallTime:
+      return "NaN wall time";
+  }
+  return "?";
+}
+
+std::string_view DropCauseName(DropCause c) {
+  switch (c) {
+    case DropCause::kEvicted:
+      return "evicted";
+    case DropCause::kPurgedByStart:
+      return "purged-by-start";
+    case DropCause::kPurgedByRegression:
+      return "purged-by-regression";
+    case DropCause::kDoubleScalar:
+      return "double-scalar";
+    case DropCause::kBadScalarType:
+      return "bad-scalar-type";
+    case DropCause::kNoMetadata:
+      return "no-metadata";
+    case DropCause::kUnknownPlugin:
+      return "unknown-plugin";
+    case DropCause::kUndecodable:
+      return "undecodable";
+    case DropCause::kImageStepRepeat:
+      return "image-step-repeat";
+  }
+  return "?";
+}
+
+DropCause DecodeFailureCause(const tensorboard::Summary::Value& value, Kind kind) {
+  if (kind != Kind::kScalar || value.value_case() != tensorboard::Summary::Value::kTensor) {
+    return DropCause::kUndecodable;
+  }
+  const tensorboard::TensorProto& t = value.tensor();
+  if (t.dtype() == tensorboard::DT_DOUBLE) return DropCause::kDoubleScalar;
+  if (t.dtype() != tensorboard::DT_FLOAT || t.tensor_shape().dim_size() != 0) {
+    return DropCause::kBadScalarType;
+  }
+  return DropCause::kUndecodable;
 }
 
 bool ParseProfile(std::string_view name, Profile* out) {
@@ -142,6 +197,7 @@ void ReadStrictRun(const RunInput& in, RunView* out) {
     }
     Point p;
     std::string why;
+    DropCause cause = DropCause::kUnknownPlugin;
     if (kind == Kind::kUnknown) {
       why = "no known plugin on any value of the tag";
     } else if (DecodeValue(sv.value, kind, rules, &p.value, &why)) {
@@ -153,8 +209,10 @@ void ReadStrictRun(const RunInput& in, RunView* out) {
       series.kind = kind;
       series.points.push_back(std::move(p));
       continue;
+    } else {
+      cause = DecodeFailureCause(sv.value, kind);
     }
-    out->dropped.push_back({tag, sv.step, in.files[sv.file], sv.offset, why, "", 0});
+    out->dropped.push_back({tag, sv.step, in.files[sv.file], sv.offset, cause, why, "", 0});
   }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "format/status.h"
+#include "harness/core/damage.h"
 #include "harness/core/value.h"
 
 namespace tbfault::core {
@@ -37,13 +38,37 @@ struct Series {
   std::vector<Point> points;  // in the order the reader yields them, after purges and evictions.
 };
 
-// A file region the profile never reads: from `offset` to the end of `file`.
+// Why a region is never read.
+enum class UnreachedCause : uint8_t {
+  kDead,       // tb-rust: the file is dead from `offset` on.
+  kTruncated,  // tb-rust: a truncated tail, waited on (the file is not dead).
+  kStopped,    // tb-python: the newest file stops at damage; retried at the same offset.
+  kAbandoned,  // tb-python: stopped at damage, and a newer file exists: never read again.
+};
+
+// A file region the profile never reads: from `offset` (the responsible record) to the end of
+// `file`.
 struct Unreached {
   std::string file;
   uint64_t offset = 0;
-  std::string
-      reason;  // "dead: bad-length-crc at offset 96", "abandoned: newer file <name> exists", ...
+  UnreachedCause cause = UnreachedCause::kDead;
+  Damage damage = Damage::kTruncated;
+  std::string reason;  // for people: "dead: bad-length-crc at offset 96", "abandoned: ...".
 };
+
+// Why a value that was read is not shown.
+enum class DropCause : uint8_t {
+  kEvicted,             // tb-rust: a later value of the tag at a lower or equal step.
+  kPurgedByStart,       // tb-python: a SessionLog.START at a lower or equal step.
+  kPurgedByRegression,  // tb-python, no file_version: a step regression of the tag.
+  kDoubleScalar,        // a DT_DOUBLE scalar the reader does not accept.
+  kBadScalarType,       // another scalar dtype or shape the reader does not accept.
+  kNoMetadata,          // the tag's first value has no (known) plugin metadata.
+  kUnknownPlugin,       // the tag's plugin is none the reader shows.
+  kUndecodable,         // the value does not decode as its tag's kind.
+  kImageStepRepeat,     // tb-python: an image at a step that already has one.
+};
+std::string_view DropCauseName(DropCause c);  // "evicted", "purged-by-start", ...
 
 // A value the profile read but does not show.
 struct Dropped {
@@ -51,17 +76,31 @@ struct Dropped {
   int64_t step = 0;
   std::string file;
   uint64_t offset = 0;
-  std::string reason;      // "evicted by a later value at step 3", "DT_DOUBLE scalar", ...
+  DropCause cause = DropCause::kUndecodable;
+  std::string reason;      // for people: "evicted by a later value at step 3", "DT_DOUBLE ...".
   std::string cause_file;  // the record responsible (the evicting/purging record), or "" if none.
   uint64_t cause_offset = 0;
+};
+
+// A diagnostic about one record that is neither unreached nor dropped.
+enum class NoteKind : uint8_t {
+  kStrictAnomaly,     // strict: damage skipped (the text names the anomaly).
+  kBadDataCrcShown,   // tb-rust: a record with a bad data CRC that parses is shown as read.
+  kReloadThreadDies,  // tb-python: an invalid proto with right CRCs (FINDINGS.md P1).
+};
+
+struct Note {
+  NoteKind kind = NoteKind::kStrictAnomaly;
+  std::string file;  // the record's event file.
+  uint64_t offset = 0;
+  std::string text;  // for people, one line.
 };
 
 struct RunView {
   std::map<std::string, Series> tags;  // only tags the profile shows.
   std::vector<Unreached> unreached;
   std::vector<Dropped> dropped;
-  std::vector<std::string>
-      notes;  // other diagnostics, one line each (e.g. anomalies the strict reader skipped).
+  std::vector<Note> notes;
 };
 
 struct ProfileView {
@@ -86,6 +125,8 @@ struct RunInput {
   std::vector<std::string> contents;
 };
 void ReadStrictRun(const RunInput& in, RunView* out);
+// Why DecodeValue(value, kind, ...) refused `value`: kDoubleScalar, kBadScalarType or kUndecodable.
+DropCause DecodeFailureCause(const tensorboard::Summary::Value& value, Kind kind);
 void ReadTbRustRun(const RunInput& in, RunView* out);
 void ReadTbPythonRun(const RunInput& in, RunView* out);
 

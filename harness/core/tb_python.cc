@@ -56,12 +56,14 @@ int ParseFileVersion(const std::string& s) {
   return std::atoi(s.c_str() + colon + 1);
 }
 
-void Purge(TagState& ts, const std::string& tag, int64_t step, const std::string& reason,
-           const std::string& cause_file, uint64_t cause_offset, RunView* out) {
+void Purge(TagState& ts, const std::string& tag, int64_t step, DropCause cause,
+           const std::string& reason, const std::string& cause_file, uint64_t cause_offset,
+           RunView* out) {
   std::vector<Stored> kept;
   for (Stored& s : ts.values) {
     if (s.step >= step) {
-      out->dropped.push_back({tag, s.step, s.file, s.offset, reason, cause_file, cause_offset});
+      out->dropped.push_back(
+          {tag, s.step, s.file, s.offset, cause, reason, cause_file, cause_offset});
     } else {
       kept.push_back(std::move(s));
     }
@@ -76,7 +78,7 @@ void KeepFirstPerStep(const std::string& tag, Series* series, RunView* out) {
   for (Point& p : series->points) {
     auto [it, inserted] = by_step.try_emplace(p.step, p);
     if (!inserted) {
-      out->dropped.push_back({tag, p.step, p.file, p.offset,
+      out->dropped.push_back({tag, p.step, p.file, p.offset, DropCause::kImageStepRepeat,
                               "tb-python's image reader keeps only the first image of a step",
                               it->second.file, it->second.offset});
     }
@@ -96,21 +98,25 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
     const bool newest = f + 1 == in.files.size();
     FrameScanner scanner(in.contents[f]);
     ScanFrame frame;
-    std::string stop_reason;
+    bool stopped = false;
+    Damage damage = Damage::kTruncated;
     uint64_t stop_offset = 0;
     while (scanner.Next(&frame)) {
       tensorboard::Event event;
       if (!frame.data_crc_ok) {
-        stop_reason = "bad-data-crc";
+        stopped = true;
+        damage = Damage::kBadDataCrc;
       } else if (!event.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
-        stop_reason = "invalid proto";
+        stopped = true;
+        damage = Damage::kInvalidProto;
       }
-      if (!stop_reason.empty()) {
+      if (stopped) {
         stop_offset = frame.offset;
         if (frame.data_crc_ok) {
-          out->notes.push_back("invalid proto in " + file + At(frame.offset) +
-                               ": the real tb-python reload thread dies here, so runs loaded "
-                               "after this one are not shown either (FINDINGS.md P1)");
+          out->notes.push_back({NoteKind::kReloadThreadDies, file, frame.offset,
+                                "invalid proto in " + file + At(frame.offset) +
+                                    ": the real tb-python reload thread dies here, so runs loaded "
+                                    "after this one are not shown either (FINDINGS.md P1)"});
         }
         break;
       }
@@ -119,7 +125,7 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
         if (event.has_session_log() &&
             event.session_log().status() == tensorboard::SessionLog::START) {
           for (auto& [tag, ts] : tags) {
-            Purge(ts, tag, event.step(),
+            Purge(ts, tag, event.step(), DropCause::kPurgedByStart,
                   "purged by SessionLog.START at step " + std::to_string(event.step()), file,
                   frame.offset, out);
           }
@@ -128,7 +134,7 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
         for (const auto& v : event.summary().value()) {
           auto it = tags.find(v.tag());  // a tag seen for the first time has nothing to purge.
           if (it == tags.end()) continue;
-          Purge(it->second, v.tag(), event.step(),
+          Purge(it->second, v.tag(), event.step(), DropCause::kPurgedByRegression,
                 "purged by a step regression to " + std::to_string(event.step()) +
                     " (no file_version)",
                 file, frame.offset, out);
@@ -155,15 +161,18 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
         ts.values.push_back({event.step(), event.wall_time(), file, frame.offset, v});
       }
     }
-    if (stop_reason.empty() && scanner.stop() != ScanStop::kEnd) {
-      stop_reason = ScanStopName(scanner.stop());
+    if (!stopped && scanner.stop() != ScanStop::kEnd) {
+      stopped = true;
+      damage = DamageOf(scanner.stop());
       stop_offset = scanner.stop_offset();
     }
-    if (!stop_reason.empty()) {
+    if (stopped) {
+      const std::string name(DamageName(damage));
       out->unreached.push_back(
-          {file, stop_offset,
-           newest ? "stopped: " + stop_reason + At(stop_offset) + " (retried while newest file)"
-                  : "abandoned: " + stop_reason + At(stop_offset) + ", a newer file exists (" +
+          {file, stop_offset, newest ? UnreachedCause::kStopped : UnreachedCause::kAbandoned,
+           damage,
+           newest ? "stopped: " + name + At(stop_offset) + " (retried while newest file)"
+                  : "abandoned: " + name + At(stop_offset) + ", a newer file exists (" +
                         in.files[f + 1] + ")"});
     }
   }
@@ -172,8 +181,9 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
     for (Stored& s : ts.values) {
       std::string why;
       Point p;
+      DropCause cause = DropCause::kUnknownPlugin;
       if (!ts.has_plugin) {
-        out->dropped.push_back({tag, s.step, s.file, s.offset,
+        out->dropped.push_back({tag, s.step, s.file, s.offset, DropCause::kNoMetadata,
                                 "the tag's first value has no plugin metadata: never shown",
                                 ts.first_file, ts.first_offset});
         continue;
@@ -188,8 +198,10 @@ void ReadTbPythonRun(const RunInput& in, RunView* out) {
         series.kind = ts.kind;
         series.points.push_back(std::move(p));
         continue;
+      } else {
+        cause = DecodeFailureCause(s.value, ts.kind);
       }
-      out->dropped.push_back({tag, s.step, s.file, s.offset, why, "", 0});
+      out->dropped.push_back({tag, s.step, s.file, s.offset, cause, why, "", 0});
     }
     auto shown = out->tags.find(tag);
     if (shown != out->tags.end() && shown->second.kind == Kind::kImage) {

@@ -45,7 +45,8 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
     while (!dead && scanner.Next(&frame)) {
       tensorboard::Event event;
       if (!event.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
-        out->unreached.push_back({file, frame.offset,
+        out->unreached.push_back({file, frame.offset, UnreachedCause::kDead,
+                                  frame.data_crc_ok ? Damage::kInvalidProto : Damage::kBadDataCrc,
                                   std::string("dead: ") +
                                       (frame.data_crc_ok ? "invalid proto" : "bad-data-crc") +
                                       At(frame.offset)});
@@ -53,11 +54,13 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
         break;
       }
       if (!frame.data_crc_ok) {
-        out->notes.push_back("record in " + file + At(frame.offset) +
-                             " has a bad data CRC but parses: tb-rust shows it as read");
+        out->notes.push_back({NoteKind::kBadDataCrcShown, file, frame.offset,
+                              "record in " + file + At(frame.offset) +
+                                  " has a bad data CRC but parses: tb-rust shows it as read"});
       }
       if (std::isnan(event.wall_time())) {
-        out->unreached.push_back({file, frame.offset, "dead: NaN wall time" + At(frame.offset)});
+        out->unreached.push_back({file, frame.offset, UnreachedCause::kDead, Damage::kNanWallTime,
+                                  "dead: NaN wall time" + At(frame.offset)});
         dead = true;
         break;
       }
@@ -73,7 +76,7 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
           if (ts.kind == Kind::kUnknown) ts.kind = KindOfLegacyValue(v);
         }
         if (ts.kind == Kind::kUnknown) {
-          out->dropped.push_back({v.tag(), event.step(), file, frame.offset,
+          out->dropped.push_back({v.tag(), event.step(), file, frame.offset, DropCause::kNoMetadata,
                                   "the tag's first value has no known plugin metadata: no data "
                                   "class, never shown",
                                   ts.first_file, ts.first_offset});
@@ -82,7 +85,8 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
         Point p;
         std::string why;
         if (!DecodeValue(v, ts.kind, rules, &p.value, &why)) {
-          out->dropped.push_back({v.tag(), event.step(), file, frame.offset, why, "", 0});
+          out->dropped.push_back({v.tag(), event.step(), file, frame.offset,
+                                  DecodeFailureCause(v, ts.kind), why, "", 0});
           continue;
         }
         Series& series = out->tags[v.tag()];
@@ -91,7 +95,7 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
         for (Point& old : series.points) {
           if (old.step >= event.step()) {
             out->dropped.push_back(
-                {v.tag(), old.step, old.file, old.offset,
+                {v.tag(), old.step, old.file, old.offset, DropCause::kEvicted,
                  "evicted by a later value at step " + std::to_string(event.step()), file,
                  frame.offset});
           } else {
@@ -111,13 +115,14 @@ void ReadTbRustRun(const RunInput& in, RunView* out) {
       case ScanStop::kEnd:
         break;
       case ScanStop::kTruncated:
-        out->unreached.push_back({file, scanner.stop_offset(),
+        out->unreached.push_back({file, scanner.stop_offset(), UnreachedCause::kTruncated,
+                                  Damage::kTruncated,
                                   "truncated record" + At(scanner.stop_offset()) +
                                       " (waited on: not shown, file not dead)"});
         break;
       default:
         out->unreached.push_back(
-            {file, scanner.stop_offset(),
+            {file, scanner.stop_offset(), UnreachedCause::kDead, DamageOf(scanner.stop()),
              "dead: " + std::string(ScanStopName(scanner.stop())) + At(scanner.stop_offset())});
     }
   }
