@@ -15,6 +15,7 @@ enum class Damage : uint8_t {
   kBadDataCrc,    // the data CRC does not match (and, for tb-rust, the data does not parse).
   kInvalidProto,  // intact frame whose data is not an Event.
   kNanWallTime,   // tb-rust: an event whose wall time is NaN.
+  kOversized,     // a frame longer than kMaxFrameLength: never held in memory, not read.
 };
 std::string_view DamageName(Damage d);  // "truncated", "bad-length-crc", ..., "NaN wall time".
 

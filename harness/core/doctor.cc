@@ -4,9 +4,11 @@
 #include <filesystem>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "format/event_reader.h"
 #include "format/file_name.h"
+#include "harness/core/run_reader.h"
 
 namespace tbfault::core {
 namespace {
@@ -23,33 +25,42 @@ std::string Join(const std::set<std::string>& items) {
   return out;
 }
 
-// What strict decodes, by file: offset -> tags of the values in the record at that offset.
+// What strict decodes, by file: (offset, tag) of every value, sorted.
 class StrictIndex {
  public:
-  explicit StrictIndex(const RunView& strict) {
+  explicit StrictIndex(const RunView& strict) : by_file_(strict.files.size()) {
+    for (size_t i = 0; i < strict.files.size(); ++i) index_.emplace(strict.files[i], i);
     for (const auto& [tag, series] : strict.tags) {
-      for (const Point& p : series.points) by_file_[p.file].emplace(p.offset, tag);
+      for (const Point& p : series.points) by_file_[p.file].push_back({p.offset, &tag});
     }
+    for (auto& v : by_file_) std::sort(v.begin(), v.end());
   }
   // Values strict reads in `file` at or after `offset`.
   uint64_t CountFrom(const std::string& file, uint64_t offset, std::set<std::string>* tags) const {
-    auto it = by_file_.find(file);
-    if (it == by_file_.end()) return 0;
-    uint64_t n = 0;
-    for (auto v = it->second.lower_bound(offset); v != it->second.end(); ++v, ++n) {
-      tags->insert(v->second);
-    }
-    return n;
+    const auto* values = Of(file);
+    if (values == nullptr) return 0;
+    auto it = std::lower_bound(values->begin(), values->end(), Entry{offset, nullptr});
+    for (auto v = it; v != values->end(); ++v) tags->insert(*v->second);
+    return static_cast<uint64_t>(values->end() - it);
   }
   bool Shows(const std::string& tag, const std::string& file, uint64_t offset) const {
-    auto it = by_file_.find(file);
-    if (it == by_file_.end()) return false;
-    auto [lo, hi] = it->second.equal_range(offset);
-    return std::any_of(lo, hi, [&](const auto& v) { return v.second == tag; });
+    const auto* values = Of(file);
+    if (values == nullptr) return false;
+    auto it = std::lower_bound(values->begin(), values->end(), Entry{offset, nullptr});
+    for (; it != values->end() && it->first == offset; ++it) {
+      if (*it->second == tag) return true;
+    }
+    return false;
   }
 
  private:
-  std::map<std::string, std::multimap<uint64_t, std::string>> by_file_;
+  using Entry = std::pair<uint64_t, const std::string*>;
+  const std::vector<Entry>* Of(const std::string& file) const {
+    auto it = index_.find(file);
+    return it == index_.end() ? nullptr : &by_file_[it->second];
+  }
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<std::vector<Entry>> by_file_;
 };
 
 uint64_t CountValues(const RunView& view) {
@@ -220,15 +231,6 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   }
   return out;
 }
-
-class AnomalyCollector : public format::RecordReader::Reporter {
- public:
-  explicit AnomalyCollector(std::vector<format::AnomalyReport>* out) : out_(out) {}
-  void Corruption(const format::AnomalyReport& r) override { out_->push_back(r); }
-
- private:
-  std::vector<format::AnomalyReport>* out_;
-};
 
 }  // namespace
 
@@ -401,23 +403,12 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
   uint64_t files = 0, values = 0;
   std::vector<std::string> dirs;
   for (const format::RunFiles& run : runs) {
-    RunInput in;
-    in.files = run.files;
-    in.contents.resize(run.files.size());
-    std::vector<std::vector<format::AnomalyReport>> anomalies(run.files.size());
-    for (size_t i = 0; i < run.files.size(); ++i) {
-      s = format::ReadFileToString(run.files[i], &in.contents[i]);
-      if (!s.ok()) return s;
-      AnomalyCollector reporter(&anomalies[i]);
-      format::EventReader reader(in.contents[i], &reporter);
-      format::EventRecord rec;
-      while (reader.Next(&rec)) {
-      }
-    }
-    RunView strict, rust, python;
-    ReadStrictRun(in, &strict);
-    ReadTbRustRun(in, &rust);
-    ReadTbPythonRun(in, &python);
+    RunReader reader({std::begin(kAllProfiles), std::end(kAllProfiles)});
+    if (s = reader.Cycle(run.files); !s.ok()) return s;
+    const auto& anomalies = StrictAnomalies(*reader.reader(Profile::kStrict));
+    const RunView& strict = reader.reader(Profile::kStrict)->view();
+    const RunView& rust = reader.reader(Profile::kTbRust)->view();
+    const RunView& python = reader.reader(Profile::kTbPython)->view();
     RunDiagnosis& d = out->runs.emplace_back();
     d.run = run.run;
     DiagnoseRun(run.files, anomalies, strict, rust, python, &d);
