@@ -38,7 +38,9 @@ nlohmann::json ToJson(const core::ProfileView& view) {
     nlohmann::json tags = nlohmann::json::object();
     for (const auto& [tag, series] : rv.tags) {
       nlohmann::json points = nlohmann::json::array();
-      for (const auto& p : series.points) points.push_back({p.step, PointValue(p.value)});
+      for (size_t i = 0; i < series.points.size(); ++i) {
+        points.push_back({series.points[i].step, PointValue(series.value(i))});
+      }
       tags[tag] = {{"kind", core::KindName(series.kind)}, {"points", points}};
     }
     if (!tags.empty()) runs[run] = tags;
@@ -52,9 +54,10 @@ void PrintText(const core::ProfileView& view) {
       std::string_view kind = core::KindName(series.kind);
       std::printf("run %s tag %s (%.*s, %zu points)\n", run.c_str(), tag.c_str(),
                   static_cast<int>(kind.size()), kind.data(), series.points.size());
-      for (const auto& p : series.points) {
+      for (size_t i = 0; i < series.points.size(); ++i) {
+        const core::Point& p = series.points[i];
         std::printf("  step %lld  %s  [%s offset %llu]\n", static_cast<long long>(p.step),
-                    core::ValueToString(p.value).c_str(), p.file.c_str(),
+                    core::ValueToString(series.value(i)).c_str(), rv.file(p).c_str(),
                     static_cast<unsigned long long>(p.offset));
       }
     }
@@ -71,7 +74,7 @@ void PrintText(const core::ProfileView& view) {
                       : (" (by " + d.cause_file + " offset " + std::to_string(d.cause_offset) + ")")
                             .c_str());
     }
-    for (const auto& n : rv.notes) std::printf("NOTE run %s: %s\n", run.c_str(), n.c_str());
+    for (const auto& n : rv.notes) std::printf("NOTE run %s: %s\n", run.c_str(), n.text.c_str());
   }
 }
 

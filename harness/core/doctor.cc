@@ -4,9 +4,11 @@
 #include <filesystem>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "format/event_reader.h"
 #include "format/file_name.h"
+#include "harness/core/run_reader.h"
 
 namespace tbfault::core {
 namespace {
@@ -23,33 +25,42 @@ std::string Join(const std::set<std::string>& items) {
   return out;
 }
 
-// What strict decodes, by file: offset -> tags of the values in the record at that offset.
+// What strict decodes, by file: (offset, tag) of every value, sorted.
 class StrictIndex {
  public:
-  explicit StrictIndex(const RunView& strict) {
+  explicit StrictIndex(const RunView& strict) : by_file_(strict.files.size()) {
+    for (size_t i = 0; i < strict.files.size(); ++i) index_.emplace(strict.files[i], i);
     for (const auto& [tag, series] : strict.tags) {
-      for (const Point& p : series.points) by_file_[p.file].emplace(p.offset, tag);
+      for (const Point& p : series.points) by_file_[p.file].push_back({p.offset, &tag});
     }
+    for (auto& v : by_file_) std::sort(v.begin(), v.end());
   }
   // Values strict reads in `file` at or after `offset`.
   uint64_t CountFrom(const std::string& file, uint64_t offset, std::set<std::string>* tags) const {
-    auto it = by_file_.find(file);
-    if (it == by_file_.end()) return 0;
-    uint64_t n = 0;
-    for (auto v = it->second.lower_bound(offset); v != it->second.end(); ++v, ++n) {
-      tags->insert(v->second);
-    }
-    return n;
+    const auto* values = Of(file);
+    if (values == nullptr) return 0;
+    auto it = std::lower_bound(values->begin(), values->end(), Entry{offset, nullptr});
+    for (auto v = it; v != values->end(); ++v) tags->insert(*v->second);
+    return static_cast<uint64_t>(values->end() - it);
   }
   bool Shows(const std::string& tag, const std::string& file, uint64_t offset) const {
-    auto it = by_file_.find(file);
-    if (it == by_file_.end()) return false;
-    auto [lo, hi] = it->second.equal_range(offset);
-    return std::any_of(lo, hi, [&](const auto& v) { return v.second == tag; });
+    const auto* values = Of(file);
+    if (values == nullptr) return false;
+    auto it = std::lower_bound(values->begin(), values->end(), Entry{offset, nullptr});
+    for (; it != values->end() && it->first == offset; ++it) {
+      if (*it->second == tag) return true;
+    }
+    return false;
   }
 
  private:
-  std::map<std::string, std::multimap<uint64_t, std::string>> by_file_;
+  using Entry = std::pair<uint64_t, const std::string*>;
+  const std::vector<Entry>* Of(const std::string& file) const {
+    auto it = index_.find(file);
+    return it == index_.end() ? nullptr : &by_file_[it->second];
+  }
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<std::vector<Entry>> by_file_;
 };
 
 uint64_t CountValues(const RunView& view) {
@@ -58,27 +69,40 @@ uint64_t CountValues(const RunView& view) {
   return n;
 }
 
-FindingKind UnreachedKind(const std::string& reason) {
-  if (reason.starts_with("abandoned:")) return FindingKind::kAbandonedFile;
-  if (reason.starts_with("truncated") || reason.starts_with("stopped: truncated")) {
-    return FindingKind::kTruncatedTail;
+FindingKind UnreachedKind(const Unreached& u) {
+  switch (u.cause) {
+    case UnreachedCause::kAbandoned:
+      return FindingKind::kAbandonedFile;
+    case UnreachedCause::kTruncated:
+      return FindingKind::kTruncatedTail;
+    case UnreachedCause::kStopped:
+      return u.damage == Damage::kTruncated ? FindingKind::kTruncatedTail : FindingKind::kDeadFile;
+    case UnreachedCause::kDead:
+      return FindingKind::kDeadFile;
   }
   return FindingKind::kDeadFile;
 }
 
 // A Dropped entry's finding kind, or false when the doctor leaves it out.
-bool DroppedKind(const std::string& reason, FindingKind* kind) {
-  if (reason.find("plugin is not one of") != std::string::npos) return false;  // not modelled.
-  if (reason.find("purged") != std::string::npos || reason.find("evicted") != std::string::npos) {
-    *kind = FindingKind::kRestartPurge;
-  } else if (reason.find("DT_DOUBLE") != std::string::npos) {
-    *kind = FindingKind::kDoubleScalar;
-  } else if (reason.find("first value has no") != std::string::npos) {
-    *kind = FindingKind::kMissingMetadata;
-  } else {
-    *kind = FindingKind::kDropped;
+bool DroppedKind(DropCause cause, FindingKind* kind) {
+  switch (cause) {
+    case DropCause::kUnknownPlugin:
+      return false;  // not modelled.
+    case DropCause::kEvicted:
+    case DropCause::kPurgedByStart:
+    case DropCause::kPurgedByRegression:
+      *kind = FindingKind::kRestartPurge;
+      return true;
+    case DropCause::kDoubleScalar:
+      *kind = FindingKind::kDoubleScalar;
+      return true;
+    case DropCause::kNoMetadata:
+      *kind = FindingKind::kMissingMetadata;
+      return true;
+    default:
+      *kind = FindingKind::kDropped;
+      return true;
   }
-  return true;
 }
 
 std::string Summary(const Finding& f) {
@@ -172,7 +196,7 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   const std::string name(ProfileName(profile));
   Collector c;
   for (const Unreached& u : view.unreached) {
-    Finding& f = c.Get(UnreachedKind(u.reason), u.file, u.offset);
+    Finding& f = c.Get(UnreachedKind(u), u.file, u.offset);
     f.values = strict.CountFrom(u.file, u.offset, &f.tags);
     AddReason(&f, name + ": " + u.reason);
   }
@@ -180,12 +204,15 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   // responsible record); other reasons by tag (offset: the tag's first responsible record).
   for (const Dropped& d : view.dropped) {
     FindingKind kind;
-    if (!DroppedKind(d.reason, &kind) || !strict.Shows(d.tag, d.file, d.offset)) continue;
+    if (!DroppedKind(d.cause, &kind) || !strict.Shows(d.tag, d.file, d.offset)) continue;
     const bool restart = kind == FindingKind::kRestartPurge;
     const std::string& cause_file = d.cause_file.empty() ? d.file : d.cause_file;
     const uint64_t cause_offset = d.cause_file.empty() ? d.offset : d.cause_offset;
     std::string group =
-        restart ? cause_file : d.tag + (kind == FindingKind::kDropped ? d.reason : "");
+        restart ? cause_file
+                : d.tag + (kind == FindingKind::kDropped
+                               ? "/" + std::string(DropCauseName(d.cause)) + "/" + d.reason
+                               : "");
     Finding& f = c.Get(kind, "", 0, group);
     if (f.values == 0 || std::tie(cause_file, cause_offset) < std::tie(f.file, f.offset)) {
       f.file = cause_file;
@@ -204,31 +231,6 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   }
   return out;
 }
-
-// "... at offset N ..." in a profile's note, with the run file it names.
-bool NoteLocation(const std::string& note, const std::vector<std::string>& files, std::string* file,
-                  uint64_t* offset) {
-  static constexpr std::string_view kAt = "at offset ";
-  size_t at = note.find(kAt);
-  if (at == std::string::npos) return false;
-  *offset = std::strtoull(note.c_str() + at + kAt.size(), nullptr, 10);
-  for (const std::string& f : files) {
-    if (note.find(f) != std::string::npos) {
-      *file = f;
-      return true;
-    }
-  }
-  return false;
-}
-
-class AnomalyCollector : public format::RecordReader::Reporter {
- public:
-  explicit AnomalyCollector(std::vector<format::AnomalyReport>* out) : out_(out) {}
-  void Corruption(const format::AnomalyReport& r) override { out_->push_back(r); }
-
- private:
-  std::vector<format::AnomalyReport>* out_;
-};
 
 }  // namespace
 
@@ -315,14 +317,13 @@ void DiagnoseRun(const std::vector<std::string>& files,
   }
   for (const auto& [profile, view] :
        {std::pair{Profile::kTbRust, &rust}, std::pair{Profile::kTbPython, &python}}) {
-    for (const std::string& note : view->notes) {
-      std::string file;
-      uint64_t offset = 0;
-      std::string reason = std::string(ProfileName(profile)) + ": " + note;
-      Finding* f = NoteLocation(note, files, &file, &offset) ? at(file, offset) : nullptr;
+    for (const Note& note : view->notes) {
+      std::string reason = std::string(ProfileName(profile)) + ": " + note.text;
+      Finding* f = at(note.file, note.offset);
       if (f == nullptr) {
-        f = &merged.emplace_back(MakeFinding(FindingKind::kNote, {profile}, file, offset));
-        f->summary = note;
+        f = &merged.emplace_back(
+            MakeFinding(FindingKind::kNote, {profile}, note.file, note.offset));
+        f->summary = note.text;
       }
       AddReason(f, std::move(reason));
     }
@@ -402,23 +403,12 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
   uint64_t files = 0, values = 0;
   std::vector<std::string> dirs;
   for (const format::RunFiles& run : runs) {
-    RunInput in;
-    in.files = run.files;
-    in.contents.resize(run.files.size());
-    std::vector<std::vector<format::AnomalyReport>> anomalies(run.files.size());
-    for (size_t i = 0; i < run.files.size(); ++i) {
-      s = format::ReadFileToString(run.files[i], &in.contents[i]);
-      if (!s.ok()) return s;
-      AnomalyCollector reporter(&anomalies[i]);
-      format::EventReader reader(in.contents[i], &reporter);
-      format::EventRecord rec;
-      while (reader.Next(&rec)) {
-      }
-    }
-    RunView strict, rust, python;
-    ReadStrictRun(in, &strict);
-    ReadTbRustRun(in, &rust);
-    ReadTbPythonRun(in, &python);
+    RunReader reader({std::begin(kAllProfiles), std::end(kAllProfiles)});
+    if (s = reader.Cycle(run.files); !s.ok()) return s;
+    const auto& anomalies = StrictAnomalies(*reader.reader(Profile::kStrict));
+    const RunView& strict = reader.reader(Profile::kStrict)->view();
+    const RunView& rust = reader.reader(Profile::kTbRust)->view();
+    const RunView& python = reader.reader(Profile::kTbPython)->view();
     RunDiagnosis& d = out->runs.emplace_back();
     d.run = run.run;
     DiagnoseRun(run.files, anomalies, strict, rust, python, &d);

@@ -18,16 +18,12 @@ Status JudgeLogdir(const std::string& logdir, const std::vector<LoggedEvent>& ev
     return Status::Invalid("ledger overflowed by " + std::to_string(ledger_overflow) +
                            " events: the run cannot be judged (raise the ledger capacity)");
   }
-  ProfileView strict;
-  Status s = ReadProfile(Profile::kStrict, logdir, &strict);
+  ProfileView views[3];  // kAllProfiles: strict, tb-rust, tb-python; each record read once.
+  Status s = ReadProfiles(logdir, views);
   if (!s.ok()) return s;
-  for (Profile p : {Profile::kStrict, Profile::kTbRust, Profile::kTbPython}) {
-    ProfileView view;
-    if (p == Profile::kStrict) {
-      view = strict;
-    } else if (s = ReadProfile(p, logdir, &view); !s.ok()) {
-      return s;
-    }
+  const ProfileView& strict = views[0];
+  for (const ProfileView& view : views) {
+    const Profile p = view.profile;
     ProfileJudgement j = Judge(events, segments, strict, view);
     Expectation expected = scenario != nullptr ? ExpectationFor(*scenario, p) : Expectation();
     std::string why;

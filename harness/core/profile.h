@@ -1,12 +1,13 @@
 // Reader profiles (DESIGN.md section 3): what a user would see in a logdir, by one reader's rules.
-//   strict     every intact record (the strict reader resynchronises past damage); the truth on
-//   disk. tb-rust    TensorBoard's default data server (rustboard). tb-python  TensorBoard's Python
-//   loader (--load_fast=false, EventAccumulator).
+//   strict     every intact record (the strict reader resynchronises past damage): the truth on
+//              disk (strict.cc).
+//   tb-rust    TensorBoard's default data server, rustboard (tb_rust.cc).
+//   tb-python  TensorBoard's Python loader, --load_fast=false / EventAccumulator (tb_python.cc).
 // For each run and tag a profile yields the series (step, value, and the record's file and offset),
 // and says WHY anything on disk is not shown: regions of files it never reads (Unreached) and
-// values it read but does not show (Dropped), each naming the record or anomaly responsible. The
-// rules each profile implements are stated at the top of profile.cc (strict), tb_rust.cc and
-// tb_python.cc.
+// values it read but does not show (Dropped), each with a typed cause and the record responsible.
+// Each profile is an incremental reader fed one reload cycle at a time (run_reader.h); ReadProfile
+// reads a finished path as one cycle.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "format/status.h"
+#include "harness/core/damage.h"
 #include "harness/core/value.h"
 
 namespace tbfault::core {
@@ -24,26 +26,58 @@ enum class Profile { kStrict, kTbRust, kTbPython };
 std::string_view ProfileName(Profile p);  // "strict", "tb-rust", "tb-python".
 bool ParseProfile(std::string_view name, Profile* out);
 
+// One value of a series, 32 bytes: what it shows beyond `number` lives in Series::details.
 struct Point {
   int64_t step = 0;
-  SeriesValue value;
-  std::string file;     // full path of the event file holding the record.
   uint64_t offset = 0;  // of the record's frame.
-  double wall_time = 0;
+  uint32_t file = 0;    // index into RunView::files.
+  double number = 0;    // the scalar (a float widened exactly), or a histogram's total count.
 };
 
 struct Series {
   Kind kind = Kind::kUnknown;
   std::vector<Point> points;  // in the order the reader yields them, after purges and evictions.
+  // For kinds other than scalar, details[i] is the full value of points[i]; empty for scalars.
+  std::vector<SeriesValue> details;
+
+  SeriesValue value(size_t i) const;
+  SeriesValue value(const Point& p) const { return value(static_cast<size_t>(&p - points.data())); }
+  void Append(const Point& p, SeriesValue v);
+  void AppendScalar(const Point& p) { points.push_back(p); }  // kind kScalar only.
+  void PopBack();
 };
 
-// A file region the profile never reads: from `offset` to the end of `file`.
+// Why a region is never read.
+enum class UnreachedCause : uint8_t {
+  kDead,       // tb-rust: the file is dead from `offset` on.
+  kTruncated,  // tb-rust: a truncated tail, waited on (the file is not dead).
+  kStopped,    // tb-python: the newest file stops at damage; retried at the same offset.
+  kAbandoned,  // tb-python: stopped at damage, and a newer file exists: never read again.
+};
+
+// A file region the profile never reads: from `offset` (the responsible record) to the end of
+// `file`.
 struct Unreached {
   std::string file;
   uint64_t offset = 0;
-  std::string
-      reason;  // "dead: bad-length-crc at offset 96", "abandoned: newer file <name> exists", ...
+  UnreachedCause cause = UnreachedCause::kDead;
+  Damage damage = Damage::kTruncated;
+  std::string reason;  // for people: "dead: bad-length-crc at offset 96", "abandoned: ...".
 };
+
+// Why a value that was read is not shown.
+enum class DropCause : uint8_t {
+  kEvicted,             // tb-rust: a later value of the tag at a lower or equal step.
+  kPurgedByStart,       // tb-python: a SessionLog.START at a lower or equal step.
+  kPurgedByRegression,  // tb-python, no file_version: a step regression of the tag.
+  kDoubleScalar,        // a DT_DOUBLE scalar the reader does not accept.
+  kBadScalarType,       // another scalar dtype or shape the reader does not accept.
+  kNoMetadata,          // the tag's first value has no (known) plugin metadata.
+  kUnknownPlugin,       // the tag's plugin is none the reader shows.
+  kUndecodable,         // the value does not decode as its tag's kind.
+  kImageStepRepeat,     // tb-python: an image at a step that already has one.
+};
+std::string_view DropCauseName(DropCause c);  // "evicted", "purged-by-start", ...
 
 // A value the profile read but does not show.
 struct Dropped {
@@ -51,17 +85,35 @@ struct Dropped {
   int64_t step = 0;
   std::string file;
   uint64_t offset = 0;
-  std::string reason;      // "evicted by a later value at step 3", "DT_DOUBLE scalar", ...
+  DropCause cause = DropCause::kUndecodable;
+  std::string reason;      // for people: "evicted by a later value at step 3", "DT_DOUBLE ...".
   std::string cause_file;  // the record responsible (the evicting/purging record), or "" if none.
   uint64_t cause_offset = 0;
 };
 
+// A diagnostic about one record that is neither unreached nor dropped.
+enum class NoteKind : uint8_t {
+  kStrictAnomaly,     // strict: damage skipped (the text names the anomaly).
+  kBadDataCrcShown,   // tb-rust: a record with a bad data CRC that parses is shown as read.
+  kReloadThreadDies,  // tb-python: an invalid proto with right CRCs (FINDINGS.md P1).
+};
+
+struct Note {
+  NoteKind kind = NoteKind::kStrictAnomaly;
+  std::string file;  // the record's event file.
+  uint64_t offset = 0;
+  std::string text;  // for people, one line.
+};
+
 struct RunView {
+  std::vector<std::string> files;      // the run's event files (full paths), in the order first
+                                       // listed; Point::file indexes it.
   std::map<std::string, Series> tags;  // only tags the profile shows.
   std::vector<Unreached> unreached;
   std::vector<Dropped> dropped;
-  std::vector<std::string>
-      notes;  // other diagnostics, one line each (e.g. anomalies the strict reader skipped).
+  std::vector<Note> notes;
+
+  const std::string& file(const Point& p) const { return files[p.file]; }
 };
 
 struct ProfileView {
@@ -75,18 +127,21 @@ struct ProfileView {
                           uint64_t offset, std::string* cause_file, uint64_t* cause_offset) const;
 };
 
-// Reads PATH (a logdir, run directory or event file) by `profile`'s rules. Errors only when the
-// path cannot be listed or a file cannot be read; damage inside files is what profiles describe.
+// Reads PATH (a logdir, run directory or event file) by `profile`'s rules, as one reload cycle.
+// Errors only when the path cannot be listed or a file cannot be read; damage inside files is what
+// profiles describe.
 Status ReadProfile(Profile profile, const std::string& path, ProfileView* view);
+// All three profiles at once, each record read and decoded once: views[i] is ProfileView of
+// kAllProfiles[i].
+inline constexpr Profile kAllProfiles[3] = {Profile::kStrict, Profile::kTbRust, Profile::kTbPython};
+Status ReadProfiles(const std::string& path, ProfileView views[3]);
 
-// The profiles' readers, one per file (profile.cc, tb_rust.cc, tb_python.cc). `files`: full paths
-// in name order with their contents.
-struct RunInput {
-  std::vector<std::string> files;
-  std::vector<std::string> contents;
-};
-void ReadStrictRun(const RunInput& in, RunView* out);
-void ReadTbRustRun(const RunInput& in, RunView* out);
-void ReadTbPythonRun(const RunInput& in, RunView* out);
+// The common scalar encodings (simple_value, a rank-0 DT_FLOAT tensor of one value), which every
+// profile accepts, decoded without allocating: true with `number` set as DecodeValue would; false
+// for anything else (then DecodeValue decides).
+bool DecodeCommonScalar(const tensorboard::Summary::Value& value, double* number);
+
+// Why DecodeValue(value, kind, ...) refused `value`: kDoubleScalar, kBadScalarType or kUndecodable.
+DropCause DecodeFailureCause(const tensorboard::Summary::Value& value, Kind kind);
 
 }  // namespace tbfault::core

@@ -1,9 +1,9 @@
 // tb-python: TensorBoard's Python loader (--load_fast=false: DirectoryWatcher + EventAccumulator),
 // as DESIGN.md section 3 states it:
 // - one file at a time per run, in name order; a file is read until its end or its first damaged
-// frame,
-//   and never gone back to once a newer file exists (an older file stopped by damage is abandoned;
-//   the newest is retried at the same offset forever, which shows nothing more either);
+//   frame, and never gone back to once a newer file exists (an older file stopped by damage is
+//   abandoned; the newest is retried at the same offset every cycle, which shows nothing more
+//   unless the damage was a tail still being written);
 // - every frame's length CRC and data CRC are checked; a truncated frame, a bad CRC, a zero-filled
 //   header or data that is not an Event all stop the file at that frame (modelled alike; the
 //   loader's exact reaction to an unparsable frame is left to the conformance test);
@@ -14,39 +14,25 @@
 //   step, the purging one too, so a regression purges only the tags of its first event (as in
 //   the source, and measured);
 // - legacy values (simple_value, histo, image) are migrated to tensors with their plugin's
-// metadata;
-//   a tag's plugin is taken from its FIRST value: a first value that is a tensor without metadata
-//   makes the whole tag invisible even when later values carry metadata (measured: FINDINGS.md M1);
+//   metadata; a tag's plugin is taken from its FIRST value: a first value that is a tensor without
+//   metadata makes the whole tag invisible even when later values carry metadata (measured:
+//   FINDINGS.md M1);
 // - scalars may be any one-element floating-point tensor: DT_DOUBLE and shape [1] are shown (P2);
 // - NaN wall times are shown (no rule, P2); equal steps are all kept, in load order (P3), except
-// for
-//   images: the first image of each step is kept, sorted by step (the data provider's blob reader).
+//   for images: the first image of each step is kept, sorted by step (the data provider's blob
+//   reader).
 // Not modelled here: an invalid proto with right CRCs kills the real server's reload thread, hiding
 // every run loaded after it (FINDINGS.md P1); the profile gives the per-run answer and notes it.
+// Values a tag cannot show (no plugin, unknown plugin, undecodable) are kept as "ghosts" so that a
+// purge drops them as purged, as the loader would; they are reported when a cycle ends.
+#include <algorithm>
 #include <map>
+#include <unordered_map>
 
-#include "format/proto/event.pb.h"
-#include "harness/core/frame_scanner.h"
-#include "harness/core/profile.h"
+#include "harness/core/profile_reader.h"
 
 namespace tbfault::core {
 namespace {
-
-struct Stored {
-  int64_t step;
-  double wall_time;
-  std::string file;
-  uint64_t offset;
-  tensorboard::Summary::Value value;
-};
-
-struct TagState {
-  Kind kind = Kind::kUnknown;
-  bool has_plugin = false;
-  std::string first_file;
-  uint64_t first_offset = 0;
-  std::vector<Stored> values;
-};
 
 std::string At(uint64_t offset) { return " at offset " + std::to_string(offset); }
 
@@ -56,146 +42,299 @@ int ParseFileVersion(const std::string& s) {
   return std::atoi(s.c_str() + colon + 1);
 }
 
-void Purge(TagState& ts, const std::string& tag, int64_t step, const std::string& reason,
-           const std::string& cause_file, uint64_t cause_offset, RunView* out) {
-  std::vector<Stored> kept;
-  for (Stored& s : ts.values) {
-    if (s.step >= step) {
-      out->dropped.push_back({tag, s.step, s.file, s.offset, reason, cause_file, cause_offset});
-    } else {
-      kept.push_back(std::move(s));
-    }
-  }
-  ts.values = std::move(kept);
-}
+constexpr uint32_t kNone = UINT32_MAX;
 
-// The data provider's read_blob_sequences keeps the first value of each step, sorted by step
-// (measured: harness/conformance probe step_regression_kinds).
-void KeepFirstPerStep(const std::string& tag, Series* series, RunView* out) {
-  std::map<int64_t, Point> by_step;
-  for (Point& p : series->points) {
-    auto [it, inserted] = by_step.try_emplace(p.step, p);
-    if (!inserted) {
-      out->dropped.push_back({tag, p.step, p.file, p.offset,
-                              "tb-python's image reader keeps only the first image of a step",
-                              it->second.file, it->second.offset});
+class TbPythonReader : public ProfileReader {
+ public:
+  void BeginCycle(const std::vector<uint32_t>&) override {
+    files_.resize(view_.files.size());
+    view_.dropped.resize(permanent_drops_);
+  }
+
+  bool Start(const FileInCycle& f, uint64_t* offset) override {
+    if (cur_ == kNone) {
+      cur_ = f.index;
+    } else if (f.index != cur_) {
+      if (view_.files[f.index] < view_.files[cur_]) return false;  // never goes back.
+      files_[cur_].left = true;  // a newer file exists: move on for good.
+      files_[cur_].next = f.index;
+      cur_ = f.index;
+    }
+    FileState& st = files_[cur_];
+    st.stopped = false;  // retried at the same offset.
+    *offset = st.offset;
+    return true;
+  }
+
+  bool NeedsParse(const ScanFrame& frame) const override { return frame.data_crc_ok; }
+
+  bool Frame(const FileInCycle& f, const ScanFrame& frame,
+             const tensorboard::Event* event) override {
+    FileState& st = files_[f.index];
+    if (!frame.data_crc_ok || event == nullptr) {  // (another profile may have parsed it)
+      StopAt(st, frame.offset, frame.data_crc_ok ? Damage::kInvalidProto : Damage::kBadDataCrc);
+      return false;
+    }
+    st.offset = frame.end;
+    const std::string& file = *f.path;
+    const tensorboard::Event& e = *event;
+    if (e.has_file_version()) file_version_ = ParseFileVersion(e.file_version());
+    if (file_version_ >= 2) {
+      if (e.has_session_log() && e.session_log().status() == tensorboard::SessionLog::START) {
+        const std::string reason = "purged by SessionLog.START at step " + std::to_string(e.step());
+        std::vector<std::pair<const std::string*, TagState*>> all;  // in tag order.
+        for (auto& [tag, ts] : tags_) all.push_back({&tag, &ts});
+        std::sort(all.begin(), all.end(),
+                  [](const auto& x, const auto& y) { return *x.first < *y.first; });
+        for (auto& [tag, ts] : all) {
+          Purge(*ts, *tag, e.step(), DropCause::kPurgedByStart, reason, file, frame.offset);
+        }
+      }
+    } else if (e.step() < most_recent_step_ && e.has_summary()) {
+      const std::string reason =
+          "purged by a step regression to " + std::to_string(e.step()) + " (no file_version)";
+      for (const auto& v : e.summary().value()) {
+        auto it = tags_.find(v.tag());  // a tag seen for the first time has nothing to purge.
+        if (it == tags_.end()) continue;
+        Purge(it->second, v.tag(), e.step(), DropCause::kPurgedByRegression, reason, file,
+              frame.offset);
+      }
+    }
+    // After the check, every summary event sets the most recent step, one that purged too
+    // (EventAccumulator._MaybePurgeOrphanedData). So after a regression only the tags of its
+    // first event are purged; other tags at the same step keep their old values (measured:
+    // the suite's no-file-version restart, harness/conformance).
+    if (!e.has_summary()) return true;
+    most_recent_step_ = e.step();
+    for (const auto& v : e.summary().value()) Add(f, frame.offset, e.step(), v);
+    return true;
+  }
+
+  void Stop(const FileInCycle& f, ScanStop stop, uint64_t offset) override {
+    FileState& st = files_[f.index];
+    st.offset = offset;
+    if (stop != ScanStop::kEnd) StopAt(st, offset, DamageOf(stop));
+  }
+
+  void EndCycle() override {
+    permanent_drops_ = view_.dropped.size();
+    view_.unreached.clear();
+    view_.notes.clear();
+    for (size_t i = 0; i < files_.size(); ++i) {
+      const FileState& st = files_[i];
+      if (!st.stopped) continue;
+      const std::string& file = view_.files[i];
+      const std::string name(DamageName(st.damage));
+      if (st.damage == Damage::kInvalidProto) {
+        view_.notes.push_back({NoteKind::kReloadThreadDies, file, st.offset,
+                               "invalid proto in " + file + At(st.offset) +
+                                   ": the real tb-python reload thread dies here, so runs loaded "
+                                   "after this one are not shown either (FINDINGS.md P1)"});
+      }
+      if (st.left) {
+        view_.unreached.push_back({file, st.offset, UnreachedCause::kAbandoned, st.damage,
+                                   "abandoned: " + name + At(st.offset) +
+                                       ", a newer file exists (" + view_.files[st.next] + ")"});
+      } else {
+        view_.unreached.push_back(
+            {file, st.offset, UnreachedCause::kStopped, st.damage,
+             "stopped: " + name + At(st.offset) + " (retried while newest file)"});
+      }
+    }
+    // What tags cannot show, and the first image of each step, in tag order.
+    std::vector<std::pair<const std::string*, TagState*>> special;
+    for (auto& [tag, ts] : tags_) {
+      if (!ts.ghosts.empty() || ts.kind == Kind::kImage) special.push_back({&tag, &ts});
+    }
+    std::sort(special.begin(), special.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    for (auto& [tag, ts] : tags_) {  // a tag whose values were all purged is not shown.
+      if (ts.series != nullptr && ts.series->points.empty()) {
+        view_.tags.erase(tag);
+        ts.series = nullptr;
+      }
+    }
+    for (auto& [tag, ts] : special) {
+      for (const Ghost& g : ts->ghosts) {
+        view_.dropped.push_back(
+            {*tag, g.step, view_.files[g.file], g.offset, g.cause, GhostReason(*ts, g),
+             g.cause == DropCause::kNoMetadata ? view_.files[ts->first_file] : std::string(),
+             g.cause == DropCause::kNoMetadata ? ts->first_offset : 0});
+      }
+      if (ts->kind != Kind::kImage) continue;
+      if (ts->images.points.empty()) {
+        view_.tags.erase(*tag);
+      } else {
+        PublishImages(*tag, *ts);
+      }
     }
   }
-  series->points.clear();
-  for (auto& [step, p] : by_step) series->points.push_back(std::move(p));
-}
+
+ private:
+  struct FileState {
+    uint64_t offset = 0;   // the next frame to read, or where the file stopped.
+    bool stopped = false;  // at damage at `offset`.
+    bool left = false;     // a newer file was moved to (`next`): never read again.
+    Damage damage = Damage::kTruncated;
+    uint32_t next = kNone;
+  };
+  struct Ghost {  // a value read but not showable, kept so that a purge can drop it.
+    int64_t step;
+    uint64_t offset;
+    uint32_t file;
+    DropCause cause;
+    std::string why;  // kUndecodable and friends: DecodeValue's words.
+  };
+  struct TagState {
+    Kind kind = Kind::kUnknown;
+    bool has_plugin = false;
+    uint32_t first_file = 0;
+    uint64_t first_offset = 0;
+    Series* series = nullptr;  // in view_.tags, once a value is shown (not images).
+    Series images;             // images in load order (published first-per-step).
+    bool sorted = true;        // the series' steps never go down (purges pop from the back).
+    std::vector<Ghost> ghosts;
+  };
+
+  static std::string GhostReason(const TagState& ts, const Ghost& g) {
+    if (g.cause == DropCause::kNoMetadata) {
+      return "the tag's first value has no plugin metadata: never shown";
+    }
+    if (g.cause == DropCause::kUnknownPlugin) {
+      return "the tag's plugin is not one of scalars/histograms/images/text";
+    }
+    (void)ts;
+    return g.why;
+  }
+
+  void StopAt(FileState& st, uint64_t offset, Damage damage) {
+    st.stopped = true;
+    st.offset = offset;
+    st.damage = damage;
+  }
+
+  Series* Storage(TagState& ts, const std::string& tag) {
+    if (ts.kind == Kind::kImage) return &ts.images;
+    if (ts.series == nullptr) {
+      ts.series = &view_.tags[tag];
+      ts.series->kind = ts.kind;
+    }
+    return ts.series;
+  }
+
+  void Add(const FileInCycle& f, uint64_t offset, int64_t step,
+           const tensorboard::Summary::Value& v) {
+    auto [it, inserted] = tags_.try_emplace(v.tag());
+    TagState& ts = it->second;
+    if (inserted) {  // the tag's metadata comes from its first value (dataclass_compat).
+      ts.kind = KindOfLegacyValue(v);  // migrated legacy values carry their plugin.
+      ts.has_plugin = ts.kind != Kind::kUnknown || v.has_metadata();
+      if (ts.kind == Kind::kUnknown && v.has_metadata()) {
+        ts.kind = KindOfPlugin(v.metadata().plugin_data().plugin_name());
+      }
+      ts.images.kind = ts.kind;
+      ts.first_file = f.index;
+      ts.first_offset = offset;
+    }
+    if (!ts.has_plugin) {
+      ts.ghosts.push_back({step, offset, f.index, DropCause::kNoMetadata, ""});
+      return;
+    }
+    if (ts.kind == Kind::kUnknown) {
+      ts.ghosts.push_back({step, offset, f.index, DropCause::kUnknownPlugin, ""});
+      return;
+    }
+    SeriesValue value;
+    std::string why;
+    const bool common = ts.kind == Kind::kScalar && DecodeCommonScalar(v, &value.number);
+    if (!common && !DecodeValue(v, ts.kind, kRules, &value, &why)) {
+      ts.ghosts.push_back({step, offset, f.index, DecodeFailureCause(v, ts.kind), why});
+      return;
+    }
+    Series& s = *Storage(ts, v.tag());
+    if (!s.points.empty() && step < s.points.back().step) ts.sorted = false;
+    if (common) {
+      s.AppendScalar({step, offset, f.index, value.number});
+    } else {
+      s.Append({step, offset, f.index, value.number}, std::move(value));
+    }
+  }
+
+  void Purge(TagState& ts, const std::string& tag, int64_t step, DropCause cause,
+             const std::string& reason, const std::string& cause_file, uint64_t cause_offset) {
+    const size_t first_drop = view_.dropped.size();
+    Series* s = ts.kind == Kind::kImage ? &ts.images : ts.series;
+    if (s != nullptr && ts.sorted) {
+      while (!s->points.empty() && s->points.back().step >= step) {
+        const Point& p = s->points.back();
+        view_.dropped.push_back(
+            {tag, p.step, view_.files[p.file], p.offset, cause, reason, cause_file, cause_offset});
+        s->PopBack();
+      }
+      std::reverse(view_.dropped.begin() + first_drop, view_.dropped.end());  // series order.
+    } else if (s != nullptr) {
+      Series kept;
+      kept.kind = s->kind;
+      for (size_t i = 0; i < s->points.size(); ++i) {
+        const Point& p = s->points[i];
+        if (p.step >= step) {
+          view_.dropped.push_back({tag, p.step, view_.files[p.file], p.offset, cause, reason,
+                                   cause_file, cause_offset});
+        } else {
+          kept.Append(p, s->value(i));
+        }
+      }
+      *s = std::move(kept);
+      ts.sorted = std::is_sorted(s->points.begin(), s->points.end(),
+                                 [](const Point& a, const Point& b) { return a.step < b.step; });
+    }
+    if (!ts.ghosts.empty()) {
+      std::vector<Ghost> kept;
+      for (Ghost& g : ts.ghosts) {
+        if (g.step >= step) {
+          view_.dropped.push_back({tag, g.step, view_.files[g.file], g.offset, cause, reason,
+                                   cause_file, cause_offset});
+        } else {
+          kept.push_back(std::move(g));
+        }
+      }
+      ts.ghosts = std::move(kept);
+    }
+  }
+
+  // The data provider's read_blob_sequences keeps the first value of each step, sorted by step
+  // (measured: harness/conformance probe step_regression_kinds).
+  void PublishImages(const std::string& tag, const TagState& ts) {
+    const Series& all = ts.images;
+    std::map<int64_t, size_t> first_of_step;
+    for (size_t i = 0; i < all.points.size(); ++i) {
+      const Point& p = all.points[i];
+      auto [it, inserted] = first_of_step.try_emplace(p.step, i);
+      if (!inserted) {
+        const Point& first = all.points[it->second];
+        view_.dropped.push_back({tag, p.step, view_.files[p.file], p.offset,
+                                 DropCause::kImageStepRepeat,
+                                 "tb-python's image reader keeps only the first image of a step",
+                                 view_.files[first.file], first.offset});
+      }
+    }
+    Series& shown = view_.tags[tag];
+    shown = Series();
+    shown.kind = Kind::kImage;
+    for (const auto& [step, i] : first_of_step) shown.Append(all.points[i], all.value(i));
+  }
+
+  static constexpr DecodeRules kRules{.scalar_requires_rank0_float = false};
+  std::vector<FileState> files_;  // by RunView::files index.
+  uint32_t cur_ = kNone;          // the file being read.
+  int file_version_ = 0;
+  int64_t most_recent_step_ = -1;
+  size_t permanent_drops_ = 0;  // view_.dropped before what EndCycle adds.
+  std::unordered_map<std::string, TagState> tags_;
+};
 
 }  // namespace
 
-void ReadTbPythonRun(const RunInput& in, RunView* out) {
-  std::map<std::string, TagState> tags;
-  int file_version = 0;
-  int64_t most_recent_step = -1;
-  for (size_t f = 0; f < in.files.size(); ++f) {
-    const std::string& file = in.files[f];
-    const bool newest = f + 1 == in.files.size();
-    FrameScanner scanner(in.contents[f]);
-    ScanFrame frame;
-    std::string stop_reason;
-    uint64_t stop_offset = 0;
-    while (scanner.Next(&frame)) {
-      tensorboard::Event event;
-      if (!frame.data_crc_ok) {
-        stop_reason = "bad-data-crc";
-      } else if (!event.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
-        stop_reason = "invalid proto";
-      }
-      if (!stop_reason.empty()) {
-        stop_offset = frame.offset;
-        if (frame.data_crc_ok) {
-          out->notes.push_back("invalid proto in " + file + At(frame.offset) +
-                               ": the real tb-python reload thread dies here, so runs loaded "
-                               "after this one are not shown either (FINDINGS.md P1)");
-        }
-        break;
-      }
-      if (event.has_file_version()) file_version = ParseFileVersion(event.file_version());
-      if (file_version >= 2) {
-        if (event.has_session_log() &&
-            event.session_log().status() == tensorboard::SessionLog::START) {
-          for (auto& [tag, ts] : tags) {
-            Purge(ts, tag, event.step(),
-                  "purged by SessionLog.START at step " + std::to_string(event.step()), file,
-                  frame.offset, out);
-          }
-        }
-      } else if (event.step() < most_recent_step && event.has_summary()) {
-        for (const auto& v : event.summary().value()) {
-          auto it = tags.find(v.tag());  // a tag seen for the first time has nothing to purge.
-          if (it == tags.end()) continue;
-          Purge(it->second, v.tag(), event.step(),
-                "purged by a step regression to " + std::to_string(event.step()) +
-                    " (no file_version)",
-                file, frame.offset, out);
-        }
-      }
-      // After the check, every summary event sets the most recent step, one that purged too
-      // (EventAccumulator._MaybePurgeOrphanedData). So after a regression only the tags of its
-      // first event are purged; other tags at the same step keep their old values (measured:
-      // the suite's no-file-version restart, harness/conformance).
-      if (!event.has_summary()) continue;
-      most_recent_step = event.step();
-      for (const auto& v : event.summary().value()) {
-        auto [it, inserted] = tags.try_emplace(v.tag());
-        TagState& ts = it->second;
-        if (inserted) {  // the tag's metadata comes from its first value (dataclass_compat).
-          ts.kind = KindOfLegacyValue(v);  // migrated legacy values carry their plugin.
-          ts.has_plugin = ts.kind != Kind::kUnknown || v.has_metadata();
-          if (ts.kind == Kind::kUnknown && v.has_metadata()) {
-            ts.kind = KindOfPlugin(v.metadata().plugin_data().plugin_name());
-          }
-          ts.first_file = file;
-          ts.first_offset = frame.offset;
-        }
-        ts.values.push_back({event.step(), event.wall_time(), file, frame.offset, v});
-      }
-    }
-    if (stop_reason.empty() && scanner.stop() != ScanStop::kEnd) {
-      stop_reason = ScanStopName(scanner.stop());
-      stop_offset = scanner.stop_offset();
-    }
-    if (!stop_reason.empty()) {
-      out->unreached.push_back(
-          {file, stop_offset,
-           newest ? "stopped: " + stop_reason + At(stop_offset) + " (retried while newest file)"
-                  : "abandoned: " + stop_reason + At(stop_offset) + ", a newer file exists (" +
-                        in.files[f + 1] + ")"});
-    }
-  }
-  const DecodeRules rules{.scalar_requires_rank0_float = false};
-  for (auto& [tag, ts] : tags) {
-    for (Stored& s : ts.values) {
-      std::string why;
-      Point p;
-      if (!ts.has_plugin) {
-        out->dropped.push_back({tag, s.step, s.file, s.offset,
-                                "the tag's first value has no plugin metadata: never shown",
-                                ts.first_file, ts.first_offset});
-        continue;
-      } else if (ts.kind == Kind::kUnknown) {
-        why = "the tag's plugin is not one of scalars/histograms/images/text";
-      } else if (DecodeValue(s.value, ts.kind, rules, &p.value, &why)) {
-        p.step = s.step;
-        p.file = s.file;
-        p.offset = s.offset;
-        p.wall_time = s.wall_time;
-        Series& series = out->tags[tag];
-        series.kind = ts.kind;
-        series.points.push_back(std::move(p));
-        continue;
-      }
-      out->dropped.push_back({tag, s.step, s.file, s.offset, why, "", 0});
-    }
-    auto shown = out->tags.find(tag);
-    if (shown != out->tags.end() && shown->second.kind == Kind::kImage) {
-      KeepFirstPerStep(tag, &shown->second, out);
-    }
-  }
-}
+std::unique_ptr<ProfileReader> NewTbPythonReader() { return std::make_unique<TbPythonReader>(); }
 
 }  // namespace tbfault::core

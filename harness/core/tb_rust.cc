@@ -1,126 +1,170 @@
 // tb-rust: TensorBoard's default data server (rustboard), as DESIGN.md section 3 states it:
-// - the files of a run are read in name order, all of them (none is abandoned);
+// - every cycle, the files of a run are read in name order, all of them (none is abandoned), each
+//   from where the last cycle stopped;
 // - frames are read one after another; a truncated tail is waited on (not shown, the file is not
-// dead);
-//   a bad length CRC (a zero-filled header included) marks the file dead at that offset;
+//   dead, the next cycle reads it again); a bad length CRC (a zero-filled header included) marks
+//   the file dead at that offset;
 // - the data CRC is checked only when the data fails to parse as an Event: then the file is dead at
 //   that frame (bad data CRC if the CRC is wrong, invalid proto if it is right); a frame with a
 //   wrong data CRC that still parses is shown as read;
 // - an event with a NaN wall time marks the file dead;
 // - file_version and session_log events are ignored (no purge on restart);
 // - a tag's metadata (its kind) is fixed by its first value: a known plugin name, else the legacy
-// value
-//   case (simple_value, histo, image); a first value that is a tensor without plugin metadata
+//   value case (simple_value, histo, image); a first value that is a tensor without plugin metadata
 //   leaves the tag with no data class and it is never shown;
 // - scalars must be simple_value or rank-0 DT_FLOAT tensors; other values are dropped;
-// - per tag, a value at step s evicts every earlier-kept value with step >= s.
+// - per tag, a value at step s evicts every earlier-kept value with step >= s. So a tag's series
+//   has strictly increasing steps, and eviction pops from its back.
+#include <algorithm>
 #include <cmath>
-#include <map>
+#include <unordered_map>
 
-#include "format/proto/event.pb.h"
-#include "harness/core/frame_scanner.h"
-#include "harness/core/profile.h"
+#include "harness/core/profile_reader.h"
 
 namespace tbfault::core {
 namespace {
 
-struct TagState {
-  Kind kind = Kind::kUnknown;
-  std::string first_file;
-  uint64_t first_offset = 0;
-};
-
 std::string At(uint64_t offset) { return " at offset " + std::to_string(offset); }
+
+class TbRustReader : public ProfileReader {
+ public:
+  void BeginCycle(const std::vector<uint32_t>&) override { files_.resize(view_.files.size()); }
+
+  bool Start(const FileInCycle& f, uint64_t* offset) override {
+    FileState& st = files_[f.index];
+    if (st.dead) return false;
+    st.waiting = false;
+    *offset = st.offset;
+    return true;
+  }
+
+  bool NeedsParse(const ScanFrame&) const override { return true; }
+
+  bool Frame(const FileInCycle& f, const ScanFrame& frame,
+             const tensorboard::Event* event) override {
+    FileState& st = files_[f.index];
+    if (event == nullptr) {
+      Die(st, frame.offset, frame.data_crc_ok ? Damage::kInvalidProto : Damage::kBadDataCrc);
+      return false;
+    }
+    if (!frame.data_crc_ok) {
+      view_.notes.push_back({NoteKind::kBadDataCrcShown, *f.path, frame.offset,
+                             "record in " + *f.path + At(frame.offset) +
+                                 " has a bad data CRC but parses: tb-rust shows it as read"});
+    }
+    if (std::isnan(event->wall_time())) {
+      Die(st, frame.offset, Damage::kNanWallTime);
+      return false;
+    }
+    st.offset = frame.end;
+    if (event->has_summary()) {
+      for (const auto& v : event->summary().value()) Add(f, frame.offset, event->step(), v);
+    }
+    return true;
+  }
+
+  void Stop(const FileInCycle& f, ScanStop stop, uint64_t offset) override {
+    FileState& st = files_[f.index];
+    st.offset = offset;
+    if (stop == ScanStop::kTruncated) {
+      st.waiting = true;
+    } else if (stop != ScanStop::kEnd) {
+      Die(st, offset, DamageOf(stop));
+    }
+  }
+
+  void EndCycle() override {
+    view_.unreached.clear();
+    for (size_t i = 0; i < files_.size(); ++i) {
+      const FileState& st = files_[i];
+      const std::string& file = view_.files[i];
+      if (st.dead) {
+        view_.unreached.push_back({file, st.offset, UnreachedCause::kDead, st.damage,
+                                   "dead: " + std::string(DamageName(st.damage)) + At(st.offset)});
+      } else if (st.waiting) {
+        view_.unreached.push_back(
+            {file, st.offset, UnreachedCause::kTruncated, Damage::kTruncated,
+             "truncated record" + At(st.offset) + " (waited on: not shown, file not dead)"});
+      }
+    }
+  }
+
+ private:
+  struct FileState {
+    uint64_t offset = 0;  // the next frame to read, or where the file died / waits.
+    bool dead = false;
+    bool waiting = false;  // on a truncated tail at `offset`.
+    Damage damage = Damage::kTruncated;
+  };
+  struct TagState {
+    Kind kind = Kind::kUnknown;
+    uint32_t first_file = 0;
+    uint64_t first_offset = 0;
+    Series* series = nullptr;  // in view_.tags, once a value is shown.
+  };
+
+  void Die(FileState& st, uint64_t offset, Damage damage) {
+    st.dead = true;
+    st.offset = offset;
+    st.damage = damage;
+  }
+
+  void Add(const FileInCycle& f, uint64_t offset, int64_t step,
+           const tensorboard::Summary::Value& v) {
+    auto [it, inserted] = tags_.try_emplace(v.tag());
+    TagState& ts = it->second;
+    if (inserted) {
+      ts.first_file = f.index;
+      ts.first_offset = offset;
+      ts.kind = v.has_metadata() ? KindOfPlugin(v.metadata().plugin_data().plugin_name())
+                                 : Kind::kUnknown;
+      if (ts.kind == Kind::kUnknown) ts.kind = KindOfLegacyValue(v);
+    }
+    if (ts.kind == Kind::kUnknown) {
+      view_.dropped.push_back(
+          {v.tag(), step, *f.path, offset, DropCause::kNoMetadata,
+           "the tag's first value has no known plugin metadata: no data class, never shown",
+           view_.files[ts.first_file], ts.first_offset});
+      return;
+    }
+    SeriesValue value;
+    std::string why;
+    const bool common = ts.kind == Kind::kScalar && DecodeCommonScalar(v, &value.number);
+    if (!common && !DecodeValue(v, ts.kind, kRules, &value, &why)) {
+      view_.dropped.push_back(
+          {v.tag(), step, *f.path, offset, DecodeFailureCause(v, ts.kind), why, "", 0});
+      return;
+    }
+    if (ts.series == nullptr) {
+      ts.series = &view_.tags[v.tag()];
+      ts.series->kind = ts.kind;
+    }
+    Series& s = *ts.series;
+    if (!s.points.empty() && s.points.back().step >= step) {
+      const size_t first_drop = view_.dropped.size();
+      const std::string reason = "evicted by a later value at step " + std::to_string(step);
+      while (!s.points.empty() && s.points.back().step >= step) {
+        const Point& old = s.points.back();
+        view_.dropped.push_back({v.tag(), old.step, view_.files[old.file], old.offset,
+                                 DropCause::kEvicted, reason, *f.path, offset});
+        s.PopBack();
+      }
+      std::reverse(view_.dropped.begin() + first_drop, view_.dropped.end());  // series order.
+    }
+    if (common) {
+      s.AppendScalar({step, offset, f.index, value.number});
+    } else {
+      s.Append({step, offset, f.index, value.number}, std::move(value));
+    }
+  }
+
+  static constexpr DecodeRules kRules{.scalar_requires_rank0_float = true};
+  std::vector<FileState> files_;  // by RunView::files index.
+  std::unordered_map<std::string, TagState> tags_;
+};
 
 }  // namespace
 
-void ReadTbRustRun(const RunInput& in, RunView* out) {
-  std::map<std::string, TagState> tags;
-  const DecodeRules rules{.scalar_requires_rank0_float = true};
-  for (size_t f = 0; f < in.files.size(); ++f) {
-    const std::string& file = in.files[f];
-    FrameScanner scanner(in.contents[f]);
-    ScanFrame frame;
-    bool dead = false;
-    while (!dead && scanner.Next(&frame)) {
-      tensorboard::Event event;
-      if (!event.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
-        out->unreached.push_back({file, frame.offset,
-                                  std::string("dead: ") +
-                                      (frame.data_crc_ok ? "invalid proto" : "bad-data-crc") +
-                                      At(frame.offset)});
-        dead = true;
-        break;
-      }
-      if (!frame.data_crc_ok) {
-        out->notes.push_back("record in " + file + At(frame.offset) +
-                             " has a bad data CRC but parses: tb-rust shows it as read");
-      }
-      if (std::isnan(event.wall_time())) {
-        out->unreached.push_back({file, frame.offset, "dead: NaN wall time" + At(frame.offset)});
-        dead = true;
-        break;
-      }
-      if (!event.has_summary()) continue;
-      for (const auto& v : event.summary().value()) {
-        auto [it, inserted] = tags.try_emplace(v.tag());
-        TagState& ts = it->second;
-        if (inserted) {
-          ts.first_file = file;
-          ts.first_offset = frame.offset;
-          ts.kind = v.has_metadata() ? KindOfPlugin(v.metadata().plugin_data().plugin_name())
-                                     : Kind::kUnknown;
-          if (ts.kind == Kind::kUnknown) ts.kind = KindOfLegacyValue(v);
-        }
-        if (ts.kind == Kind::kUnknown) {
-          out->dropped.push_back({v.tag(), event.step(), file, frame.offset,
-                                  "the tag's first value has no known plugin metadata: no data "
-                                  "class, never shown",
-                                  ts.first_file, ts.first_offset});
-          continue;
-        }
-        Point p;
-        std::string why;
-        if (!DecodeValue(v, ts.kind, rules, &p.value, &why)) {
-          out->dropped.push_back({v.tag(), event.step(), file, frame.offset, why, "", 0});
-          continue;
-        }
-        Series& series = out->tags[v.tag()];
-        series.kind = ts.kind;
-        std::vector<Point> kept;
-        for (Point& old : series.points) {
-          if (old.step >= event.step()) {
-            out->dropped.push_back(
-                {v.tag(), old.step, old.file, old.offset,
-                 "evicted by a later value at step " + std::to_string(event.step()), file,
-                 frame.offset});
-          } else {
-            kept.push_back(std::move(old));
-          }
-        }
-        series.points = std::move(kept);
-        p.step = event.step();
-        p.file = file;
-        p.offset = frame.offset;
-        p.wall_time = event.wall_time();
-        series.points.push_back(std::move(p));
-      }
-    }
-    if (dead) continue;
-    switch (scanner.stop()) {
-      case ScanStop::kEnd:
-        break;
-      case ScanStop::kTruncated:
-        out->unreached.push_back({file, scanner.stop_offset(),
-                                  "truncated record" + At(scanner.stop_offset()) +
-                                      " (waited on: not shown, file not dead)"});
-        break;
-      default:
-        out->unreached.push_back(
-            {file, scanner.stop_offset(),
-             "dead: " + std::string(ScanStopName(scanner.stop())) + At(scanner.stop_offset())});
-    }
-  }
-}
+std::unique_ptr<ProfileReader> NewTbRustReader() { return std::make_unique<TbRustReader>(); }
 
 }  // namespace tbfault::core

@@ -17,10 +17,32 @@ using SeriesKey = std::tuple<std::string, std::string, int64_t>;  // run, tag, s
 using LocationKey =
     std::tuple<std::string, std::string, std::string, uint64_t>;  // run, tag, file, offset.
 
+// A profile's point with its value and file resolved (profile.h keeps points compact).
+struct Shown {
+  int64_t step;
+  uint64_t offset;
+  const std::string& file;
+  SeriesValue value;
+};
+
+// Every point of `view`, resolved, in view order (runs, tags, points).
+std::vector<Shown> Resolve(const ProfileView& view) {
+  std::vector<Shown> out;
+  for (const auto& [run, rv] : view.runs) {
+    for (const auto& [tag, series] : rv.tags) {
+      for (size_t i = 0; i < series.points.size(); ++i) {
+        const Point& p = series.points[i];
+        out.push_back({p.step, p.offset, rv.file(p), series.value(i)});
+      }
+    }
+  }
+  return out;
+}
+
 struct PointRef {
   const std::string* run;
   const std::string* tag;
-  const Point* point;
+  const Shown* point;
 };
 
 struct Location {
@@ -42,11 +64,15 @@ std::map<SeriesKey, std::vector<size_t>> IndexEvents(const std::vector<LoggedEve
 std::map<LocationKey, size_t> PlaceOnDisk(const std::vector<LoggedEvent>& events,
                                           const std::map<SeriesKey, std::vector<size_t>>& by_key,
                                           const ProfileView& strict,
-                                          std::vector<const Point*>* placed) {
-  std::map<SeriesKey, std::vector<const Point*>> disk;
+                                          const std::vector<Shown>& resolved,
+                                          std::vector<const Shown*>* placed) {
+  std::map<SeriesKey, std::vector<const Shown*>> disk;
+  const Shown* next = resolved.data();
   for (const auto& [run, rv] : strict.runs) {
     for (const auto& [tag, series] : rv.tags) {
-      for (const Point& p : series.points) disk[{run, tag, p.step}].push_back(&p);
+      for (size_t i = 0; i < series.points.size(); ++i, ++next) {
+        disk[{run, tag, next->step}].push_back(next);
+      }
     }
   }
   std::map<LocationKey, size_t> where;
@@ -114,9 +140,8 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks,
   return Judge(events, {Segment{1, UINT64_MAX, acks, ending}}, strict, view);
 }
 
-ProfileJudgement Judge(const std::vector<LoggedEvent>& events,
-                       const std::vector<Segment>& segments, const ProfileView& strict,
-                       const ProfileView& view) {
+ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const std::vector<Segment>& segments,
+                       const ProfileView& strict, const ProfileView& view) {
   static const Segment kNoSegment{};
   auto segment_of = [&](uint64_t seq) -> const Segment& {
     for (const Segment& g : segments) {
@@ -127,8 +152,10 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events,
   ProfileJudgement j;
   j.profile = view.profile;
   auto by_key = IndexEvents(events);
-  std::vector<const Point*> placed;
-  std::map<LocationKey, size_t> where = PlaceOnDisk(events, by_key, strict, &placed);
+  std::vector<const Shown*> placed;
+  const std::vector<Shown> strict_points = Resolve(strict);
+  const std::vector<Shown> view_points = Resolve(view);
+  std::map<LocationKey, size_t> where = PlaceOnDisk(events, by_key, strict, strict_points, &placed);
 
   std::vector<EventVerdict> per_event(events.size());
   std::vector<bool> shown(events.size(), false);
@@ -162,9 +189,11 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events,
 
   // Points from records placed on disk first, then the rest by (run, tag, step).
   std::vector<PointRef> unplaced;
+  const Shown* next = view_points.data();
   for (const auto& [run, rv] : view.runs) {
     for (const auto& [tag, series] : rv.tags) {
-      for (const Point& p : series.points) {
+      for (size_t i = 0; i < series.points.size(); ++i) {
+        const Shown& p = *next++;
         auto it = where.find({run, tag, p.file, p.offset});
         if (it != where.end()) {
           show(it->second, {&run, &tag, &p});

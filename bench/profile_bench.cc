@@ -1,0 +1,217 @@
+// Reader-profile benchmarks (issue 14): `tbfault doctor` (all three profiles, one pass) and
+// `tbfault series` (one profile) on generated logdirs of 1e5, 1e6 and 1e7 scalar events over 10 or
+// 1000 tags, and on a histogram/image-heavy logdir; side by side, TensorBoard's Python loader
+// (EventAccumulator from the venv) on the same logdir. Counters: bytes_per_second (event-file bytes
+// read), values (summary values strict decodes), peak_rss_mb (the process's peak resident set
+// during the benchmark, reset before it) and rss_bytes_per_value.
+//   build/bin/profile_bench --benchmark_repetitions=5 --benchmark_out=profile.json
+//     --benchmark_out_format=json
+// Logdirs are written once under $TBFAULT_BENCH_DIR (default /tmp/tbfault-profile-bench) and kept.
+// The Python loader runs as $TBFAULT_VENV/bin/python (default build/venv); if it is missing the
+// benchmark is skipped with an error, not faked.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "format/events.h"
+#include "format/file_name.h"
+#include "format/png.h"
+#include "harness/core/doctor.h"
+#include "harness/core/profile.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace tbfault;
+
+std::string BenchDir() {
+  const char* d = std::getenv("TBFAULT_BENCH_DIR");
+  return d != nullptr ? d : "/tmp/tbfault-profile-bench";
+}
+
+// A logdir of one run: `events` scalar events round-robin over `tags` tags (one value per event,
+// step = i / tags, the first value of each tag with "scalars" metadata), or with `heavy` a
+// histogram and an image every step besides 8 scalars. Written once; its path is returned.
+std::string Logdir(int64_t events, int64_t tags, bool heavy) {
+  const std::string dir = BenchDir() + "/" + (heavy ? "heavy-" : "scalars-") +
+                          std::to_string(events) + "x" + std::to_string(tags);
+  const std::string done = dir + "/.complete";
+  if (fs::exists(done)) return dir;
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/run");
+  std::ofstream out(dir + "/run/" + format::EventFileName(1700000000, "bench", 1, 0),
+                    std::ios::binary);
+  std::string buf;
+  format::AppendEventRecord(&buf, format::FileVersionEvent(1700000000.0));
+  std::vector<std::string> names;
+  for (int64_t t = 0; t < tags; ++t) names.push_back("train/metric_" + std::to_string(t));
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal;
+  std::vector<uint8_t> pixels(32 * 32 * 3);
+  for (int64_t i = 0; i < events; ++i) {
+    const int64_t step = heavy ? i / 10 : i / tags;
+    const double wall = 1700000000.0 + 0.001 * i;
+    if (!heavy) {
+      const int64_t t = i % tags;
+      format::AppendEventRecord(
+          &buf, format::ScalarEvent(wall, step, names[t], 1.0f / (1 + i), step == 0));
+    } else if (i % 10 == 8) {
+      std::vector<double> values(1000);
+      for (double& v : values) v = normal(rng);
+      format::AppendEventRecord(&buf,
+                                format::HistogramEvent(wall, step, "weights", values, step == 0));
+    } else if (i % 10 == 9) {
+      for (auto& p : pixels) p = static_cast<uint8_t>(rng());
+      tensorboard::Event e;
+      if (!format::ImageEvent(wall, step, "input", pixels, 32, 32, 3, step == 0, &e).ok()) {
+        std::abort();
+      }
+      format::AppendEventRecord(&buf, e);
+    } else {
+      format::AppendEventRecord(
+          &buf, format::ScalarEvent(wall, step, names[i % 10 % tags], 0.5f, step == 0));
+    }
+    if (buf.size() > (8 << 20)) {
+      out << buf;
+      buf.clear();
+    }
+  }
+  out << buf;
+  out.close();
+  std::ofstream(done) << "ok\n";
+  return dir;
+}
+
+uint64_t Bytes(const std::string& dir) {
+  uint64_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().filename().string().find("tfevents") != std::string::npos) {
+      n += e.file_size();
+    }
+  }
+  return n;
+}
+
+// Peak resident set (VmHWM) since the last reset, and the reset (Linux: clear_refs 5).
+uint64_t ReadStatusKb(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(std::string(key).size()));
+  }
+  return 0;
+}
+void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+void Report(benchmark::State& state, uint64_t bytes, uint64_t values, uint64_t rss_before_kb) {
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  const double peak_kb = static_cast<double>(ReadStatusKb("VmHWM:"));
+  state.counters["values"] = static_cast<double>(values);
+  state.counters["file_mb"] = bytes / 1e6;
+  state.counters["peak_rss_mb"] = peak_kb / 1024;
+  state.counters["rss_growth_mb"] = (peak_kb - rss_before_kb) / 1024;
+  state.counters["rss_bytes_per_value"] =
+      values == 0 ? 0 : (peak_kb - rss_before_kb) * 1024 / static_cast<double>(values);
+}
+
+void BM_Doctor(benchmark::State& state) {
+  const std::string dir = Logdir(state.range(0), state.range(1), state.range(2) != 0);
+  const uint64_t bytes = Bytes(dir);
+  ResetPeakRss();
+  const uint64_t before = ReadStatusKb("VmRSS:");
+  uint64_t values = 0;
+  for (auto _ : state) {
+    core::Diagnosis d;
+    Status s = core::Diagnose(dir, &d);
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+    values = d.runs.empty() ? 0 : d.runs[0].strict_values;
+    if (d.finding_count() != 0) state.SkipWithError("unexpected findings");
+  }
+  Report(state, bytes, values, before);
+}
+
+void BM_Series(benchmark::State& state) {
+  const std::string dir = Logdir(state.range(0), state.range(1), state.range(2) != 0);
+  const uint64_t bytes = Bytes(dir);
+  ResetPeakRss();
+  const uint64_t before = ReadStatusKb("VmRSS:");
+  uint64_t values = 0;
+  for (auto _ : state) {
+    core::ProfileView v;
+    Status s = core::ReadProfile(core::Profile::kTbRust, dir, &v);
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+    values = 0;
+    for (const auto& [run, rv] : v.runs) {
+      for (const auto& [tag, series] : rv.tags) values += series.points.size();
+    }
+  }
+  Report(state, bytes, values, before);
+}
+
+// TensorBoard's Python loader (EventAccumulator, keep-all) loading the same run until every value
+// is read; the value count it prints is checked against what the profiles read.
+void BM_TbPythonLoader(benchmark::State& state) {
+  const std::string dir = Logdir(state.range(0), state.range(1), state.range(2) != 0);
+  const uint64_t bytes = Bytes(dir);
+  const char* venv = std::getenv("TBFAULT_VENV");
+  const std::string python = std::string(venv != nullptr ? venv : "build/venv") + "/bin/python";
+  if (::access(python.c_str(), X_OK) != 0) {
+    state.SkipWithError(("no " + python).c_str());
+    return;
+  }
+  const std::string cmd =
+      python +
+      " -c 'import sys\n"
+      "from tensorboard.backend.event_processing import event_accumulator as ea\n"
+      "a = ea.EventAccumulator(sys.argv[1], size_guidance={k: 0 for k in "
+      "(ea.SCALARS, ea.HISTOGRAMS, ea.IMAGES, ea.TENSORS, ea.COMPRESSED_HISTOGRAMS)})\n"
+      "a.Reload()\n"
+      "t = a.Tags()\n"
+      "print(sum(len(a.Tensors(x)) for x in t[\"tensors\"]) + sum(len(a.Images(x)) for x in "
+      "t[\"images\"]))' " +
+      dir + "/run 2>/dev/null";
+  uint64_t values = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    FILE* p = ::popen(cmd.c_str(), "r");
+    unsigned long long n = 0;
+    if (p == nullptr || std::fscanf(p, "%llu", &n) != 1) state.SkipWithError("loader failed");
+    if (p != nullptr && ::pclose(p) != 0) state.SkipWithError("loader exited non-zero");
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    values = n;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.counters["values"] = static_cast<double>(values);
+  state.counters["file_mb"] = bytes / 1e6;
+}
+
+void Sizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"events", "tags", "heavy"});
+  for (int64_t n : {100000, 1000000}) {
+    for (int64_t tags : {10, 1000}) b->Args({n, tags, 0});
+  }
+  b->Args({100000, 10, 1});
+  b->Unit(benchmark::kMillisecond);
+}
+
+BENCHMARK(BM_Doctor)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
+BENCHMARK(BM_Series)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
+BENCHMARK(BM_TbPythonLoader)
+    ->ArgNames({"events", "tags", "heavy"})
+    ->Args({100000, 10, 0})
+    ->Args({100000, 10, 1})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

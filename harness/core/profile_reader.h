@@ -1,0 +1,70 @@
+// ProfileReader: one reader profile as an incremental reader with explicit state, for one run. The
+// RunReader (run_reader.h) feeds it what one reload cycle of that reader loads: BeginCycle with the
+// files that exist (name order), then per file the frames from where the profile asks to start
+// (Start), each frame at most once per cycle and decoded once for all profiles, and how the scan
+// ended (Stop); EndCycle publishes the view. Reading a finished logdir is one cycle.
+// Cost is linear in the bytes read: a value whose step does not go back is appended in O(1)
+// amortised; an eviction or purge costs what it removes.
+// The rules of each profile are stated at the top of strict.cc, tb_rust.cc and tb_python.cc.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "format/proto/event.pb.h"
+#include "format/record_reader.h"
+#include "harness/core/frame_scanner.h"
+#include "harness/core/profile.h"
+
+namespace tbfault::core {
+
+// A file being read in this cycle: its index in RunView::files, path, descriptor and size.
+struct FileInCycle {
+  uint32_t index = 0;
+  const std::string* path = nullptr;
+  int fd = -1;
+  uint64_t size = 0;
+  bool newest = false;  // the last file of the run in name order.
+};
+
+class ProfileReader {
+ public:
+  virtual ~ProfileReader() = default;
+
+  // A cycle begins. `files` are RunView::files indices of the files listed now, in name order.
+  virtual void BeginCycle(const std::vector<uint32_t>& files) = 0;
+  // Where the profile reads `f` from in this cycle; false: it does not read the file. Called in
+  // name order, once per listed file.
+  virtual bool Start(const FileInCycle& f, uint64_t* offset) = 0;
+  // Whether the profile needs `frame` parsed as an Event.
+  virtual bool NeedsParse(const ScanFrame& frame) const = 0;
+  // The frame at the profile's position; `event` is the parsed Event, or null when the data does
+  // not parse (or was not parsed: NeedsParse was false). False when the profile stops reading the
+  // file here for this cycle.
+  virtual bool Frame(const FileInCycle& f, const ScanFrame& frame,
+                     const tensorboard::Event* event) = 0;
+  // The scan ended at `offset` (the profile's position) with `stop`.
+  virtual void Stop(const FileInCycle& f, ScanStop stop, uint64_t offset) = 0;
+  // The cycle ends: the view is up to date.
+  virtual void EndCycle() = 0;
+
+  const RunView& view() const { return view_; }
+  RunView TakeView() { return std::move(view_); }
+
+ protected:
+  // view_.files is owned by the RunReader, which keeps it in step for every profile.
+  friend class RunReader;
+  RunView view_;
+};
+
+std::unique_ptr<ProfileReader> NewStrictReader();
+std::unique_ptr<ProfileReader> NewTbRustReader();
+std::unique_ptr<ProfileReader> NewTbPythonReader();
+
+// The strict reader's damage per file (RunView::files order), as format::RecordReader reports it.
+// `reader` must come from NewStrictReader().
+const std::vector<std::vector<format::AnomalyReport>>& StrictAnomalies(const ProfileReader& reader);
+
+}  // namespace tbfault::core

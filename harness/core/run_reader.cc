@@ -1,0 +1,138 @@
+#include "harness/core/run_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace tbfault::core {
+
+RunReader::RunReader(const std::vector<Profile>& profiles) {
+  for (Profile p : profiles) {
+    switch (p) {
+      case Profile::kStrict:
+        readers_.emplace_back(p, NewStrictReader());
+        break;
+      case Profile::kTbRust:
+        readers_.emplace_back(p, NewTbRustReader());
+        break;
+      case Profile::kTbPython:
+        readers_.emplace_back(p, NewTbPythonReader());
+        break;
+    }
+  }
+}
+
+ProfileReader* RunReader::reader(Profile p) {
+  for (auto& [profile, r] : readers_) {
+    if (profile == p) return r.get();
+  }
+  return nullptr;
+}
+
+const ProfileReader* RunReader::reader(Profile p) const {
+  return const_cast<RunReader*>(this)->reader(p);
+}
+
+Status RunReader::Cycle(const std::vector<std::string>& files) {
+  std::vector<uint32_t> listed;
+  listed.reserve(files.size());
+  for (const std::string& path : files) {
+    auto [it, inserted] = index_.try_emplace(path, static_cast<uint32_t>(files_.size()));
+    if (inserted) {
+      files_.push_back(path);
+      for (auto& [p, r] : readers_) r->view_.files.push_back(path);
+    }
+    listed.push_back(it->second);
+  }
+  for (auto& [p, r] : readers_) r->BeginCycle(listed);
+  Status s;
+  for (size_t i = 0; i < listed.size() && s.ok(); ++i) {
+    const std::string& path = files_[listed[i]];
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno(errno, "open " + path);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      s = Status::FromErrno(errno, "stat " + path);
+    } else {
+      s = ReadFile(
+          {listed[i], &path, fd, static_cast<uint64_t>(st.st_size), i + 1 == listed.size()});
+    }
+    ::close(fd);
+  }
+  for (auto& [p, r] : readers_) r->EndCycle();
+  return s;
+}
+
+// One file: a scan from the lowest position any profile asks for, each frame handed to the
+// profiles positioned at it (parsed once if any needs it); profiles left elsewhere (past damage,
+// or between frames) get a scan of their own from their position.
+Status RunReader::ReadFile(const FileInCycle& f) {
+  struct Want {
+    ProfileReader* reader;
+    uint64_t pos;
+    bool done;
+  };
+  std::vector<Want> wants;
+  for (auto& [p, r] : readers_) {
+    uint64_t pos = 0;
+    if (!r->Start(f, &pos)) continue;
+    if (pos >= f.size) {  // nothing new (or the file shrank under the reader).
+      r->Stop(f, ScanStop::kEnd, pos);
+      continue;
+    }
+    wants.push_back({r.get(), pos, false});
+  }
+  while (true) {
+    uint64_t start = UINT64_MAX;
+    for (const Want& w : wants) {
+      if (!w.done) start = std::min(start, w.pos);
+    }
+    if (start == UINT64_MAX) return Status::Ok();
+    FrameScanner scanner(f.fd, start, f.size);
+    ScanFrame frame;
+    bool broke = false;
+    while (scanner.Next(&frame)) {
+      bool any = false, parse = false, ahead = false;
+      for (const Want& w : wants) {
+        if (w.done) continue;
+        if (w.pos == frame.offset) {
+          any = true;
+          parse = parse || w.reader->NeedsParse(frame);
+        } else if (w.pos > frame.offset) {
+          ahead = true;
+        }
+      }
+      if (!any && !ahead) {  // those left are behind, between frames: each gets its own scan.
+        broke = true;
+        break;
+      }
+      if (!any) continue;
+      const bool parsed =
+          parse && event_.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()));
+      for (Want& w : wants) {
+        if (w.done || w.pos != frame.offset) continue;
+        if (w.reader->Frame(f, frame, parsed ? &event_ : nullptr)) {
+          w.pos = frame.end;
+        } else {
+          w.done = true;
+        }
+      }
+    }
+    if (!scanner.error().ok()) {
+      return Status::FromErrno(scanner.error().error_number(), "read " + *f.path);
+    }
+    bytes_read_ += scanner.stop_offset() - start;
+    if (broke) continue;
+    for (Want& w : wants) {
+      if (!w.done && w.pos == scanner.stop_offset()) {
+        w.reader->Stop(f, scanner.stop(), w.pos);
+        w.done = true;
+      }
+    }
+  }
+}
+
+}  // namespace tbfault::core

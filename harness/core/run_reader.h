@@ -1,0 +1,42 @@
+// RunReader: the reload cycles of one run, for one or more reader profiles at once. Each Cycle is
+// what TensorBoard's reload loop does: it takes the run's event files that exist now (full paths,
+// name order) and reads each from where each profile left it, in bounded chunks; every frame is
+// read and parsed once for all the profiles that ask for it (profile_reader.h). Reading a finished
+// run is one cycle; following a growing run is one cycle per poll. Errors only when a listed file
+// cannot be opened or read (the error names it).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "format/status.h"
+#include "harness/core/profile_reader.h"
+
+namespace tbfault::core {
+
+class RunReader {
+ public:
+  explicit RunReader(const std::vector<Profile>& profiles);
+
+  Status Cycle(const std::vector<std::string>& files);
+
+  // The reader of `p`, or null when `p` is not one of the profiles.
+  ProfileReader* reader(Profile p);
+  const ProfileReader* reader(Profile p) const;
+  // Every file listed so far, in the order first listed (RunView::files).
+  const std::vector<std::string>& files() const { return files_; }
+  uint64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  Status ReadFile(const FileInCycle& f);
+
+  std::vector<std::pair<Profile, std::unique_ptr<ProfileReader>>> readers_;
+  std::vector<std::string> files_;
+  std::unordered_map<std::string, uint32_t> index_;
+  uint64_t bytes_read_ = 0;
+  tensorboard::Event event_;  // reused: one parse per frame.
+};
+
+}  // namespace tbfault::core
