@@ -102,11 +102,18 @@ std::string Format(const char* fmt, auto... args) {
 
 int Rank(Outcome o) { return static_cast<int>(o); }  // passed < failed < error.
 
-void GateScenarios(const Results& base, const Results& cur, GateReport* report) {
+void GateScenarios(const Results& base, const Results& cur, const GateOptions& options,
+                   GateReport* report) {
   for (const auto& b : base.scenarios) {
+    if (options.exclude.count(b.name) > 0) {
+      report->notes.push_back("scenario " + b.name + ": excluded");
+      continue;
+    }
     const ScenarioResult* c = cur.scenario(b.name);
     if (c == nullptr) {
-      report->notes.push_back("scenario " + b.name + ": not in the results");
+      report->regressions.push_back("scenario " + b.name +
+                                    ": in the baseline, missing from the results (--exclude " +
+                                    b.name + " if that is meant)");
       continue;
     }
     bool worse = false;
@@ -202,7 +209,7 @@ std::string GateReport::ToText() const {
 
 GateReport Gate(const Results& baseline, const Results& results, const GateOptions& options) {
   GateReport report;
-  GateScenarios(baseline, results, &report);
+  GateScenarios(baseline, results, options, &report);
   GateBenchmarks(baseline, results, options, &report);
   return report;
 }

@@ -1,7 +1,8 @@
-// tbfault gate --baseline FILE --results FILE [--max-slowdown PCT]
+// tbfault gate --baseline FILE --results FILE [--max-slowdown PCT] [--exclude SCENARIO]...
 // Compares results with a baseline (reports/gate.h): scenario verdicts that got worse, and
 // benchmark metrics slower beyond noise (Mann-Whitney U, p < 0.05, and a median slowdown > PCT,
-// default 10). Prints one line per regression, note and comparison. Exit 0 nothing regressed, 1 a
+// default 10), and scenarios of the baseline missing from the results (unless --exclude names
+// them). Prints one line per regression, note and comparison. Exit 0 nothing regressed, 1 a
 // regression, 2 bad usage or bad input (one line naming the file and the reason).
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +17,9 @@ namespace tbfault::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: tbfault gate --baseline FILE --results FILE [--max-slowdown PCT]\n";
+    "usage: tbfault gate --baseline FILE --results FILE [--max-slowdown PCT]\n"
+    "                    [--exclude SCENARIO]...   (a baseline scenario not expected in the "
+    "results)\n";
 
 int RunGate(std::span<char*> args) {
   std::string baseline_path, results_path;
@@ -31,11 +34,12 @@ int RunGate(std::span<char*> args) {
       }
       return args[++i];
     };
-    if (a == "--baseline" || a == "--results" || a == "--max-slowdown") {
+    if (a == "--baseline" || a == "--results" || a == "--max-slowdown" || a == "--exclude") {
       const char* v = value(a);
       if (v == nullptr) return 2;
       if (a == "--baseline") baseline_path = v;
       if (a == "--results") results_path = v;
+      if (a == "--exclude") options.exclude.insert(v);
       if (a == "--max-slowdown") {
         char* end = nullptr;
         options.max_slowdown_pct = std::strtod(v, &end);

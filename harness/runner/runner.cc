@@ -305,6 +305,12 @@ Status RunScenario(const scenario::Scenario& s, const RunOptions& o, RunOutput* 
       mount.Unmount();
       return fail("interrupted");
     }
+    // The file system under test must have lived through the process: a dead faultfs leaves
+    // nothing injected and nothing to judge.
+    if (Status st = mount.Control("ping"); !st.ok()) {
+      mount.Unmount();
+      return fail("faultfs died during the run (the file system under test): " + st.message());
+    }
     // How the process ended: as it meant to (an action), cleanly, or killed by something else.
     core::Ending ending = core::Ending::kProcessCrash;
     std::string meant;
@@ -313,6 +319,15 @@ Status RunScenario(const scenario::Scenario& s, const RunOptions& o, RunOutput* 
       ending = core::Ending::kPowerCut;
     } else if (meant == "process-crash") {
       ending = core::Ending::kProcessCrash;
+    } else if (WIFSIGNALED(status)) {  // only a planned crash action may end a writer by a signal.
+      const int sig = WTERMSIG(status);
+      const char* abbrev = sigabbrev_np(sig);
+      std::string why = LastLine(log);
+      mount.Unmount();
+      return fail("writer process " + std::to_string(k) + " died of signal " + std::to_string(sig) +
+                  " (SIG" + (abbrev != nullptr ? abbrev : "?") + ": " + strsignal(sig) +
+                  "), which the scenario did not plan; its log: " + log +
+                  (why.empty() ? "" : " (" + why + ")"));
     } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
       std::string why = LastLine(log);
       mount.Unmount();
