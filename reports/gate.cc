@@ -130,8 +130,8 @@ void GateScenarios(const Results& base, const Results& cur, const GateOptions& o
                                 ": not in the results");
         continue;
       }
-      for (int i = 0; i < kVerdictCount; ++i) {
-        auto v = static_cast<Verdict>(i);
+      for (Verdict v : kVerdicts) {
+        const int i = VerdictIndex(v);
         if (IsViolation(v) && cp->counts[i] > bp.counts[i]) {
           report->regressions.push_back(Format(
               "scenario %s profile %s: %s %llu -> %llu", b.name.c_str(), bp.profile.c_str(),

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness/core/ledger.h"
+#include "harness/load/percentile.h"
 #include "harness/load/step_timer.h"
 #include "harness/runner/drive.h"
 #include "harness/runner/mount.h"
@@ -111,16 +112,13 @@ void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResu
     r->figures.noop_step_ms_p50 = ms(noop.p50());
     r->figures.noop_step_ms_p99 = ms(noop.p99());
   }
-  if (base.size() > 0 && step.size() > 0 && base.p50() > 0 && base.p99() > 0) {
-    r->figures.step_overhead_pct_p50 = (static_cast<double>(step.p50()) / base.p50() - 1) * 100;
-    r->figures.step_overhead_pct_p99 = (static_cast<double>(step.p99()) / base.p99() - 1) * 100;
-  }
+  load::StepCost cost = load::CompareSteps(step, base);
+  r->figures.step_added_us_p50 = cost.added_us_p50;
+  r->figures.step_added_us_p99 = cost.added_us_p99;
+  r->figures.step_overhead_pct_p50 = cost.pct_p50;
+  r->figures.step_overhead_pct_p99 = cost.pct_p99;
   auto thin = [](const load::StepTimes& t) {
-    std::vector<double> ms;
-    const auto& v = t.samples();
-    size_t n = std::min(v.size(), kSamples);
-    for (size_t i = 0; i < n; ++i) ms.push_back(v[i * v.size() / n] / 1e6);
-    return ms;
+    return load::Thin<double>(t.samples(), kSamples, [](int64_t ns) { return ns / 1e6; });
   };
   r->step_times.with_logging_ms = thin(step);
   r->step_times.without_logging_ms = thin(base);
@@ -132,8 +130,6 @@ void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResu
   }
 }
 
-reports::Verdict ToReport(core::Verdict v) { return static_cast<reports::Verdict>(v); }
-
 void FillProfiles(const core::ScenarioVerdict& v, const scenario::Scenario& s,
                   reports::ScenarioResult* r) {
   for (const core::ProfileJudgement& j : v.judgements) {
@@ -141,22 +137,21 @@ void FillProfiles(const core::ScenarioVerdict& v, const scenario::Scenario& s,
     p.profile = std::string(core::ProfileName(j.profile));
     std::string why;
     p.passed = core::MeetsExpectation(j, core::ExpectationFor(s, j.profile), &why);
-    for (int i = 0; i < core::kVerdictCount; ++i) p.counts[i] = j.counts[i];
-    p.loss_window = {j.loss_window.events, j.loss_window.bytes, j.loss_window.seconds};
+    p.counts = j.counts;  // one vocabulary (reports/verdict.h): no conversion.
+    p.loss_window = j.loss_window;
     // Examples: the first few of each class, violations first.
     for (bool violations : {true, false}) {
       std::array<int, core::kVerdictCount> taken{};
       for (const core::EventVerdict& e : j.verdicts) {
         if (core::IsViolation(e.verdict) != violations) continue;
         if (e.verdict == core::Verdict::kVisible) continue;
-        if (taken[static_cast<int>(e.verdict)]++ >= 3) continue;
+        if (taken[core::VerdictIndex(e.verdict)]++ >= 3) continue;
         std::string reason = e.reason;
         if (!e.cause_file.empty()) {
           reason += " (cause: " + fs::path(e.cause_file).filename().string() + " offset " +
                     std::to_string(e.cause_offset) + ")";
         }
-        p.examples.push_back(
-            {ToReport(e.verdict), e.tag, e.step, e.file, e.offset, std::move(reason)});
+        p.examples.push_back({e.verdict, e.tag, e.step, e.file, e.offset, std::move(reason)});
       }
     }
     r->profiles.push_back(std::move(p));

@@ -54,18 +54,7 @@ class WriterSink {
   std::unordered_map<const char*, writers::TagId> ids_;
 };
 
-double Pct(int64_t with, int64_t without) {
-  return without > 0 ? 100.0 * (static_cast<double>(with) - without) / without : 0;
-}
-
 }  // namespace
-
-double TrainMeasurement::overhead_pct_p50() const {
-  return Pct(times[kWriter].p50(), times[kDisabled].p50());
-}
-double TrainMeasurement::overhead_pct_p99() const {
-  return Pct(times[kWriter].p99(), times[kDisabled].p99());
-}
 
 Status MeasureTrainOverhead(const load::LoadProfile& profile, const TrainOptions& options,
                             writers::EventWriter* writer, TrainMeasurement* out) {
