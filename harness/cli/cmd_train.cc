@@ -1,10 +1,10 @@
 // tbfault train: the writer's cost to a real training step. Runs the training workload
-// (harness/load) three ways in one process (runner::MeasureTrainOverhead), in alternating rounds so that drift hits all three
-// alike: logging disabled, a no-op sink (reads every value, writes nothing), and the writer under
-// test. Each way trains its own model from the same seed. Prints step time p50/p99, steps/s, time
-// inside writer calls, and the overhead against logging disabled (DESIGN.md section 8:
-// step_overhead_pct). Exit 0, 1 when the writer lost events, 2 on bad usage (or `--device gpu`
-// without a GPU).
+// (harness/load) three ways in one process (runner::MeasureTrainOverhead), in alternating rounds so
+// that drift hits all three alike: logging disabled, a no-op sink (reads every value, writes
+// nothing), and the writer under test. Each way trains its own model from the same seed. Prints
+// step time p50/p99, steps/s, time inside writer calls, and the overhead against logging disabled
+// (DESIGN.md section 8: step_overhead_pct). Exit 0, 1 when the writer lost events, 2 on bad usage
+// (or `--device gpu` without a GPU).
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -133,8 +133,7 @@ int RunTrain(std::span<char*> args) {
       std::printf("  (no percentage: a step without logging takes under 1 ms)\n");
     }
     std::printf("writer: %llu events, %.1f ms inside writer calls, close %.1f ms, failed %llu\n",
-                static_cast<unsigned long long>(m.events),
-                m.in_writer_ns / 1e6, m.close_ns / 1e6,
+                static_cast<unsigned long long>(m.events), m.in_writer_ns / 1e6, m.close_ns / 1e6,
                 static_cast<unsigned long long>(c.failed));
   }
   return m.lost() ? 1 : 0;

@@ -250,6 +250,7 @@ TEST_F(RunnerTest, HungWriterIsKilledByTheWatchdogAndNothingStaysMounted) {
     writer { spec: "every-event" }
     faults { rule: "ops: 'write' effect { delay { ms: 100000 } }" at_step: 5 })");
   EXPECT_EQ(o.result.outcome, reports::Outcome::kError);
+  EXPECT_EQ(o.result.failure, reports::RunFailure::kHung);
   EXPECT_NE(o.result.error.find("timed out"), std::string::npos) << o.result.error;
 }
 
@@ -265,6 +266,7 @@ TEST_F(RunnerTest, FaultfsKilledDuringTheRunIsAnError) {
   RunOutput o = Run(kScenario);
   ASSERT_TRUE(killer.killed()) << "faultfs was never found: the test proves nothing";
   EXPECT_EQ(o.result.outcome, reports::Outcome::kError) << o.verdict.summary;
+  EXPECT_EQ(o.result.failure, reports::RunFailure::kFileSystemDied);
   EXPECT_NE(o.result.error.find("faultfs died during the run"), std::string::npos)
       << o.result.error;
 }
@@ -281,6 +283,7 @@ TEST_F(RunnerTest, WriterDyingOfAnUnplannedSignalIsAnErrorNamingIt) {
   RunOutput o = Run(kScenario);
   ASSERT_TRUE(killer.killed()) << "the writer process was never found: the test proves nothing";
   EXPECT_EQ(o.result.outcome, reports::Outcome::kError) << o.verdict.summary;
+  EXPECT_EQ(o.result.failure, reports::RunFailure::kWriterSignalled);
   EXPECT_NE(o.result.error.find("signal 6 (SIGABRT"), std::string::npos) << o.result.error;
   EXPECT_NE(o.result.error.find("drive-0.log"), std::string::npos) << o.result.error;
 }
