@@ -102,11 +102,18 @@ std::string Format(const char* fmt, auto... args) {
 
 int Rank(Outcome o) { return static_cast<int>(o); }  // passed < failed < error.
 
-void GateScenarios(const Results& base, const Results& cur, GateReport* report) {
+void GateScenarios(const Results& base, const Results& cur, const GateOptions& options,
+                   GateReport* report) {
   for (const auto& b : base.scenarios) {
+    if (options.exclude.count(b.name) > 0) {
+      report->notes.push_back("scenario " + b.name + ": excluded");
+      continue;
+    }
     const ScenarioResult* c = cur.scenario(b.name);
     if (c == nullptr) {
-      report->notes.push_back("scenario " + b.name + ": not in the results");
+      report->regressions.push_back("scenario " + b.name +
+                                    ": in the baseline, missing from the results (--exclude " +
+                                    b.name + " if that is meant)");
       continue;
     }
     bool worse = false;
@@ -123,8 +130,8 @@ void GateScenarios(const Results& base, const Results& cur, GateReport* report) 
                                 ": not in the results");
         continue;
       }
-      for (int i = 0; i < kVerdictCount; ++i) {
-        auto v = static_cast<Verdict>(i);
+      for (Verdict v : kVerdicts) {
+        const int i = VerdictIndex(v);
         if (IsViolation(v) && cp->counts[i] > bp.counts[i]) {
           report->regressions.push_back(Format(
               "scenario %s profile %s: %s %llu -> %llu", b.name.c_str(), bp.profile.c_str(),
@@ -202,7 +209,7 @@ std::string GateReport::ToText() const {
 
 GateReport Gate(const Results& baseline, const Results& results, const GateOptions& options) {
   GateReport report;
-  GateScenarios(baseline, results, &report);
+  GateScenarios(baseline, results, options, &report);
   GateBenchmarks(baseline, results, options, &report);
   return report;
 }

@@ -2,7 +2,8 @@
 //
 // Verdicts: a scenario of the baseline regressed when its outcome got worse (passed < failed <
 // error), or, for any reader profile, any violation class (DESIGN.md section 5) counts more events
-// than before. A scenario missing from the results, or new in them, is a note, not a regression.
+// than before. A scenario of the baseline missing from the results is a regression too (a run that
+// lost scenarios must not pass), unless GateOptions::exclude names it; one new in them is a note.
 //
 // Benchmarks (Google Benchmark JSON in both files, repetitions of run_type "iteration" grouped by
 // run_name): for each metric, the repetitions of baseline and results are compared with a two-sided
@@ -17,6 +18,7 @@
 // cancels the machine's speed; see reports/SCHEMA.md.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,8 @@ namespace tbfault::reports {
 struct GateOptions {
   double max_slowdown_pct = 10;
   double alpha = 0.05;
-  int min_repetitions = 5;  // the U test cannot reach p < 0.05 with fewer than 4 a side.
+  int min_repetitions = 5;          // the U test cannot reach p < 0.05 with fewer than 4 a side.
+  std::set<std::string> exclude{};  // baseline scenarios not expected in the results (by name).
 };
 
 struct GateReport {

@@ -61,16 +61,32 @@ TEST(GateTest, PassToFailAndErrorFail) {
                        "power-cut/mutant-no-truncate: failed -> error (watchdog: writer hung"));
 }
 
-TEST(GateTest, FewerViolationsAndMissingScenariosAreNotRegressions) {
+TEST(GateTest, FewerViolationsAndNewScenariosAreNotRegressions) {
   Results base = SampleResults(), cur = SampleResults();
   cur.scenarios[1].profiles[1].counts[static_cast<int>(Verdict::kHidden)] = 0;
   cur.scenarios[1].outcome = Outcome::kPassed;
-  cur.scenarios.erase(cur.scenarios.begin());
   cur.scenarios.push_back(testing::SampleScenario("new/one", "ours:async", 0));
   GateReport g = Gate(base, cur, {});
   EXPECT_FALSE(g.regressed()) << g.ToText();
-  EXPECT_TRUE(Mentions(g.notes, "scenario clean/buffered: not in the results"));
   EXPECT_TRUE(Mentions(g.notes, "scenario new/one: new"));
+}
+
+// A run that lost scenarios (none at all, or some) must not pass: each scenario of the baseline
+// missing from the results is a regression unless it is excluded by name.
+TEST(GateTest, MissingScenariosFailUnlessExcluded) {
+  Results base = SampleResults(), none = SampleResults(), some = SampleResults();
+  none.scenarios.clear();
+  some.scenarios.erase(some.scenarios.begin());
+  GateReport g = Gate(base, none, {});
+  EXPECT_TRUE(g.regressed()) << g.ToText();
+  EXPECT_EQ(g.regressions.size(), base.scenarios.size()) << g.ToText();
+  g = Gate(base, some, {});
+  EXPECT_EQ(g.regressions,
+            std::vector<std::string>{"scenario clean/buffered: in the baseline, missing from the "
+                                     "results (--exclude clean/buffered if that is meant)"});
+  g = Gate(base, some, {.exclude = {"clean/buffered"}});
+  EXPECT_FALSE(g.regressed()) << g.ToText();
+  EXPECT_TRUE(Mentions(g.notes, "scenario clean/buffered: excluded"));
 }
 
 TEST(GateTest, ThirtyPercentSlowdownWithTightRepetitionsFails) {
@@ -181,6 +197,16 @@ TEST_F(GateCliTest, ExitStatuses) {
   EXPECT_EQ(Run("--baseline " + b, &out), 2);
   out.clear();
   EXPECT_EQ(Run("--baseline " + b + " --results " + b + " --max-slowdown x", &out), 2);
+  // Results that hold none of the baseline's scenarios fail, unless each is excluded by name.
+  Results empty;
+  std::string e = Write("empty.json", empty);
+  out.clear();
+  EXPECT_EQ(Run("--baseline " + b + " --results " + e, &out), 1) << out;
+  EXPECT_NE(out.find("missing from the results"), std::string::npos) << out;
+  std::string excludes;
+  for (const auto& s : base.scenarios) excludes += " --exclude " + s.name;
+  out.clear();
+  EXPECT_EQ(Run("--baseline " + b + " --results " + e + excludes, &out), 0) << out;
 }
 
 }  // namespace

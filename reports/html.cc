@@ -42,10 +42,10 @@ std::string Plot(const std::string& script, const std::string& what) {
 
 std::string ProfileCounts(const ProfileResult& p) {
   std::string out;
-  for (int i = 0; i < kVerdictCount; ++i) {
-    if (p.counts[i] == 0) continue;
-    out += (out.empty() ? "" : ", ") + std::string(VerdictName(static_cast<Verdict>(i))) + " " +
-           std::to_string(p.counts[i]);
+  for (Verdict v : kVerdicts) {
+    if (p.count(v) == 0) continue;
+    out +=
+        (out.empty() ? "" : ", ") + std::string(VerdictName(v)) + " " + std::to_string(p.count(v));
   }
   return out.empty() ? "no events" : out;
 }

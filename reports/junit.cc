@@ -38,10 +38,9 @@ std::string Num(double v) {
 std::string Details(const ScenarioResult& s, const ProfileResult& p) {
   std::string out =
       "writer " + s.writer + ", seed " + std::to_string(s.seed) + ", profile " + p.profile + "\n";
-  for (int i = 0; i < kVerdictCount; ++i) {
-    if (p.counts[i] == 0) continue;
-    out += "  " + std::string(VerdictName(static_cast<Verdict>(i))) + ": " +
-           std::to_string(p.counts[i]) + "\n";
+  for (Verdict v : kVerdicts) {
+    if (p.count(v) == 0) continue;
+    out += "  " + std::string(VerdictName(v)) + ": " + std::to_string(p.count(v)) + "\n";
   }
   out += "  loss window: " + std::to_string(p.loss_window.events) + " events, " +
          std::to_string(p.loss_window.bytes) + " bytes, " + Num(p.loss_window.seconds) + " s\n";
@@ -120,10 +119,9 @@ std::string JUnitXml(const Results& results) {
       } else if (!p.passed) {
         ++failures;
         std::string message = std::to_string(p.violations()) + " violation(s)";
-        for (int i = 0; i < kVerdictCount; ++i) {
-          auto v = static_cast<Verdict>(i);
-          if (IsViolation(v) && p.counts[i]) {
-            message += ", " + std::string(VerdictName(v)) + " " + std::to_string(p.counts[i]);
+        for (Verdict v : kVerdicts) {
+          if (IsViolation(v) && p.count(v)) {
+            message += ", " + std::string(VerdictName(v)) + " " + std::to_string(p.count(v));
           }
         }
         cases += "      <failure message=\"" + XmlEscape(message) + "\" type=\"verdict\">" +

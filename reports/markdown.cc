@@ -23,10 +23,9 @@ std::string Fmt(const char* fmt, double v) {
 
 std::string Violations(const ProfileResult& p) {
   std::string out;
-  for (int i = 0; i < kVerdictCount; ++i) {
-    auto v = static_cast<Verdict>(i);
-    if (IsViolation(v) && p.counts[i]) {
-      out += (out.empty() ? "" : ", ") + std::to_string(p.counts[i]) + " " +
+  for (Verdict v : kVerdicts) {
+    if (IsViolation(v) && p.count(v)) {
+      out += (out.empty() ? "" : ", ") + std::to_string(p.count(v)) + " " +
              std::string(VerdictName(v));
     }
   }

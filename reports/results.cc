@@ -12,9 +12,6 @@
 namespace tbfault::reports {
 namespace {
 
-constexpr std::array<std::string_view, kVerdictCount> kVerdictNames = {
-    "visible", "lost-unacked", "lost-acked", "lost-silent",
-    "hidden",  "corrupt",      "phantom",    "duplicate"};
 constexpr std::array<std::string_view, 3> kOutcomeNames = {"passed", "failed", "error"};
 
 using json = nlohmann::json;
@@ -91,7 +88,7 @@ Example ExampleFromJson(const json& j, const std::string& w) {
 
 json ProfileToJson(const ProfileResult& p) {
   json counts = json::object();
-  for (int i = 0; i < kVerdictCount; ++i) counts[std::string(kVerdictNames[i])] = p.counts[i];
+  for (Verdict v : kVerdicts) counts[std::string(VerdictName(v))] = p.count(v);
   json examples = json::array();
   for (const auto& e : p.examples) examples.push_back(ExampleToJson(e));
   return {{"profile", p.profile},
@@ -115,7 +112,7 @@ ProfileResult ProfileFromJson(const json& j, const std::string& w) {
   for (const auto& [name, n] : counts.items()) {
     auto v = VerdictFromName(name);
     if (!v) Fail(w + ".counts." + name, "unknown verdict class");
-    p.counts[static_cast<int>(*v)] = Unsigned(n, w + ".counts." + name);
+    p.counts[VerdictIndex(*v)] = Unsigned(n, w + ".counts." + name);
   }
   auto it = j.find("examples");
   if (it != j.end()) {
@@ -135,22 +132,9 @@ ProfileResult ProfileFromJson(const json& j, const std::string& w) {
 }
 
 std::optional<double>* FigureSlot(Figures* f, std::string_view name) {
-  if (name == "events_per_s") return &f->events_per_s;
-  if (name == "mb_per_s") return &f->mb_per_s;
-  if (name == "add_ns_p50") return &f->add_ns_p50;
-  if (name == "add_ns_p99") return &f->add_ns_p99;
-  if (name == "add_ns_max") return &f->add_ns_max;
-  if (name == "step_overhead_pct_p50") return &f->step_overhead_pct_p50;
-  if (name == "step_overhead_pct_p99") return &f->step_overhead_pct_p99;
-  if (name == "queue_peak_bytes") return &f->queue_peak_bytes;
-  if (name == "step_ms_p50") return &f->step_ms_p50;
-  if (name == "step_ms_p99") return &f->step_ms_p99;
-  if (name == "disabled_step_ms_p50") return &f->disabled_step_ms_p50;
-  if (name == "disabled_step_ms_p99") return &f->disabled_step_ms_p99;
-  if (name == "noop_step_ms_p50") return &f->noop_step_ms_p50;
-  if (name == "noop_step_ms_p99") return &f->noop_step_ms_p99;
-  if (name == "blocked_ms") return &f->blocked_ms;
-  if (name == "blocked_pct") return &f->blocked_pct;
+  for (const FigureDef& d : kFigures) {
+    if (d.name == name) return &(f->*d.field);
+  }
   return nullptr;
 }
 
@@ -189,6 +173,7 @@ json ScenarioToJson(const ScenarioResult& s) {
                 {"with_logging", s.step_times.with_logging_ms},
                 {"noop", s.step_times.noop_ms}}}};
   if (!s.error.empty()) out["error"] = s.error;
+  if (s.failure != RunFailure::kNone) out["failure"] = RunFailureName(s.failure);
   return out;
 }
 
@@ -204,6 +189,13 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
   }
   if (!known) Fail(w + ".outcome", "expected passed, failed or error, got \"" + outcome + "\"");
   Optional(j, "error", w, String, &s.error);
+  std::string failure;
+  Optional(j, "failure", w, String, &failure);
+  if (!failure.empty()) {
+    std::optional<RunFailure> f = RunFailureFromName(failure);
+    if (!f) Fail(w + ".failure", "unknown failure \"" + failure + "\"");
+    s.failure = *f;
+  }
   Optional(j, "duration_s", w, Number, &s.duration_s);
   Optional(j, "events_logged", w, Unsigned, &s.events_logged);
   const json& profiles = Array(Field(j, "profiles", w), w + ".profiles");
@@ -256,44 +248,67 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
 
 }  // namespace
 
-std::string_view VerdictName(Verdict v) { return kVerdictNames[static_cast<int>(v)]; }
-
-std::optional<Verdict> VerdictFromName(std::string_view name) {
-  for (int i = 0; i < kVerdictCount; ++i) {
-    if (kVerdictNames[i] == name) return static_cast<Verdict>(i);
-  }
-  return std::nullopt;
-}
-
-bool IsViolation(Verdict v) { return v != Verdict::kVisible && v != Verdict::kLostUnacked; }
-
 std::string_view OutcomeName(Outcome o) { return kOutcomeNames[static_cast<int>(o)]; }
 
-uint64_t ProfileResult::violations() const {
-  uint64_t n = 0;
-  for (int i = 0; i < kVerdictCount; ++i) {
-    if (IsViolation(static_cast<Verdict>(i))) n += counts[i];
-  }
-  return n;
-}
+const std::array<FigureDef, 18> kFigures = {{
+    {"events_per_s", &Figures::events_per_s},
+    {"mb_per_s", &Figures::mb_per_s},
+    {"add_ns_p50", &Figures::add_ns_p50},
+    {"add_ns_p99", &Figures::add_ns_p99},
+    {"add_ns_max", &Figures::add_ns_max},
+    {"step_added_us_p50", &Figures::step_added_us_p50},
+    {"step_added_us_p99", &Figures::step_added_us_p99},
+    {"step_overhead_pct_p50", &Figures::step_overhead_pct_p50},
+    {"step_overhead_pct_p99", &Figures::step_overhead_pct_p99},
+    {"queue_peak_bytes", &Figures::queue_peak_bytes},
+    {"step_ms_p50", &Figures::step_ms_p50},
+    {"step_ms_p99", &Figures::step_ms_p99},
+    {"disabled_step_ms_p50", &Figures::disabled_step_ms_p50},
+    {"disabled_step_ms_p99", &Figures::disabled_step_ms_p99},
+    {"noop_step_ms_p50", &Figures::noop_step_ms_p50},
+    {"noop_step_ms_p99", &Figures::noop_step_ms_p99},
+    {"blocked_ms", &Figures::blocked_ms},
+    {"blocked_pct", &Figures::blocked_pct},
+}};
 
 std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f) {
-  return {{"events_per_s", f.events_per_s},
-          {"mb_per_s", f.mb_per_s},
-          {"add_ns_p50", f.add_ns_p50},
-          {"add_ns_p99", f.add_ns_p99},
-          {"add_ns_max", f.add_ns_max},
-          {"step_overhead_pct_p50", f.step_overhead_pct_p50},
-          {"step_overhead_pct_p99", f.step_overhead_pct_p99},
-          {"queue_peak_bytes", f.queue_peak_bytes},
-          {"step_ms_p50", f.step_ms_p50},
-          {"step_ms_p99", f.step_ms_p99},
-          {"disabled_step_ms_p50", f.disabled_step_ms_p50},
-          {"disabled_step_ms_p99", f.disabled_step_ms_p99},
-          {"noop_step_ms_p50", f.noop_step_ms_p50},
-          {"noop_step_ms_p99", f.noop_step_ms_p99},
-          {"blocked_ms", f.blocked_ms},
-          {"blocked_pct", f.blocked_pct}};
+  std::vector<std::pair<std::string_view, std::optional<double>>> out;
+  for (const FigureDef& d : kFigures) out.emplace_back(d.name, f.*d.field);
+  return out;
+}
+
+std::string_view RunFailureName(RunFailure f) {
+  switch (f) {
+    case RunFailure::kNone:
+      return "none";
+    case RunFailure::kMountFailed:
+      return "mount-failed";
+    case RunFailure::kFileSystemDied:
+      return "file-system-died";
+    case RunFailure::kHung:
+      return "hung";
+    case RunFailure::kInterrupted:
+      return "interrupted";
+    case RunFailure::kWriterFailed:
+      return "writer-failed";
+    case RunFailure::kWriterSignalled:
+      return "writer-signalled";
+    case RunFailure::kSpawnFailed:
+      return "spawn-failed";
+    case RunFailure::kUnreadable:
+      return "unreadable";
+    case RunFailure::kMeasureFailed:
+      return "measure-failed";
+  }
+  return "?";
+}
+
+std::optional<RunFailure> RunFailureFromName(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(RunFailure::kMeasureFailed); ++i) {
+    auto f = static_cast<RunFailure>(i);
+    if (RunFailureName(f) == name) return f;
+  }
+  return std::nullopt;
 }
 
 const ProfileResult* ScenarioResult::profile(std::string_view name) const {

@@ -15,33 +15,34 @@
 #include <vector>
 
 #include "format/status.h"
+#include "reports/verdict.h"
 
 namespace tbfault::reports {
 
 constexpr int kSchemaVersion = 1;
-
-// DESIGN.md section 5, in that order.
-enum class Verdict {
-  kVisible,
-  kLostUnacked,
-  kLostAcked,
-  kLostSilent,
-  kHidden,
-  kCorrupt,
-  kPhantom,
-  kDuplicate,
-};
-constexpr int kVerdictCount = 8;
-std::string_view VerdictName(Verdict v);  // "visible", "lost-unacked", ...
-std::optional<Verdict> VerdictFromName(std::string_view name);
-// Every class but visible and lost-unacked (the latter is the loss window the contract allows).
-bool IsViolation(Verdict v);
 
 // The reader profiles of DESIGN.md section 3, in report order.
 constexpr std::array<std::string_view, 3> kProfiles = {"strict", "tb-rust", "tb-python"};
 
 enum class Outcome { kPassed, kFailed, kError };
 std::string_view OutcomeName(Outcome o);  // "passed", "failed", "error".
+
+// Why a run is an error (outcome kError), as a fact for code; ScenarioResult::error says it for
+// people. kNone for a run that was judged.
+enum class RunFailure {
+  kNone,
+  kMountFailed,      // faultfs would not mount.
+  kFileSystemDied,   // faultfs died (or stopped answering) during the run.
+  kHung,             // the writer process (or the mount) outlived the time limit; killed.
+  kInterrupted,      // SIGINT/SIGTERM of the runner.
+  kWriterFailed,     // the writer process exited non-zero (a bad plan, a rule faultfs refused).
+  kWriterSignalled,  // the writer process died of a signal the scenario did not plan.
+  kSpawnFailed,      // the writer process could not be started.
+  kUnreadable,       // a ledger, the logdir or the result could not be read or written.
+  kMeasureFailed,    // a benchmark measure could not run (bench-policies).
+};
+std::string_view RunFailureName(RunFailure f);  // "none", "mount-failed", "hung", ...
+std::optional<RunFailure> RunFailureFromName(std::string_view name);
 
 struct Example {  // One event and why it got its verdict.
   Verdict verdict = Verdict::kVisible;
@@ -52,30 +53,31 @@ struct Example {  // One event and why it got its verdict.
   std::string reason;
 };
 
-struct LossWindow {
-  uint64_t events = 0;
-  uint64_t bytes = 0;
-  double seconds = 0;  // of training.
-};
-
 struct ProfileResult {
-  std::string profile;                           // one of kProfiles.
-  bool passed = true;                            // this profile met the scenario's expectations.
-  std::array<uint64_t, kVerdictCount> counts{};  // indexed by Verdict.
-  std::vector<Example> examples;                 // the first few, violations first.
+  std::string profile;            // one of kProfiles.
+  bool passed = true;             // this profile met the scenario's expectations.
+  VerdictCounts counts{};         // indexed by VerdictIndex.
+  std::vector<Example> examples;  // the first few, violations first.
   LossWindow loss_window;
 
-  uint64_t count(Verdict v) const { return counts[static_cast<int>(v)]; }
-  uint64_t violations() const;  // sum over IsViolation classes.
+  uint64_t count(Verdict v) const { return counts[VerdictIndex(v)]; }
+  uint64_t violations() const { return Violations(counts); }  // over IsViolation classes.
 };
 
-// DESIGN.md section 8. Absent when the scenario did not measure it.
+// DESIGN.md section 8. Absent when the scenario did not measure it. Percentiles are nearest rank
+// (harness/load/percentile.h) everywhere.
 struct Figures {
   std::optional<double> events_per_s;
   std::optional<double> mb_per_s;
   std::optional<double> add_ns_p50;
   std::optional<double> add_ns_p99;
   std::optional<double> add_ns_max;
+  // Time the writer adds to a training step (us): the step's percentile with the writer minus the
+  // same percentile with logging disabled, same run. The percentage only where the step without
+  // logging takes at least 1 ms (below that, microseconds read as hundreds of %): the rule is
+  // harness/load/step_timer.h's CompareSteps.
+  std::optional<double> step_added_us_p50;
+  std::optional<double> step_added_us_p99;
   std::optional<double> step_overhead_pct_p50;
   std::optional<double> step_overhead_pct_p99;
   std::optional<double> queue_peak_bytes;
@@ -87,6 +89,13 @@ struct Figures {
   std::optional<double> noop_step_ms_p50, noop_step_ms_p99;
   std::optional<double> blocked_ms, blocked_pct;
 };
+// Every figure: its JSON name and its field, in declaration order. The one list that reading,
+// writing and the reports use.
+struct FigureDef {
+  std::string_view name;
+  std::optional<double> Figures::*field;
+};
+extern const std::array<FigureDef, 18> kFigures;
 // The figures by their JSON names ("events_per_s", ...), in declaration order; for reports.
 std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f);
 
@@ -113,7 +122,8 @@ struct ScenarioResult {
   uint64_t seed = 0;
   std::string writer;  // the writer spec, e.g. "ours:buffered" or "mutant:no-truncate".
   Outcome outcome = Outcome::kPassed;
-  std::string error;  // why, when outcome is kError.
+  RunFailure failure = RunFailure::kNone;  // why, when outcome is kError ...
+  std::string error;                       // ... and in words (also why expectations failed).
   double duration_s = 0;
   uint64_t events_logged = 0;
   std::vector<ProfileResult> profiles;

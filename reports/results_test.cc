@@ -18,10 +18,7 @@ std::string TempPath(const std::string& name) {
 }
 
 TEST(ResultsTest, VerdictNamesRoundTrip) {
-  for (int i = 0; i < kVerdictCount; ++i) {
-    auto v = static_cast<Verdict>(i);
-    EXPECT_EQ(VerdictFromName(VerdictName(v)), v);
-  }
+  for (Verdict v : kVerdicts) EXPECT_EQ(VerdictFromName(VerdictName(v)), v);
   EXPECT_FALSE(VerdictFromName("vanished").has_value());
   EXPECT_FALSE(IsViolation(Verdict::kVisible));
   EXPECT_FALSE(IsViolation(Verdict::kLostUnacked));

@@ -41,10 +41,9 @@ std::string Counts(const ScenarioResult& r) {
   std::vector<std::pair<std::string, std::string>> groups;  // counts text -> profiles.
   for (const ProfileResult& p : r.profiles) {
     std::string text;
-    for (int i = 0; i < kVerdictCount; ++i) {
-      auto v = static_cast<Verdict>(i);
-      if (v == Verdict::kVisible || p.counts[i] == 0) continue;
-      text += (text.empty() ? "" : ", ") + std::to_string(p.counts[i]) + " " +
+    for (Verdict v : kVerdicts) {
+      if (v == Verdict::kVisible || p.count(v) == 0) continue;
+      text += (text.empty() ? "" : ", ") + std::to_string(p.count(v)) + " " +
               std::string(VerdictName(v));
     }
     if (text.empty()) continue;
@@ -97,8 +96,8 @@ Survival Classify(const ScenarioResult& r) {
   }
   Survival worst = Survival::kPasses;
   for (const ProfileResult& p : r.profiles) {
-    for (int i = 0; i < kVerdictCount; ++i) {
-      if (p.counts[i] > 0) worst = std::max(worst, FromVerdict(static_cast<Verdict>(i)));
+    for (Verdict v : kVerdicts) {
+      if (p.count(v) > 0) worst = std::max(worst, FromVerdict(v));
     }
   }
   return worst;

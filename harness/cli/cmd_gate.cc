@@ -1,7 +1,8 @@
-// tbfault gate --baseline FILE --results FILE [--max-slowdown PCT]
+// tbfault gate --baseline FILE --results FILE [--max-slowdown PCT] [--exclude SCENARIO]...
 // Compares results with a baseline (reports/gate.h): scenario verdicts that got worse, and
 // benchmark metrics slower beyond noise (Mann-Whitney U, p < 0.05, and a median slowdown > PCT,
-// default 10). Prints one line per regression, note and comparison. Exit 0 nothing regressed, 1 a
+// default 10), and scenarios of the baseline missing from the results (unless --exclude names
+// them). Prints one line per regression, note and comparison. Exit 0 nothing regressed, 1 a
 // regression, 2 bad usage or bad input (one line naming the file and the reason).
 #include <cstdio>
 #include <string>
@@ -18,12 +19,19 @@ namespace {
 int RunGate(std::span<char*> args) {
   std::string baseline_path, results_path;
   reports::GateOptions options;
-  Flags flags("gate", "--baseline FILE --results FILE [--max-slowdown PCT]");
+  Flags flags("gate", "--baseline FILE --results FILE [--max-slowdown PCT] [--exclude SCENARIO]...");
   flags.String("--baseline", "FILE", &baseline_path, "the results to compare with").Required();
   flags.String("--results", "FILE", &results_path, "the results under test").Required();
   flags.Double("--max-slowdown", &options.max_slowdown_pct, 0, 1e6,
                "a benchmark regresses when its median is slower by more than PCT percent (and "
                "the difference is significant)");
+  flags.Custom(
+      "--exclude", "SCENARIO",
+      [&](std::string_view v, std::string*) {
+        options.exclude.insert(std::string(v));
+        return true;
+      },
+      "", "a baseline scenario not expected in the results (repeatable)");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
   reports::Results baseline, results;
   for (auto [path, out] : {std::pair{&baseline_path, &baseline}, {&results_path, &results}}) {

@@ -69,12 +69,12 @@ int RunReplay(std::span<char*> args) {
       ++differences;
       continue;
     }
-    for (int v = 0; v < reports::kVerdictCount; ++v) {
-      if (pa.counts[v] == pb->counts[v]) continue;
+    for (reports::Verdict v : reports::kVerdicts) {
+      if (pa.count(v) == pb->count(v)) continue;
       std::printf("%s %s: %llu then, %llu now\n", pa.profile.c_str(),
-                  std::string(reports::VerdictName(static_cast<reports::Verdict>(v))).c_str(),
-                  static_cast<unsigned long long>(pa.counts[v]),
-                  static_cast<unsigned long long>(pb->counts[v]));
+                  std::string(reports::VerdictName(v)).c_str(),
+                  static_cast<unsigned long long>(pa.count(v)),
+                  static_cast<unsigned long long>(pb->count(v)));
       ++differences;
     }
   }

@@ -76,7 +76,11 @@ int RunTrain(std::span<char*> args) {
                               {"step_ns_p99", times[i].p99()},
                               {"steps_per_s", times[i].steps_per_second()}};
   }
-  doc["step_overhead_pct"] = {{"p50", m.overhead_pct_p50()}, {"p99", m.overhead_pct_p99()}};
+  // What the writer adds per step, in us; as a % only for steps of at least 1 ms (else null).
+  const load::StepCost cost = m.cost();
+  auto or_null = [](std::optional<double> v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  doc["step_added_us"] = {{"p50", or_null(cost.added_us_p50)}, {"p99", or_null(cost.added_us_p99)}};
+  doc["step_overhead_pct"] = {{"p50", or_null(cost.pct_p50)}, {"p99", or_null(cost.pct_p99)}};
   if (json) {
     std::printf("%s\n", doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
@@ -88,9 +92,14 @@ int RunTrain(std::span<char*> args) {
       std::printf("%-9s %12.2f %12.2f %12.0f\n", modes[i], times[i].p50() / 1e3,
                   times[i].p99() / 1e3, times[i].steps_per_second());
     }
-    std::printf("step_overhead_pct p50 %.1f%%  p99 %.1f%%\n",
-                doc["step_overhead_pct"]["p50"].get<double>(),
-                doc["step_overhead_pct"]["p99"].get<double>());
+    std::printf("step_added_us p50 %+.2f  p99 %+.2f", cost.added_us_p50.value_or(0),
+                cost.added_us_p99.value_or(0));
+    if (cost.pct_p50) {
+      std::printf("  (step_overhead_pct p50 %+.1f%%  p99 %+.1f%%)\n", *cost.pct_p50,
+                  cost.pct_p99.value_or(0));
+    } else {
+      std::printf("  (no percentage: a step without logging takes under 1 ms)\n");
+    }
     std::printf("writer: %llu events, %.1f ms inside writer calls, close %.1f ms, failed %llu\n",
                 static_cast<unsigned long long>(m.events), m.in_writer_ns / 1e6, m.close_ns / 1e6,
                 static_cast<unsigned long long>(c.failed));

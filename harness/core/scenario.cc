@@ -150,8 +150,7 @@ class Validator {
         const auto* vt = Child(et, e, "verdicts", k);
         const scenario::VerdictCount& vc = e.verdicts(k);
         std::string vpath = path + ".verdicts[" + std::to_string(k) + "]";
-        Verdict v;
-        if (!ParseVerdict(vc.verdict(), &v)) {
+        if (!VerdictFromName(vc.verdict())) {
           return Error(vt, vc, "verdict", -1, vpath + ".verdict",
                        "unknown verdict class '" + vc.verdict() + "'");
         }
@@ -305,9 +304,9 @@ Expectation ExpectationFor(const scenario::Scenario& s, Profile profile) {
       bool applies = pass == 0 ? e.profile() == "*" : e.profile() == ProfileName(profile);
       if (!applies) continue;
       for (const auto& vc : e.verdicts()) {
-        Verdict v;
-        if (!ParseVerdict(vc.verdict(), &v)) continue;  // rejected by validation.
-        result[v] = vc.count_case() == scenario::VerdictCount::kAtLeast ? AtLeast(vc.at_least())
+        std::optional<Verdict> v = VerdictFromName(vc.verdict());
+        if (!v) continue;  // rejected by validation.
+        result[*v] = vc.count_case() == scenario::VerdictCount::kAtLeast ? AtLeast(vc.at_least())
                                                                         : Exactly(vc.exactly());
       }
     }

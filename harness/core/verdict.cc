@@ -9,9 +9,7 @@
 namespace tbfault::core {
 namespace {
 
-constexpr std::string_view kVerdictNames[kVerdictCount] = {
-    "visible", "lost-unacked", "lost-acked", "lost-silent",
-    "hidden",  "corrupt",      "phantom",    "duplicate"};
+constexpr Ending kEndings[] = {Ending::kCleanClose, Ending::kProcessCrash, Ending::kPowerCut};
 
 using SeriesKey = std::tuple<std::string, std::string, int64_t>;  // run, tag, step.
 using LocationKey =
@@ -103,18 +101,6 @@ std::string Describe(const SeriesValue& v) {
 
 }  // namespace
 
-std::string_view VerdictName(Verdict v) { return kVerdictNames[static_cast<int>(v)]; }
-
-bool ParseVerdict(std::string_view name, Verdict* out) {
-  for (int i = 0; i < kVerdictCount; ++i) {
-    if (kVerdictNames[i] == name) {
-      *out = static_cast<Verdict>(i);
-      return true;
-    }
-  }
-  return false;
-}
-
 std::string_view EndingName(Ending e) {
   switch (e) {
     case Ending::kCleanClose:
@@ -127,12 +113,11 @@ std::string_view EndingName(Ending e) {
   return "?";
 }
 
-uint64_t ProfileJudgement::violations() const {
-  uint64_t n = 0;
-  for (int i = 0; i < kVerdictCount; ++i) {
-    if (IsViolation(static_cast<Verdict>(i))) n += counts[i];
+std::optional<Ending> EndingFromName(std::string_view name) {
+  for (Ending e : kEndings) {
+    if (EndingName(e) == name) return e;
   }
-  return n;
+  return std::nullopt;
 }
 
 ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks, Ending ending,
@@ -228,7 +213,7 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const std::vector
                      ref.point->offset, "never logged: " + Describe(ref.point->value), "", 0});
   }
 
-  uint64_t lost_first_t = UINT64_MAX, lost_last_t = 0;
+  reports::LossWindowBuilder loss_window;
   for (size_t idx = 0; idx < events.size(); ++idx) {
     if (shown[idx]) continue;
     const LoggedEvent& e = events[idx];
@@ -256,26 +241,20 @@ ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const std::vector
                  " before the " + std::string(EndingName(ending)) + " (" + std::string(level_name) +
                  " watermark " + std::to_string(level) + ")";
     }
-    if (v.verdict == Verdict::kLostUnacked) {
-      j.loss_window.events++;
-      j.loss_window.bytes += e.bytes;
-      lost_first_t = std::min(lost_first_t, e.t_ns);
-      lost_last_t = std::max(lost_last_t, e.t_ns);
-    }
+    if (InLossWindow(v.verdict)) loss_window.Add(e.bytes, e.t_ns);
     per_event[idx] = std::move(v);
   }
-  if (j.loss_window.events > 0) j.loss_window.seconds = (lost_last_t - lost_first_t) / 1e9;
+  j.loss_window = loss_window.Get();
 
   j.verdicts = std::move(per_event);
   for (auto& v : extra) j.verdicts.push_back(std::move(v));
-  for (const auto& v : j.verdicts) j.counts[static_cast<int>(v.verdict)]++;
+  for (const auto& v : j.verdicts) j.counts[VerdictIndex(v.verdict)]++;
   return j;
 }
 
 bool MeetsExpectation(const ProfileJudgement& j, const Expectation& expected, std::string* why) {
   why->clear();
-  for (int i = 0; i < kVerdictCount; ++i) {
-    Verdict v = static_cast<Verdict>(i);
+  for (Verdict v : kVerdicts) {
     auto it = expected.find(v);
     uint64_t got = j.count(v);
     bool ok;
@@ -312,8 +291,7 @@ std::string RenderSummary(uint64_t events_logged, const std::vector<ProfileJudge
                   static_cast<unsigned long long>(j.loss_window.bytes), j.loss_window.seconds,
                   static_cast<unsigned long long>(j.violations()));
     out += buf;
-    for (int i = 0; i < kVerdictCount; ++i) {
-      Verdict cls = static_cast<Verdict>(i);
+    for (Verdict cls : kVerdicts) {
       if (!IsViolation(cls) || j.count(cls) == 0) continue;
       out += "  " + std::string(VerdictName(cls)) + ": " + std::to_string(j.count(cls)) + "\n";
       size_t shown = 0;

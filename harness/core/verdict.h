@@ -13,9 +13,8 @@
 //   phantom       shown but never logged.
 //   hidden        not shown though its record is intact on disk; names the record or anomaly that
 //                 hides it (the profile's Dropped/Unreached entry).
-//   lost-unacked  not on disk, and either reported failed by the writer or never acknowledged at
-//   the
-//                 level the ending destroys (process crash: written; power cut: synced).
+//   lost-unacked  not on disk, and either reported failed by the writer or never acknowledged
+//                 at the level the ending destroys (process crash: written; power cut: synced).
 //   lost-acked    not on disk though acknowledged at that level.
 //   lost-silent   not on disk after a clean close, and never reported failed.
 #pragma once
@@ -23,33 +22,34 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/core/ledger.h"
 #include "harness/core/profile.h"
+#include "reports/verdict.h"
 
 namespace tbfault::core {
 
-enum class Verdict {
-  kVisible,
-  kLostUnacked,
-  kLostAcked,
-  kLostSilent,
-  kHidden,
-  kCorrupt,
-  kPhantom,
-  kDuplicate,
-};
-constexpr int kVerdictCount = 8;
-std::string_view VerdictName(Verdict v);  // "visible", "lost-unacked", ...
-bool ParseVerdict(std::string_view name, Verdict* out);
-inline bool IsViolation(Verdict v) { return v != Verdict::kVisible && v != Verdict::kLostUnacked; }
+// The vocabulary (classes, names, IsViolation, the loss window) is reports/verdict.h's, the
+// lowest part that needs it; the judge uses it as its own.
+using reports::InLossWindow;
+using reports::IsViolation;
+using reports::kVerdictCount;
+using reports::kVerdicts;
+using reports::LossWindow;
+using reports::Verdict;
+using reports::VerdictCounts;
+using reports::VerdictFromName;
+using reports::VerdictIndex;
+using reports::VerdictName;
 
 // How the writer's run ended: what the fault destroys.
 enum class Ending { kCleanClose, kProcessCrash, kPowerCut };
 std::string_view EndingName(Ending e);  // "clean-close", "process-crash", "power-cut".
+std::optional<Ending> EndingFromName(std::string_view name);
 
 struct EventVerdict {
   uint64_t seq = 0;  // the logged event; for a phantom 0, for a duplicate the event shown again.
@@ -64,20 +64,14 @@ struct EventVerdict {
   uint64_t cause_offset = 0;
 };
 
-struct LossWindow {
-  uint64_t events = 0;  // lost-unacked events.
-  uint64_t bytes = 0;   // their payload bytes as the ledger recorded them.
-  double seconds = 0;   // training time from the first to the last of them (ledger t_ns).
-};
-
 struct ProfileJudgement {
   Profile profile = Profile::kStrict;
   std::vector<EventVerdict> verdicts;  // logged events in seq order, then phantoms and duplicates.
-  std::array<uint64_t, kVerdictCount> counts{};
-  LossWindow loss_window;
+  VerdictCounts counts{};
+  LossWindow loss_window;  // seconds from the ledger's t_ns.
 
-  uint64_t count(Verdict v) const { return counts[static_cast<int>(v)]; }
-  uint64_t violations() const;
+  uint64_t count(Verdict v) const { return counts[VerdictIndex(v)]; }
+  uint64_t violations() const { return reports::Violations(counts); }
 };
 
 ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const Acks& acks, Ending ending,
@@ -92,9 +86,8 @@ struct Segment {
   Acks acks;
   Ending ending = Ending::kCleanClose;
 };
-ProfileJudgement Judge(const std::vector<LoggedEvent>& events,
-                       const std::vector<Segment>& segments, const ProfileView& strict,
-                       const ProfileView& view);
+ProfileJudgement Judge(const std::vector<LoggedEvent>& events, const std::vector<Segment>& segments,
+                       const ProfileView& strict, const ProfileView& view);
 
 // Expectations of one profile: for each listed class, the range of counts expected; every violation
 // class not listed is expected to be 0.

@@ -296,12 +296,26 @@ TEST(VerdictTest, AbandonedFileHiddenUnderPython) {
 
 TEST(VerdictTest, NamesRoundTrip) {
   for (int i = 0; i < kVerdictCount; ++i) {
-    Verdict v;
-    ASSERT_TRUE(ParseVerdict(VerdictName(static_cast<Verdict>(i)), &v));
-    EXPECT_EQ(static_cast<int>(v), i);
+    std::optional<Verdict> v = VerdictFromName(VerdictName(kVerdicts[i]));
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(VerdictIndex(*v), i);
   }
-  Verdict v;
-  EXPECT_FALSE(ParseVerdict("bogus", &v));
+  EXPECT_FALSE(VerdictFromName("bogus").has_value());
+  for (Ending e : {Ending::kCleanClose, Ending::kProcessCrash, Ending::kPowerCut}) {
+    EXPECT_EQ(EndingFromName(EndingName(e)), e);
+  }
+  EXPECT_FALSE(EndingFromName("crash").has_value());
+}
+
+// The design note's rule, once: only visible and the loss window (lost-unacked) are allowed.
+TEST(VerdictTest, ViolationsAreEveryClassButVisibleAndTheLossWindow) {
+  VerdictCounts counts{};
+  for (Verdict v : kVerdicts) counts[VerdictIndex(v)] = 1;
+  EXPECT_EQ(reports::Violations(counts), 6u);
+  EXPECT_FALSE(IsViolation(Verdict::kVisible));
+  EXPECT_FALSE(IsViolation(Verdict::kLostUnacked));
+  EXPECT_TRUE(InLossWindow(Verdict::kLostUnacked));
+  EXPECT_TRUE(IsViolation(Verdict::kLostAcked));
 }
 
 }  // namespace

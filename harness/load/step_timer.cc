@@ -5,16 +5,22 @@
 #include <cmath>
 #include <numeric>
 
+#include "harness/load/percentile.h"
+
 namespace tbfault::load {
 
-int64_t StepTimes::Percentile(double p) const {
-  if (ns_.empty()) return 0;
-  std::vector<int64_t> sorted = ns_;
-  std::sort(sorted.begin(), sorted.end());
-  const double rank =
-      std::ceil(std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(sorted.size()));
-  const size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
-  return sorted[std::min(index, sorted.size() - 1)];
+int64_t StepTimes::Percentile(double p) const { return NearestRank(ns_, p); }
+
+StepCost CompareSteps(const StepTimes& with, const StepTimes& without) {
+  StepCost c;
+  if (with.size() == 0 || without.size() == 0) return c;
+  c.added_us_p50 = static_cast<double>(with.p50() - without.p50()) / 1e3;
+  c.added_us_p99 = static_cast<double>(with.p99() - without.p99()) / 1e3;
+  if (static_cast<double>(without.p50()) >= kMinStepNsForPct && without.p99() > 0) {
+    c.pct_p50 = (static_cast<double>(with.p50()) / static_cast<double>(without.p50()) - 1) * 100;
+    c.pct_p99 = (static_cast<double>(with.p99()) / static_cast<double>(without.p99()) - 1) * 100;
+  }
+  return c;
 }
 
 int64_t StepTimes::total_ns() const { return std::accumulate(ns_.begin(), ns_.end(), int64_t{0}); }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "format/status.h"
@@ -31,6 +32,17 @@ class StepTimes {
  private:
   std::vector<int64_t> ns_;
 };
+
+// What a writer adds to a step (DESIGN.md section 8, step_added_us): each percentile of the step
+// time with the writer minus the same percentile without logging, in us; and the same as a
+// percentage of the step without logging, only where that step's p50 is at least
+// kMinStepNsForPct (1 ms): below it a few microseconds read as hundreds of percent.
+constexpr double kMinStepNsForPct = 1e6;
+struct StepCost {
+  std::optional<double> added_us_p50, added_us_p99;  // absent without samples on either side.
+  std::optional<double> pct_p50, pct_p99;            // absent for steps shorter than 1 ms.
+};
+StepCost CompareSteps(const StepTimes& with, const StepTimes& without);
 
 // Called with each step's values; an error stops the run and is returned.
 using SummarySink = std::function<Status(const StepOutput&)>;

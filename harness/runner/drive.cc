@@ -6,10 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <unordered_map>
 #include <vector>
 
 #include "format/status.h"
@@ -18,6 +15,7 @@
 #include "harness/load/profile.h"
 #include "harness/load/workload.h"
 #include "harness/runner/recorder.h"
+#include "harness/runner/step_forwarder.h"
 #include "harness/runner/synthetic.h"
 #include "writers/writer_factory.h"
 
@@ -34,49 +32,64 @@ bool Training(const scenario::Workload& w) {
   return !w.profile().empty() && w.profile() != "synthetic";
 }
 
-// One writer under test with its ledger.
+// One writer under test with its ledger, and the forwarder that hands it a step's values.
 struct Slot {
   std::unique_ptr<writers::EventWriter> writer;
   std::unique_ptr<core::LedgerWriter> ledger;
   std::unique_ptr<Recorder> recorder;
-  std::unordered_map<const char*, uint32_t> tags;  // by the workload's stable tag views.
+  std::unique_ptr<StepForwarder<Recorder>> forward;
   bool closed = false;
-
-  uint32_t Tag(std::string_view name, bool text = false) {
-    auto [it, fresh] = tags.try_emplace(name.data(), 0);
-    if (fresh) it->second = recorder->Tag(name, text);
-    return it->second;
-  }
 };
 
 class Driver {
  public:
   explicit Driver(const DrivePlan& p) : p_(p), s_(p.scenario), w_(p.scenario.workload()) {}
 
-  Status Run();
+  // The steps of one process, in order.
+  Status Run() {
+    run_dir_ = w_.run().empty() ? p_.logdir : p_.logdir + "/" + w_.run();
+    if (Status s = LoadWorkload(); !s.ok()) return s;
+    if (Status s = MeasureBaselines(); !s.ok()) return s;
+    if (Status s = StartTraining(); !s.ok()) return s;
+    // Faults at the first step come before the writers exist (EACCES on create, say).
+    if (Status s = Apply(p_.first_step); !s.ok()) return s;
+    for (int k = 0; k < parallel_; ++k) {
+      if (Status s = Open(k); !s.ok()) return s;
+    }
+    if (Status s = LogSteps(); !s.ok()) return s;
+    CloseWriters();
+    return WriteStats();
+  }
 
  private:
+  Status LoadWorkload();
+  Status MeasureBaselines();
+  Status MeasureTrainingBaselines();
+  Status StartTraining();
+  Status LogSteps();
+  void CloseWriters();
   Status Open(int k);
   Status CloseSlot(Slot& slot);
   Status Apply(int64_t step);
   bool Cleared(const scenario::Fault& f, int64_t step) const;
-  Status Log(Slot& slot, const load::StepOutput& out);
+  void Log(Slot& slot, const load::StepOutput& out);
   Status Control(const std::string& request);
-  [[noreturn]] void Die(const char* ending);
-  void WriteStats();
+  [[noreturn]] void Die(core::Ending ending);
+  Status WriteStats();
 
   const DrivePlan& p_;
   const scenario::Scenario& s_;
   const scenario::Workload& w_;
   std::string run_dir_;
+  int parallel_ = 1;
+  std::vector<std::unique_ptr<SyntheticWorkload>> synthetic_;  // one per writer side by side.
+  load::LoadProfile profile_;                                  // a training profile, if any.
+  load::WorkloadOptions options_;
+  std::unique_ptr<load::Workload> training_;
   std::vector<std::unique_ptr<Slot>> slots_;  // every writer made, in ledger order.
   std::vector<Slot*> live_;                   // the ones logging now.
-  std::vector<int64_t> step_ns_, baseline_ns_, noop_ns_;
-  std::vector<std::string> create_errors_;
-  std::string device_ = "synthetic";
-  uint64_t events_ = 0;
+  DriveStats stats_;
   Clock::duration logging_time_{};
-  double noop_sum_ = 0;  // written to the stats: the no-op's reads cannot be optimised away.
 };
 
 Status Driver::Control(const std::string& request) {
@@ -90,8 +103,8 @@ Status Driver::Control(const std::string& request) {
 Status Driver::Open(int k) {
   auto slot = std::make_unique<Slot>();
   Status s = writers::MakeWriter(s_.writer().spec(), run_dir_, &slot->writer);
-  if (!slot->writer) return s;                          // a bad spec: nothing was made.
-  if (!s.ok()) create_errors_.push_back(s.ToString());  // reported; the writer retries.
+  if (!slot->writer) return s;                                // a bad spec: nothing was made.
+  if (!s.ok()) stats_.create_errors.push_back(s.ToString());  // reported; the writer retries.
   std::string ledger = p_.ledger + "." + std::to_string(k);
   Status ls = core::LedgerWriter::Create(ledger, LedgerCapacity(s_), 4096, &slot->ledger);
   if (!ls.ok()) return ls;
@@ -99,6 +112,7 @@ Status Driver::Open(int k) {
   bool ours = !writers::IsExternalWriterSpec(s_.writer().spec());
   slot->recorder = std::make_unique<Recorder>(slot->writer.get(), slot->ledger.get(),
                                               w_.run().empty() ? "." : w_.run(), /*digests=*/ours);
+  slot->forward = std::make_unique<StepForwarder<Recorder>>(slot->recorder.get());
   live_.push_back(slot.get());
   slots_.push_back(std::move(slot));
   return Status::Ok();
@@ -113,22 +127,10 @@ Status Driver::CloseSlot(Slot& slot) {
 // The writer's errors are what the scenario observes, not the driver's: the Recorder counts them
 // (add_errors in the stats) and the ledger keeps only what the writer acknowledged, so the driver
 // goes on logging after a failed call, like a training program would.
-Status Driver::Log(Slot& slot, const load::StepOutput& out) {
-  Recorder& r = *slot.recorder;
+void Driver::Log(Slot& slot, const load::StepOutput& out) {
   const int64_t step = w_.all_at_step_zero() ? 0 : out.step;
-  for (const auto& v : out.scalars) r.Scalar(slot.Tag(v.tag), step, v.value).Ignore();
-  for (const auto& h : out.histograms) {
-    format::HistogramBucket b[load::kHistogramBuckets];
-    for (int i = 0; i < load::kHistogramBuckets; ++i) b[i] = {h.Left(i), h.Right(i), h.counts[i]};
-    r.Histogram(slot.Tag(h.tag), step, b).Ignore();
-  }
-  for (const auto& im : out.images) {
-    size_t n = static_cast<size_t>(im.height) * im.width * im.channels;
-    r.Image(slot.Tag(im.tag), step, {im.pixels, n}, im.height, im.width, im.channels).Ignore();
-  }
-  for (const auto& t : out.texts) r.Text(slot.Tag(t.tag, /*text=*/true), step, t.text).Ignore();
-  events_ += out.num_values();
-  return Status::Ok();  // the writer's errors are its to report; training goes on.
+  slot.forward->Forward(out, step).Ignore();
+  stats_.events += out.num_values();
 }
 
 bool Driver::Cleared(const scenario::Fault& f, int64_t step) const {
@@ -165,11 +167,11 @@ Status Driver::Apply(int64_t step) {
         if (Status s = Control("clear"); !s.ok()) return s;
         break;
       case scenario::Action::PROCESS_CRASH:
-        Die("process-crash");
+        Die(core::Ending::kProcessCrash);
       case scenario::Action::POWER_CUT: {
         std::string mode = a.power_cut_mode().empty() ? "plain" : a.power_cut_mode();
         if (Status s = Control("power-cut " + mode); !s.ok()) return s;
-        Die("power-cut");
+        Die(core::Ending::kPowerCut);
       }
       case scenario::Action::DELETE_RUN: {
         std::error_code ec;
@@ -184,135 +186,127 @@ Status Driver::Apply(int64_t step) {
   return Status::Ok();
 }
 
-void Driver::Die(const char* ending) {
-  WriteStats();
-  std::ofstream(p_.ledger + ".ending") << ending << "\n";
+void Driver::Die(core::Ending ending) {
+  WriteStats().Ignore();                    // the runner goes on without figures if this failed.
+  WriteEnding(p_.ledger, ending).Ignore();  // without it the kill reads as unplanned: an error.
   kill(getpid(), SIGKILL);
   _exit(137);  // not reached.
 }
 
-void Driver::WriteStats() {
-  nlohmann::json j;
-  j["device"] = device_;
-  j["events"] = events_;
-  j["step_ns"] = step_ns_;
-  j["baseline_ns"] = baseline_ns_;
-  j["noop_ns"] = noop_ns_;
-  j["noop_checksum"] = noop_sum_;
-  j["logging_ns"] = Ns(logging_time_);
-  std::vector<int64_t> add_ns;
-  nlohmann::json errors = nlohmann::json::object();
-  uint64_t add_errors = 0, files = 0, bytes = 0, dropped = 0, failed = 0;
+Status Driver::WriteStats() {
+  stats_.logging_ns = Ns(logging_time_);
+  stats_.add_ns.clear();
+  stats_.add_errors = stats_.files_created = stats_.bytes_written = 0;
+  stats_.dropped = stats_.failed = 0;
+  stats_.errors_by_errno.clear();
   for (const auto& slot : slots_) {
     const auto& samples = slot->recorder->add_ns_samples();
-    add_ns.insert(add_ns.end(), samples.begin(), samples.end());
-    add_errors += slot->recorder->add_errors();
+    stats_.add_ns.insert(stats_.add_ns.end(), samples.begin(), samples.end());
+    stats_.add_errors += slot->recorder->add_errors();
     writers::Counters c = slot->writer->counters();
-    files += c.files_created;
-    bytes += c.bytes_written;
-    dropped += c.dropped;
-    failed += c.failed;
+    stats_.files_created += c.files_created;
+    stats_.bytes_written += c.bytes_written;
+    stats_.dropped += c.dropped;
+    stats_.failed += c.failed;
     for (size_t e = 0; e < c.errors_by_errno.size(); ++e) {
       if (c.errors_by_errno[e] == 0) continue;
-      std::string name(ErrnoName(static_cast<int>(e)));
-      uint64_t before = errors.contains(name) ? errors[name].get<uint64_t>() : 0;
-      errors[name] = before + c.errors_by_errno[e];
+      stats_.errors_by_errno[std::string(ErrnoName(static_cast<int>(e)))] += c.errors_by_errno[e];
     }
   }
-  j["add_ns"] = add_ns;
-  j["add_errors"] = add_errors;
-  j["files_created"] = files;
-  j["bytes_written"] = bytes;
-  j["dropped"] = dropped;
-  j["failed"] = failed;
-  j["errors_by_errno"] = errors;
-  j["create_errors"] = create_errors_;
-  std::ofstream(p_.stats) << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                          << "\n";
+  return stats_.Write(p_.stats);
 }
 
-Status Driver::Run() {
-  run_dir_ = w_.run().empty() ? p_.logdir : p_.logdir + "/" + w_.run();
-  const int parallel = std::max(1, w_.writers());
-  const int files = std::max(1, w_.files());
-  const int64_t steps = p_.end_step - p_.first_step;
-
-  // The workload: the synthetic load (one per writer side by side) or a training profile.
-  std::vector<std::unique_ptr<SyntheticWorkload>> synthetic;
-  std::unique_ptr<load::Workload> training;
+// The workload the writers log: the synthetic load (one per writer side by side), or a training
+// profile (its model is made by StartTraining, after the baselines).
+Status Driver::LoadWorkload() {
+  parallel_ = std::max(1, w_.writers());
   if (Training(w_)) {
-    load::LoadProfile profile;
-    if (Status s = load::LoadProfileByName(w_.profile(), &profile); !s.ok()) return s;
-    load::WorkloadOptions o;
-    if (Status s = load::ParseDevice(p_.device, &o.device); !s.ok()) return s;
-    o.seed = s_.seed();
-    std::string note;
-    if (p_.baseline_steps > 0) {
-      // The same model and seed twice: logging disabled, and a no-op writer that reads every value
-      // and writes nothing. On the CPU step by step in turn, so that drift hits both alike; a GPU
-      // workload that runs a step ahead of its values would share the device with the other, so
-      // there each runs alone and is drained.
-      std::unique_ptr<load::Workload> base, noop;
-      if (Status s = load::MakeWorkload(profile, o, &base, &note); !s.ok()) return s;
-      if (Status s = load::MakeWorkload(profile, o, &noop, &note); !s.ok()) return s;
-      load::StepOutput out;
-      auto timed = [&](load::Workload& w, int64_t i, std::vector<int64_t>* ns, bool read) {
-        auto t0 = Clock::now();
-        Status s = w.Step(i, &out);
-        if (s.ok() && read) noop_sum_ += out.ReadEveryValue();
-        ns->push_back(Ns(Clock::now() - t0));
-        return s;
-      };
-      const int64_t n = p_.baseline_steps;
-      if (base->value_lag() == 0) {
-        for (int64_t i = 0; i < n; ++i) {
-          if (Status s = timed(*base, i, &baseline_ns_, false); !s.ok()) return s;
-          if (Status s = timed(*noop, i, &noop_ns_, true); !s.ok()) return s;
-        }
-      } else {
-        for (int64_t i = 0; i < n; ++i) {
-          if (Status s = timed(*base, i, &baseline_ns_, false); !s.ok()) return s;
-        }
-        if (Status s = base->Drain(&out); !s.ok()) return s;
-        for (int64_t i = 0; i < n; ++i) {
-          if (Status s = timed(*noop, i, &noop_ns_, true); !s.ok()) return s;
-        }
-        if (Status s = noop->Drain(&out); !s.ok()) return s;
-      }
-    }
-    if (Status s = load::MakeWorkload(profile, o, &training, &note); !s.ok()) return s;
-    device_ = training->device();
-    load::StepOutput skipped;  // a restart restores its checkpoint: the model trains up to there.
-    for (int64_t i = 0; i < p_.first_step; ++i) {
-      if (Status s = training->Step(i, &skipped); !s.ok()) return s;
-    }
-  } else {
-    for (int k = 0; k < parallel; ++k) {
-      std::string prefix;  // "w<k>/" (appended: GCC 12 warns falsely on "w" + std::string).
-      if (k > 0) prefix.append("w").append(std::to_string(k)).append("/");
-      synthetic.push_back(std::make_unique<SyntheticWorkload>(w_, s_.seed(), prefix));
-    }
-    // Disabled and no-op, in turn; each makes every writer's values, as the logged steps do.
-    load::StepOutput out;
-    for (int64_t i = 0; i < p_.baseline_steps; ++i) {
-      for (bool read : {false, true}) {
-        auto t0 = Clock::now();
-        for (int k = 0; k < parallel; ++k) {
-          synthetic[k]->Step(i, k == 0, &out);
-          if (read) noop_sum_ += out.ReadEveryValue();
-        }
-        (read ? noop_ns_ : baseline_ns_).push_back(Ns(Clock::now() - t0));
-      }
-    }
+    if (Status s = load::LoadProfileByName(w_.profile(), &profile_); !s.ok()) return s;
+    if (Status s = load::ParseDevice(p_.device, &options_.device); !s.ok()) return s;
+    options_.seed = s_.seed();
+    return Status::Ok();
   }
+  for (int k = 0; k < parallel_; ++k) {
+    std::string prefix;  // "w<k>/" (appended: GCC 12 warns falsely on "w" + std::string).
+    if (k > 0) prefix.append("w").append(std::to_string(k)).append("/");
+    synthetic_.push_back(std::make_unique<SyntheticWorkload>(w_, s_.seed(), prefix));
+  }
+  return Status::Ok();
+}
 
-  // Faults at the first step come before the writers exist (EACCES on create, say).
-  if (Status s = Apply(p_.first_step); !s.ok()) return s;
-  for (int k = 0; k < parallel; ++k) {
-    if (Status s = Open(k); !s.ok()) return s;
+// Step times with logging disabled and with a no-op writer (reads every value, writes nothing),
+// for the figures, in turn; each makes every writer's values, as the logged steps do.
+Status Driver::MeasureBaselines() {
+  if (p_.baseline_steps <= 0) return Status::Ok();
+  if (Training(w_)) return MeasureTrainingBaselines();
+  load::StepOutput out;
+  for (int64_t i = 0; i < p_.baseline_steps; ++i) {
+    for (bool read : {false, true}) {
+      auto t0 = Clock::now();
+      for (int k = 0; k < parallel_; ++k) {
+        synthetic_[k]->Step(i, k == 0, &out);
+        if (read) stats_.noop_checksum += out.ReadEveryValue();
+      }
+      (read ? stats_.noop_ns : stats_.baseline_ns).push_back(Ns(Clock::now() - t0));
+    }
   }
-  step_ns_.reserve(static_cast<size_t>(steps));
+  return Status::Ok();
+}
+
+// The same model and seed twice: logging disabled, and the no-op writer. On the CPU step by step
+// in turn, so that drift hits both alike; a GPU workload that runs a step ahead of its values
+// would share the device with the other, so there each runs alone and is drained.
+Status Driver::MeasureTrainingBaselines() {
+  std::string note;
+  std::unique_ptr<load::Workload> base, noop;
+  if (Status s = load::MakeWorkload(profile_, options_, &base, &note); !s.ok()) return s;
+  if (Status s = load::MakeWorkload(profile_, options_, &noop, &note); !s.ok()) return s;
+  load::StepOutput out;
+  auto timed = [&](load::Workload& w, int64_t i, std::vector<int64_t>* ns, bool read) {
+    auto t0 = Clock::now();
+    Status s = w.Step(i, &out);
+    if (s.ok() && read) stats_.noop_checksum += out.ReadEveryValue();
+    ns->push_back(Ns(Clock::now() - t0));
+    return s;
+  };
+  const int64_t n = p_.baseline_steps;
+  if (base->value_lag() == 0) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (Status s = timed(*base, i, &stats_.baseline_ns, false); !s.ok()) return s;
+      if (Status s = timed(*noop, i, &stats_.noop_ns, true); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (Status s = timed(*base, i, &stats_.baseline_ns, false); !s.ok()) return s;
+  }
+  if (Status s = base->Drain(&out); !s.ok()) return s;
+  for (int64_t i = 0; i < n; ++i) {
+    if (Status s = timed(*noop, i, &stats_.noop_ns, true); !s.ok()) return s;
+  }
+  return noop->Drain(&out);
+}
+
+// A training profile's logged model; a restart restores its checkpoint, so the model trains up
+// to the first step unlogged.
+Status Driver::StartTraining() {
+  if (!Training(w_)) return Status::Ok();
+  std::string note;
+  if (Status s = load::MakeWorkload(profile_, options_, &training_, &note); !s.ok()) return s;
+  stats_.device = training_->device();
+  load::StepOutput skipped;
+  for (int64_t i = 0; i < p_.first_step; ++i) {
+    if (Status s = training_->Step(i, &skipped); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// The logged steps: each step's actions first, then its values, flushes and syncs.
+Status Driver::LogSteps() {
+  const int64_t steps = p_.end_step - p_.first_step;
+  const int files = std::max(1, w_.files());
   const int64_t per_file = (steps + files - 1) / files;
+  stats_.step_ns.reserve(static_cast<size_t>(steps));
   load::StepOutput out;
   for (int64_t step = p_.first_step; step <= p_.end_step; ++step) {
     if (step > p_.first_step) {
@@ -338,13 +332,13 @@ Status Driver::Run() {
       });
       if (!opened.ok()) return opened;
     }
-    if (training) {
-      if (Status s = training->Step(step, &out); !s.ok()) return s;
-      if (!out.empty()) timed([&] { Log(*live_[0], out).Ignore(); });
+    if (training_) {
+      if (Status s = training_->Step(step, &out); !s.ok()) return s;
+      if (!out.empty()) timed([&] { Log(*live_[0], out); });
     } else {
-      for (int k = 0; k < parallel; ++k) {
-        synthetic[k]->Step(step, k == 0, &out);
-        timed([&] { Log(*live_[k], out).Ignore(); });
+      for (int k = 0; k < parallel_; ++k) {
+        synthetic_[k]->Step(step, k == 0, &out);
+        timed([&] { Log(*live_[k], out); });
       }
     }
     if (w_.flush_every() > 0 && (i + 1) % w_.flush_every() == 0) {
@@ -358,18 +352,20 @@ Status Driver::Run() {
       });
     }
     logging_time_ += in_writer;
-    step_ns_.push_back(Ns(Clock::now() - t0));
+    stats_.step_ns.push_back(Ns(Clock::now() - t0));
   }
-  if (training) {
-    if (Status s = training->Drain(&out); !s.ok()) return s;
-    if (!out.empty()) Log(*live_[0], out).Ignore();
+  if (training_) {
+    if (Status s = training_->Drain(&out); !s.ok()) return s;
+    if (!out.empty()) Log(*live_[0], out);
   }
+  return Status::Ok();
+}
+
+void Driver::CloseWriters() {
   for (Slot* slot : live_) {
     if (w_.sync_at_end()) slot->recorder->Sync().Ignore();
     CloseSlot(*slot).Ignore();
   }
-  WriteStats();
-  return Status::Ok();
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "harness/core/scenario.h"
+#include "harness/load/percentile.h"
 #include "harness/load/profile.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/train_overhead.h"
@@ -25,13 +26,7 @@ double Seconds(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Nearest-rank percentile; `v` is reordered.
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  return v[k];
-}
+using load::NearestRank;
 
 // The counts of each measure, full and quick.
 struct Counts {
@@ -164,7 +159,7 @@ std::string_view BehaviourName(Behaviour b) {
 }
 
 bool Hung(const reports::ScenarioResult& r) {
-  return r.outcome == reports::Outcome::kError && r.error.find("hung") != std::string::npos;
+  return r.outcome == reports::Outcome::kError && r.failure == reports::RunFailure::kHung;
 }
 
 Behaviour ClassifyBehaviour(const reports::ScenarioResult& r, bool fault_clears) {
@@ -175,7 +170,7 @@ Behaviour ClassifyBehaviour(const reports::ScenarioResult& r, bool fault_clears)
   }
   std::vector<double> without = r.step_times.without_logging_ms;
   const auto& with = r.step_times.with_logging_ms;
-  double bound = std::max(50.0, 10 * Percentile(without, 50));
+  double bound = std::max(50.0, 10 * NearestRank(without, 50));
   if (!with.empty() && *std::max_element(with.begin(), with.end()) > bound) {
     return Behaviour::kBlocked;
   }
@@ -270,11 +265,11 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
   for (size_t i = 0; i < specs.size(); ++i) {
     if (eps[i].empty()) continue;
     reports::Figures& f = tput[i].figures;
-    f.events_per_s = Percentile(eps[i], 50);
-    f.mb_per_s = Percentile(mbps[i], 50);
-    f.add_ns_p50 = Percentile(add[i], 50);
-    f.add_ns_p99 = Percentile(add[i], 99);
-    f.add_ns_max = *std::max_element(add[i].begin(), add[i].end());
+    f.events_per_s = NearestRank(eps[i], 50);
+    f.mb_per_s = NearestRank(mbps[i], 50);
+    f.add_ns_p50 = NearestRank(add[i], 50);
+    f.add_ns_p99 = NearestRank(add[i], 99);
+    f.add_ns_max = NearestRank(add[i], 100);
     PolicyRow& row = out->rows[i];
     row.events_per_s = f.events_per_s;
     row.mb_per_s = f.mb_per_s;
@@ -306,6 +301,7 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
       fs::remove_all(dir, ec);
       if (!w || !s.ok()) {
         r.outcome = reports::Outcome::kError;
+        r.failure = reports::RunFailure::kMeasureFailed;
         r.error = s.ToString();
       } else {
         r.events_logged = m.events;
@@ -316,19 +312,21 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
                                         " steps with add errors)"
                                   : m.closed.ToString();
         }
-        r.figures.step_overhead_pct_p50 = m.overhead_pct_p50();
-        r.figures.step_overhead_pct_p99 = m.overhead_pct_p99();
-        auto thin = [](const load::StepTimes& t, std::vector<double>* v) {
-          size_t k = t.size(), keep = std::min<size_t>(k, 2000);
-          for (size_t j = 0; j < keep; ++j) v->push_back(t.samples()[j * k / keep] / 1e6);
+        const load::StepCost cost = m.cost();
+        r.figures.step_added_us_p50 = cost.added_us_p50;
+        r.figures.step_added_us_p99 = cost.added_us_p99;
+        r.figures.step_overhead_pct_p50 = cost.pct_p50;
+        r.figures.step_overhead_pct_p99 = cost.pct_p99;
+        auto thin = [](const load::StepTimes& t) {
+          return load::Thin<double>(t.samples(), 2000, [](int64_t ns) { return ns / 1e6; });
         };
-        thin(m.times[kWriter], &r.step_times.with_logging_ms);
-        thin(m.times[kDisabled], &r.step_times.without_logging_ms);
+        r.step_times.with_logging_ms = thin(m.times[kWriter]);
+        r.step_times.without_logging_ms = thin(m.times[kDisabled]);
         PolicyRow& row = out->rows[i];
-        (profile.name == "small-fast" ? row.small_fast_p50 : row.llm_like_p50) =
-            r.figures.step_overhead_pct_p50;
-        (profile.name == "small-fast" ? row.small_fast_p99 : row.llm_like_p99) =
-            r.figures.step_overhead_pct_p99;
+        (profile.name == "small-fast" ? row.small_fast_us_p50 : row.llm_like_us_p50) =
+            cost.added_us_p50;
+        (profile.name == "small-fast" ? row.small_fast_us_p99 : row.llm_like_us_p99) =
+            cost.added_us_p99;
       }
       say(specs[i] + ": " + r.name + " done in " + std::to_string(r.duration_s) + " s");
       out->results.scenarios.push_back(std::move(r));
@@ -429,7 +427,7 @@ std::string FormatPolicyTable(const PolicyBench& bench) {
       };
   row("", "tmpfs", "", "add ns", "", "small-fast", "", "llm-like", "", "crash", "loss", "power",
       "cut", "ENOSPC", "EACCES", "write delay");
-  row("writer", "events/s", "MB/s", "p50", "p99", "% p50", "p99", "% p50", "p99", "ev", "s", "ev",
+  row("writer", "events/s", "MB/s", "p50", "p99", "us p50", "p99", "us p50", "p99", "ev", "s", "ev",
       "s", "", "", "100 ms");
   for (const PolicyRow& r : bench.rows) {
     auto ev = [](const std::optional<reports::LossWindow>& w, bool violations) {
@@ -439,15 +437,16 @@ std::string FormatPolicyTable(const PolicyBench& bench) {
       return w ? Fixed(w->seconds, w->seconds < 10 ? "%.2f" : "%.0f") : std::string("-");
     };
     row(r.spec, Si(r.events_per_s), Fixed(r.mb_per_s), Si(r.add_ns_p50), Si(r.add_ns_p99),
-        Fixed(r.small_fast_p50), Fixed(r.small_fast_p99), Fixed(r.llm_like_p50),
-        Fixed(r.llm_like_p99), ev(r.crash_loss, r.crash_violations), sec(r.crash_loss),
+        Fixed(r.small_fast_us_p50, "%+.0f"), Fixed(r.small_fast_us_p99, "%+.0f"),
+        Fixed(r.llm_like_us_p50, "%+.0f"), Fixed(r.llm_like_us_p99, "%+.0f"),
+        ev(r.crash_loss, r.crash_violations), sec(r.crash_loss),
         ev(r.power_cut_loss, r.power_cut_violations), sec(r.power_cut_loss),
         std::string(BehaviourName(r.enospc)), std::string(BehaviourName(r.eacces)),
         std::string(BehaviourName(r.delay)));
   }
   out +=
       "events/s, MB/s: median over rounds to tmpfs, Close() included; add ns: every add call. "
-      "step overhead: % over logging disabled, CPU.\n"
+      "small-fast, llm-like: us the writer adds to a training step over logging disabled, CPU.\n"
       "loss: events and seconds of training lost (strict reader) after SIGKILL / a power cut. "
       "lost silently: a reader profile counts a violation;\n"
       "blocked: a step > max(50 ms, 10x its p50 without logging); recovered: fault cleared, every "

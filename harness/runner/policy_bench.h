@@ -4,7 +4,7 @@
 //                (/dev/shm when writable): events/s and MB/s from first add to Close() returned,
 //                the median over rounds that alternate the writers; add_ns p50/p99/max over every
 //                add call of every round.
-//   train-<p>    step_overhead_pct p50/p99 under the `small-fast` and `llm-like` load profiles
+//   train-<p>    step_added_us p50/p99 under the `small-fast` and `llm-like` load profiles
 //                (MeasureTrainOverhead: disabled / no-op / writer in alternating rounds, CPU).
 //   crash, power-cut
 //                scenarios run through RunScenario on a faultfs mount (SIGKILL at a step between
@@ -45,10 +45,11 @@ namespace tbfault::runner {
 enum class Behaviour { kSkipped, kError, kLostSilently, kBlocked, kRecovered, kKeptGoing };
 std::string_view BehaviourName(Behaviour b);
 
-// `fault_clears`: the scenario removes its fault before the end.
-// A measure the watchdog ended because the writer hung: a finding (blocked), not a failure to
-// measure.
+// A measure the watchdog ended because the writer hung (RunFailure::kHung): a finding (blocked),
+// not a failure to measure.
 bool Hung(const reports::ScenarioResult& r);
+
+// `fault_clears`: the scenario removes its fault before the end.
 
 Behaviour ClassifyBehaviour(const reports::ScenarioResult& r, bool fault_clears);
 
@@ -66,7 +67,8 @@ struct PolicyBenchOptions {
 struct PolicyRow {
   std::string spec;
   std::optional<double> events_per_s, mb_per_s, add_ns_p50, add_ns_p99;
-  std::optional<double> small_fast_p50, small_fast_p99, llm_like_p50, llm_like_p99;
+  // us the writer adds to a training step (step_added_us) under each load profile.
+  std::optional<double> small_fast_us_p50, small_fast_us_p99, llm_like_us_p50, llm_like_us_p99;
   std::optional<reports::LossWindow> crash_loss, power_cut_loss;
   bool crash_violations = false, power_cut_violations = false;  // beyond the loss window.
   Behaviour enospc = Behaviour::kSkipped, eacces = Behaviour::kSkipped, delay = Behaviour::kSkipped;

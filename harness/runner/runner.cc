@@ -6,28 +6,29 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "harness/core/ledger.h"
-#include "harness/load/step_timer.h"
 #include "harness/runner/drive.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/process.h"
+#include "harness/runner/runner_result.h"
 
 namespace tbfault::runner {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using reports::RunFailure;
 
 namespace {
 
-// One writer process: its step range and the actions it applies.
+// One writer process: its step range, the actions it applies and its writer.
 struct Process {
   int64_t first_step = 0, end_step = 0, arm_from_step = 0;
   int first_action = 0, last_action = 0;
@@ -64,130 +65,280 @@ std::string LastLine(const std::string& path) {
   return last;
 }
 
-// The figures of DESIGN.md section 8 from the writer processes' stats files, and the step-time
-// samples (at most kSamples of each kind, evenly spaced: enough for a distribution plot).
-void FillFigures(const std::vector<nlohmann::json>& stats, reports::ScenarioResult* r,
-                 std::string* notes) {
-  static constexpr size_t kSamples = 200;
-  load::StepTimes step, base, noop, add;
-  double events = 0, logging_s = 0, bytes = 0;
-  std::map<std::string, uint64_t> errors;
-  for (const auto& j : stats) {
-    for (const auto& x : j.value("step_ns", nlohmann::json::array())) step.Add(x.get<int64_t>());
-    for (const auto& x : j.value("baseline_ns", nlohmann::json::array()))
-      base.Add(x.get<int64_t>());
-    for (const auto& x : j.value("noop_ns", nlohmann::json::array())) noop.Add(x.get<int64_t>());
-    for (const auto& x : j.value("add_ns", nlohmann::json::array())) add.Add(x.get<int64_t>());
-    events += j.value("events", 0.0);
-    logging_s += j.value("logging_ns", 0.0) / 1e9;
-    bytes += j.value("bytes_written", 0.0);
-    const nlohmann::json by_errno = j.value("errors_by_errno", nlohmann::json::object());
-    for (const auto& [name, n] : by_errno.items()) errors[name] += n.get<uint64_t>();
-    if (std::string dev = j.value("device", ""); dev != "synthetic" && !dev.empty()) {
-      *notes += "workload device: " + dev + "\n";
+// Why a run could not be judged: the fact and the words (ScenarioResult::failure and ::error).
+struct RunError {
+  RunFailure failure;
+  std::string why;
+};
+using MaybeError = std::optional<RunError>;
+
+// How a writer process's wait ended.
+enum class Waited { kExited, kTimedOut, kInterrupted };
+
+// One scenario's run, step by step (runner.h).
+class ScenarioRun {
+ public:
+  ScenarioRun(const scenario::Scenario& s, const RunOptions& o, RunOutput* out)
+      : s_(s), o_(o), out_(out), r_(out->result) {}
+
+  Status Run() {
+    if (Status st = MakeResultDir(); !st.ok()) return st;
+    FillFaultMarks(s_, &r_);
+    MaybeError e = Mount();
+    const std::vector<Process> procs = PlanProcesses(s_);
+    for (size_t k = 0; !e && k < procs.size(); ++k) e = RunProcess(k, procs[k]);
+    if (e) {
+      mount_.Unmount();
+      return Fail(*e);
     }
+    if (!mount_.Unmount()) out_->notes += "faultfs had to be unmounted by force\n";
+    if (MaybeError j = Judge(); j) return Fail(*j);
+    FillResult();
+    return WriteResult();
   }
-  if (logging_s > 0) {
-    r->figures.events_per_s = events / logging_s;
-    r->figures.mb_per_s = bytes / 1e6 / logging_s;
-  }
-  if (add.size() > 0) {
-    r->figures.add_ns_p50 = add.p50();
-    r->figures.add_ns_p99 = add.p99();
-    r->figures.add_ns_max = add.Percentile(100);
-  }
-  auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
-  if (step.size() > 0) {
-    r->figures.step_ms_p50 = ms(step.p50());
-    r->figures.step_ms_p99 = ms(step.p99());
-    r->figures.blocked_ms = logging_s * 1e3;
-    if (step.total_ns() > 0) r->figures.blocked_pct = logging_s * 1e9 / step.total_ns() * 100;
-  }
-  if (base.size() > 0) {
-    r->figures.disabled_step_ms_p50 = ms(base.p50());
-    r->figures.disabled_step_ms_p99 = ms(base.p99());
-  }
-  if (noop.size() > 0) {
-    r->figures.noop_step_ms_p50 = ms(noop.p50());
-    r->figures.noop_step_ms_p99 = ms(noop.p99());
-  }
-  if (base.size() > 0 && step.size() > 0 && base.p50() > 0 && base.p99() > 0) {
-    r->figures.step_overhead_pct_p50 = (static_cast<double>(step.p50()) / base.p50() - 1) * 100;
-    r->figures.step_overhead_pct_p99 = (static_cast<double>(step.p99()) / base.p99() - 1) * 100;
-  }
-  auto thin = [](const load::StepTimes& t) {
-    std::vector<double> ms;
-    const auto& v = t.samples();
-    size_t n = std::min(v.size(), kSamples);
-    for (size_t i = 0; i < n; ++i) ms.push_back(v[i * v.size() / n] / 1e6);
-    return ms;
-  };
-  r->step_times.with_logging_ms = thin(step);
-  r->step_times.without_logging_ms = thin(base);
-  r->step_times.noop_ms = thin(noop);
-  if (!errors.empty()) {
-    std::string line = "writer errors:";
-    for (const auto& [name, n] : errors) line += " " + name + " x" + std::to_string(n);
-    *notes += line + "\n";
-  }
+
+ private:
+  Status MakeResultDir();
+  MaybeError Mount();
+  MaybeError RunProcess(size_t k, const Process& p);
+  Waited Wait(pid_t pid, int* status);
+  MaybeError HowItEnded(size_t k, int status, const std::string& prefix, const std::string& log,
+                        core::Ending* ending);
+  MaybeError MergeLedgers(const std::string& prefix, core::Ending ending);
+  MaybeError Judge();
+  void FillResult();
+  Status WriteResult();
+  Status Fail(const RunError& e);
+  double Elapsed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
+
+  const scenario::Scenario& s_;
+  const RunOptions& o_;
+  RunOutput* out_;
+  reports::ScenarioResult& r_;
+  const Clock::time_point started_ = Clock::now();
+  Clock::time_point deadline_;
+  double limit_s_ = 0;
+  std::string dir_, backing_, bin_;
+  FaultMount mount_;
+  std::vector<core::LoggedEvent> events_;  // every process's, in the run's seq space.
+  std::vector<core::Segment> segments_;    // one per writer.
+  uint64_t overflow_ = 0;
+  std::vector<DriveStats> stats_;
+};
+
+Status ScenarioRun::MakeResultDir() {
+  *out_ = RunOutput();
+  r_.name = s_.name();
+  r_.seed = s_.seed();
+  r_.writer = s_.writer().spec();
+  out_->dir = o_.out_dir + "/" + ResultDirName(s_.name());
+  std::error_code ec;
+  fs::remove_all(out_->dir, ec);
+  fs::create_directories(out_->dir, ec);
+  if (ec) return Status::FromErrno(ec.value(), out_->dir + ": cannot create the result directory");
+  dir_ = fs::absolute(out_->dir).string();
+  backing_ = dir_ + "/logdir";
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(s_, &text);
+  std::ofstream(dir_ + "/scenario.textproto") << text;
+  bin_ = o_.tbfault_bin.empty() ? fs::read_symlink("/proc/self/exe", ec).string() : o_.tbfault_bin;
+  limit_s_ = s_.time_limit_s() > 0 ? s_.time_limit_s() : o_.default_time_limit_s;
+  deadline_ = started_ +
+              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit_s_));
+  return Status::Ok();
 }
 
-reports::Verdict ToReport(core::Verdict v) { return static_cast<reports::Verdict>(v); }
+MaybeError ScenarioRun::Mount() {
+  Status st = mount_.Start({backing_, "", s_.seed(), s_.fsync_errors(), dir_ + "/trace"});
+  if (!st.ok()) return RunError{RunFailure::kMountFailed, st.ToString()};
+  return std::nullopt;
+}
 
-void FillProfiles(const core::ScenarioVerdict& v, const scenario::Scenario& s,
-                  reports::ScenarioResult* r) {
-  for (const core::ProfileJudgement& j : v.judgements) {
-    reports::ProfileResult p;
-    p.profile = std::string(core::ProfileName(j.profile));
-    std::string why;
-    p.passed = core::MeetsExpectation(j, core::ExpectationFor(s, j.profile), &why);
-    for (int i = 0; i < core::kVerdictCount; ++i) p.counts[i] = j.counts[i];
-    p.loss_window = {j.loss_window.events, j.loss_window.bytes, j.loss_window.seconds};
-    // Examples: the first few of each class, violations first.
-    for (bool violations : {true, false}) {
-      std::array<int, core::kVerdictCount> taken{};
-      for (const core::EventVerdict& e : j.verdicts) {
-        if (core::IsViolation(e.verdict) != violations) continue;
-        if (e.verdict == core::Verdict::kVisible) continue;
-        if (taken[static_cast<int>(e.verdict)]++ >= 3) continue;
-        std::string reason = e.reason;
-        if (!e.cause_file.empty()) {
-          reason += " (cause: " + fs::path(e.cause_file).filename().string() + " offset " +
-                    std::to_string(e.cause_offset) + ")";
-        }
-        p.examples.push_back(
-            {ToReport(e.verdict), e.tag, e.step, e.file, e.offset, std::move(reason)});
+// Process k: thaw after an earlier power cut, spawn `tbfault drive` with its plan, wait under the
+// watchdog, check the file system lived, learn how the process ended, merge its ledgers.
+MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
+  if (k > 0 && !segments_.empty() && segments_.back().ending == core::Ending::kPowerCut) {
+    if (Status st = mount_.Control("thaw"); !st.ok()) {
+      return RunError{RunFailure::kFileSystemDied, st.ToString()};
+    }
+  }
+  DrivePlan plan;
+  plan.scenario_file = dir_ + "/scenario.textproto";
+  plan.writer = p.writer;
+  plan.logdir = mount_.mount_point();
+  plan.control = mount_.control_socket();
+  plan.ledger = dir_ + "/ledger-" + std::to_string(k);
+  plan.stats = dir_ + "/stats-" + std::to_string(k) + ".json";
+  plan.first_step = p.first_step;
+  plan.end_step = p.end_step;
+  plan.first_action = p.first_action;
+  plan.last_action = p.last_action;
+  plan.arm_from_step = p.arm_from_step;
+  plan.baseline_steps = k == 0 ? o_.baseline_steps : 0;
+  plan.device = o_.device;
+  std::vector<std::string> args = {bin_, "drive"};
+  for (std::string& a : plan.ToArgs()) args.push_back(std::move(a));
+  const std::string log = dir_ + "/drive-" + std::to_string(k) + ".log";
+
+  pid_t pid = SpawnLogged(args, log);
+  if (pid < 0) return RunError{RunFailure::kSpawnFailed, "fork: " + std::string(strerror(errno))};
+  int status = 0;
+  switch (Wait(pid, &status)) {
+    case Waited::kTimedOut:
+      return RunError{RunFailure::kHung, "timed out after " +
+                                             std::to_string(static_cast<int>(limit_s_)) +
+                                             " s: the writer process (or the mount) hung; killed"};
+    case Waited::kInterrupted:
+      return RunError{RunFailure::kInterrupted, "interrupted"};
+    case Waited::kExited:
+      break;
+  }
+  // The file system under test must have lived through the process: a dead faultfs leaves
+  // nothing injected and nothing to judge.
+  if (Status st = mount_.Control("ping"); !st.ok()) {
+    return RunError{RunFailure::kFileSystemDied,
+                    "faultfs died during the run (the file system under test): " + st.message()};
+  }
+  core::Ending ending = core::Ending::kCleanClose;
+  if (MaybeError e = HowItEnded(k, status, plan.ledger, log, &ending); e) return e;
+  if (ending == core::Ending::kPowerCut) {  // a power cut destroys what earlier writers left too.
+    for (auto& g : segments_) g.ending = core::Ending::kPowerCut;
+  }
+  if (MaybeError e = MergeLedgers(plan.ledger, ending); e) return e;
+  DriveStats stats;
+  if (Status st = DriveStats::Read(plan.stats, &stats); st.ok()) {
+    stats_.push_back(std::move(stats));
+  } else {
+    out_->notes +=
+        "no figures from writer process " + std::to_string(k) + ": " + st.ToString() + "\n";
+  }
+  return std::nullopt;
+}
+
+// Waits for the process under the watchdog (the scenario's time limit) and the interrupt flag;
+// on either, kills it — aborting the mount when a FUSE request holds it.
+Waited ScenarioRun::Wait(pid_t pid, int* status) {
+  while (waitpid(pid, status, WNOHANG) != pid) {
+    Waited why = Waited::kExited;
+    if (Clock::now() > deadline_) why = Waited::kTimedOut;
+    if (o_.interrupted != nullptr && o_.interrupted->load()) why = Waited::kInterrupted;
+    if (why != Waited::kExited) {
+      kill(pid, SIGKILL);
+      // A writer blocked in a FUSE request dies only once the request ends: abort the mount.
+      for (int i = 0; i < 500 && waitpid(pid, status, WNOHANG) != pid; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (i == 250) mount_.Abort();
       }
+      return why;
     }
-    r->profiles.push_back(std::move(p));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  return Waited::kExited;
 }
 
-// Cumulative logged and visible events by step, at most ~50 points (enough for a chart).
-void FillTimeline(const std::vector<core::LoggedEvent>& events, const core::ScenarioVerdict& v,
-                  int64_t steps, reports::ScenarioResult* r) {
-  int64_t stride = std::max<int64_t>(1, (steps + 49) / 50);
-  size_t points = static_cast<size_t>(steps / stride + 1);
-  std::vector<uint64_t> logged(points, 0);
-  auto bucket = [&](int64_t step) {
-    return static_cast<size_t>(std::clamp<int64_t>(step / stride, 0, points - 1));
-  };
-  for (const auto& e : events) logged[bucket(e.step)]++;
-  std::map<std::string, std::vector<uint64_t>> visible;
-  for (const auto& j : v.judgements) {
-    auto& vis = visible[std::string(core::ProfileName(j.profile))];
-    vis.assign(points, 0);
-    for (const auto& e : j.verdicts) {
-      if (e.verdict == core::Verdict::kVisible) vis[bucket(e.step)]++;
+// How process k ended: as it meant to (a crash or power-cut action, "<ledger>.ending"), cleanly
+// (refined per writer by its ledger), or as an error — a non-zero exit, or a signal the scenario
+// did not plan (only the planned crash action may end a writer by a signal).
+MaybeError ScenarioRun::HowItEnded(size_t k, int status, const std::string& prefix,
+                                   const std::string& log, core::Ending* ending) {
+  std::optional<core::Ending> meant;
+  if (Status st = ReadEnding(prefix, &meant); !st.ok()) {
+    return RunError{RunFailure::kUnreadable, st.ToString()};
+  }
+  const std::string which = "writer process " + std::to_string(k);
+  if (meant) {
+    *ending = *meant;
+  } else if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = sigabbrev_np(sig);
+    const std::string why = LastLine(log);
+    return RunError{RunFailure::kWriterSignalled,
+                    which + " died of signal " + std::to_string(sig) + " (SIG" +
+                        (abbrev != nullptr ? abbrev : "?") + ": " + strsignal(sig) +
+                        "), which the scenario did not plan; its log: " + log +
+                        (why.empty() ? "" : " (" + why + ")")};
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    const std::string why = LastLine(log);
+    return RunError{
+        RunFailure::kWriterFailed,
+        which + " failed: " + (why.empty() ? "exit " + std::to_string(WEXITSTATUS(status)) : why)};
+  } else {
+    *ending = core::Ending::kCleanClose;
+  }
+  return std::nullopt;
+}
+
+// Merges the process's ledgers (one per writer, "<prefix>.<w>") into the run's seq space, one
+// segment per writer with its acknowledgements shifted alike.
+MaybeError ScenarioRun::MergeLedgers(const std::string& prefix, core::Ending ending) {
+  for (int w = 0;; ++w) {
+    std::string path = prefix + "." + std::to_string(w);
+    if (!fs::exists(path)) break;
+    core::LedgerContents c;
+    if (Status st = core::ReadLedger(path, &c); !st.ok()) {
+      return RunError{RunFailure::kUnreadable, st.ToString()};
     }
+    uint64_t offset = events_.size();
+    overflow_ += c.overflow;
+    core::Segment g;
+    g.first_seq = offset + 1;
+    g.last_seq = offset + c.events.size();
+    auto shift = [&](uint64_t m) { return m == 0 ? 0 : m + offset; };
+    g.acks.accepted = shift(c.acks.accepted);
+    g.acks.written = shift(c.acks.written);
+    g.acks.flushed = shift(c.acks.flushed);
+    g.acks.synced = shift(c.acks.synced);
+    for (auto f : c.acks.failed) {
+      g.acks.failed.push_back({f.first_seq + offset, f.last_seq + offset, f.err});
+    }
+    g.ending = ending == core::Ending::kCleanClose ? core::NaturalEnding(c) : ending;
+    for (auto& e : c.events) {
+      e.seq += offset;
+      events_.push_back(std::move(e));
+    }
+    if (g.last_seq >= g.first_seq) segments_.push_back(std::move(g));
   }
-  reports::TimelinePoint acc;
-  for (size_t i = 0; i < points; ++i) {
-    acc.step = std::min<int64_t>(static_cast<int64_t>(i + 1) * stride - 1, steps);
-    acc.logged += logged[i];
-    for (auto& [name, vis] : visible) acc.visible[name] += vis[i];
-    r->timeline.push_back(acc);
+  return std::nullopt;
+}
+
+MaybeError ScenarioRun::Judge() {
+  std::error_code ec;
+  std::string read_path = s_.read_dir().empty() ? backing_ : backing_ + "/" + s_.read_dir();
+  if (!fs::exists(read_path, ec)) {  // a reader pointed at a directory nobody wrote: it sees none.
+    fs::create_directories(read_path, ec);
+    out_->notes += "the readers' directory " + s_.read_dir() + " did not exist\n";
   }
+  Status st = core::JudgeLogdir(read_path, events_, segments_, overflow_, &s_, &out_->verdict);
+  if (!st.ok()) return RunError{RunFailure::kUnreadable, st.ToString()};
+  return std::nullopt;
+}
+
+void ScenarioRun::FillResult() {
+  const core::ScenarioVerdict& v = out_->verdict;
+  r_.outcome = v.met ? reports::Outcome::kPassed : reports::Outcome::kFailed;
+  if (!v.met) r_.error = v.unmet;
+  r_.events_logged = v.events_logged;
+  FillProfiles(v, s_, &r_);
+  FillTimeline(events_, v, s_.workload().steps(), &r_);
+  FillFigures(stats_, &r_, &out_->notes);
+}
+
+Status ScenarioRun::WriteResult() {
+  r_.duration_s = Elapsed();
+  reports::Results one;
+  one.scenarios.push_back(r_);
+  if (Status st = reports::WriteResultsFile(dir_ + "/result.json", one); !st.ok()) {
+    return Fail({RunFailure::kUnreadable, st.ToString()});
+  }
+  return Status::Ok();
+}
+
+Status ScenarioRun::Fail(const RunError& e) {
+  r_.outcome = reports::Outcome::kError;
+  r_.failure = e.failure;
+  r_.error = e.why;
+  r_.duration_s = Elapsed();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -204,183 +355,7 @@ std::string ResultDirName(const std::string& name) {
 }
 
 Status RunScenario(const scenario::Scenario& s, const RunOptions& o, RunOutput* out) {
-  auto started = Clock::now();
-  *out = RunOutput();
-  reports::ScenarioResult& r = out->result;
-  r.name = s.name();
-  r.seed = s.seed();
-  r.writer = s.writer().spec();
-  out->dir = o.out_dir + "/" + ResultDirName(s.name());
-  std::error_code ec;
-  fs::remove_all(out->dir, ec);
-  fs::create_directories(out->dir, ec);
-  if (ec) return Status::FromErrno(ec.value(), out->dir + ": cannot create the result directory");
-  const std::string dir = fs::absolute(out->dir).string();
-  const std::string backing = dir + "/logdir";
-  {
-    std::string text;
-    google::protobuf::TextFormat::PrintToString(s, &text);
-    std::ofstream(dir + "/scenario.textproto") << text;
-  }
-  auto fail = [&](const std::string& why) {
-    r.outcome = reports::Outcome::kError;
-    r.error = why;
-    r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
-    return Status::Ok();
-  };
-  for (const auto& f : s.faults()) {
-    r.faults.push_back({f.at_step(), "fault: " + f.rule().substr(0, 60)});
-    if (f.clear_at_step() > 0) r.faults.push_back({f.clear_at_step(), "fault cleared"});
-  }
-  for (const auto& a : s.actions()) {
-    std::string label = scenario::Action::Kind_Name(a.kind());
-    std::transform(label.begin(), label.end(), label.begin(), [](char c) {
-      return c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
-    if (!a.power_cut_mode().empty()) label += " " + a.power_cut_mode();
-    r.faults.push_back({a.at_step(), label});
-  }
-
-  FaultMount mount;
-  if (Status st = mount.Start({backing, "", s.seed(), s.fsync_errors(), dir + "/trace"});
-      !st.ok()) {
-    return fail(st.ToString());
-  }
-  const std::string bin =
-      o.tbfault_bin.empty() ? fs::read_symlink("/proc/self/exe", ec).string() : o.tbfault_bin;
-  const double limit_s = s.time_limit_s() > 0 ? s.time_limit_s() : o.default_time_limit_s;
-  const auto deadline =
-      started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit_s));
-
-  std::vector<core::LoggedEvent> events;
-  std::vector<core::Segment> segments;
-  uint64_t overflow = 0;
-  std::vector<nlohmann::json> stats;
-  const std::vector<Process> procs = PlanProcesses(s);
-  for (size_t k = 0; k < procs.size(); ++k) {
-    const Process& p = procs[k];
-    if (k > 0 && !segments.empty() && segments.back().ending == core::Ending::kPowerCut) {
-      if (Status st = mount.Control("thaw"); !st.ok()) return fail(st.ToString());
-    }
-    std::string prefix = dir + "/ledger-" + std::to_string(k);
-    std::string stats_file = dir + "/stats-" + std::to_string(k) + ".json";
-    std::string log = dir + "/drive-" + std::to_string(k) + ".log";
-    std::vector<std::string> args = {
-        bin,          "drive",
-        "--scenario", dir + "/scenario.textproto",
-        "--writer",   p.writer,
-        "--logdir",   mount.mount_point(),
-        "--control",  mount.control_socket(),
-        "--ledger",   prefix,
-        "--stats",    stats_file,
-        "--steps",    std::to_string(p.first_step) + ":" + std::to_string(p.end_step),
-        "--actions",  std::to_string(p.first_action) + ":" + std::to_string(p.last_action),
-        "--arm-from", std::to_string(p.arm_from_step),
-        "--baseline", std::to_string(k == 0 ? o.baseline_steps : 0),
-        "--device",   o.device};
-    pid_t pid = SpawnLogged(args, log);
-    if (pid < 0) return fail("fork: " + std::string(strerror(errno)));
-    int status = 0;
-    bool timed_out = false, interrupted = false;
-    while (waitpid(pid, &status, WNOHANG) != pid) {
-      if (Clock::now() > deadline) timed_out = true;
-      if (o.interrupted != nullptr && o.interrupted->load()) interrupted = true;
-      if (timed_out || interrupted) {
-        kill(pid, SIGKILL);
-        // A writer blocked in a FUSE request dies only once the request ends: abort the mount.
-        for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) != pid; ++i) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
-          if (i == 250) mount.Abort();
-        }
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    if (timed_out) {
-      mount.Unmount();
-      return fail("timed out after " + std::to_string(static_cast<int>(limit_s)) +
-                  " s: the writer process (or the mount) hung; killed");
-    }
-    if (interrupted) {
-      mount.Unmount();
-      return fail("interrupted");
-    }
-    // How the process ended: as it meant to (an action), cleanly, or killed by something else.
-    core::Ending ending = core::Ending::kProcessCrash;
-    std::string meant;
-    std::getline(std::ifstream(prefix + ".ending"), meant);
-    if (meant == "power-cut") {
-      ending = core::Ending::kPowerCut;
-    } else if (meant == "process-crash") {
-      ending = core::Ending::kProcessCrash;
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-      std::string why = LastLine(log);
-      mount.Unmount();
-      return fail("writer process " + std::to_string(k) + " failed: " +
-                  (why.empty() ? "exit " + std::to_string(WEXITSTATUS(status)) : why));
-    } else if (WIFEXITED(status)) {
-      ending = core::Ending::kCleanClose;  // refined per writer by its ledger below.
-    }
-    if (ending == core::Ending::kPowerCut) {  // a power cut destroys what earlier writers left too.
-      for (auto& g : segments) g.ending = core::Ending::kPowerCut;
-    }
-    // Merge this process's ledgers (one per writer) into the run's seq space.
-    for (int w = 0;; ++w) {
-      std::string path = prefix + "." + std::to_string(w);
-      if (!fs::exists(path)) break;
-      core::LedgerContents c;
-      if (Status st = core::ReadLedger(path, &c); !st.ok()) return fail(st.ToString());
-      uint64_t offset = events.size();
-      overflow += c.overflow;
-      core::Segment g;
-      g.first_seq = offset + 1;
-      g.last_seq = offset + c.events.size();
-      auto shift = [&](uint64_t m) { return m == 0 ? 0 : m + offset; };
-      g.acks.accepted = shift(c.acks.accepted);
-      g.acks.written = shift(c.acks.written);
-      g.acks.flushed = shift(c.acks.flushed);
-      g.acks.synced = shift(c.acks.synced);
-      for (auto f : c.acks.failed) {
-        g.acks.failed.push_back({f.first_seq + offset, f.last_seq + offset, f.err});
-      }
-      g.ending = ending == core::Ending::kCleanClose ? core::NaturalEnding(c) : ending;
-      for (auto& e : c.events) {
-        e.seq += offset;
-        events.push_back(std::move(e));
-      }
-      if (g.last_seq >= g.first_seq) segments.push_back(std::move(g));
-    }
-    std::ifstream sf(stats_file);
-    if (sf) {
-      nlohmann::json j = nlohmann::json::parse(sf, nullptr, false);
-      if (!j.is_discarded()) stats.push_back(std::move(j));
-    }
-  }
-  if (!mount.Unmount()) out->notes += "faultfs had to be unmounted by force\n";
-
-  std::string read_path = s.read_dir().empty() ? backing : backing + "/" + s.read_dir();
-  if (!fs::exists(read_path, ec)) {  // a reader pointed at a directory nobody wrote: it sees none.
-    fs::create_directories(read_path, ec);
-    out->notes += "the readers' directory " + s.read_dir() + " did not exist\n";
-  }
-  core::ScenarioVerdict& v = out->verdict;
-  if (Status st = core::JudgeLogdir(read_path, events, segments, overflow, &s, &v); !st.ok()) {
-    return fail(st.ToString());
-  }
-  r.outcome = v.met ? reports::Outcome::kPassed : reports::Outcome::kFailed;
-  if (!v.met) r.error = v.unmet;
-  r.events_logged = v.events_logged;
-  FillProfiles(v, s, &r);
-  FillTimeline(events, v, s.workload().steps(), &r);
-
-  FillFigures(stats, &r, &out->notes);
-  r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
-  reports::Results one;
-  one.scenarios.push_back(r);
-  if (Status st = reports::WriteResultsFile(dir + "/result.json", one); !st.ok()) {
-    return fail(st.ToString());
-  }
-  return Status::Ok();
+  return ScenarioRun(s, o, out).Run();
 }
 
 }  // namespace tbfault::runner

@@ -5,10 +5,14 @@
 
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "harness/core/scenario.h"
 #include "harness/runner/mount.h"
@@ -58,6 +62,49 @@ class RunnerTest : public ::testing::Test {
 };
 
 using V = reports::Verdict;
+
+// The pid of a live process whose argv[0] ends with `exe` and whose command line mentions
+// `needle`; 0 when there is none.
+pid_t FindProcess(const std::string& exe, const std::string& needle) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string argv0 = cmdline.substr(0, cmdline.find('\0'));
+    if (argv0.ends_with("/" + exe) && cmdline.find(needle) != std::string::npos) {
+      return static_cast<pid_t>(std::stol(name));
+    }
+  }
+  return 0;
+}
+
+// While a scenario runs: once the writer process (`tbfault drive`) is there, waits `after` and
+// sends `sig` to the process named `exe` whose command line mentions `needle`.
+class KillDuringRun {
+ public:
+  KillDuringRun(std::string exe, std::string needle, int sig, std::chrono::milliseconds after)
+      : thread_([=, this] {
+          auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+          while (!done_ && std::chrono::steady_clock::now() < deadline) {
+            if (FindProcess("tbfault", needle) != 0) {
+              std::this_thread::sleep_for(after);
+              if (pid_t pid = FindProcess(exe, needle); pid != 0) killed_ = kill(pid, sig) == 0;
+              return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          }
+        }) {}
+  ~KillDuringRun() {
+    done_ = true;
+    thread_.join();
+  }
+  bool killed() const { return killed_; }
+
+ private:
+  std::atomic<bool> done_{false}, killed_{false};
+  std::thread thread_;
+};
 
 TEST_F(RunnerTest, CleanRunIsVisibleUnderEveryProfile) {
   RunOutput o = Run(R"(name: "clean" seed: 7
@@ -206,7 +253,42 @@ TEST_F(RunnerTest, HungWriterIsKilledByTheWatchdogAndNothingStaysMounted) {
     writer { spec: "every-event" }
     faults { rule: "ops: 'write' effect { delay { ms: 100000 } }" at_step: 5 })");
   EXPECT_EQ(o.result.outcome, reports::Outcome::kError);
+  EXPECT_EQ(o.result.failure, reports::RunFailure::kHung);
   EXPECT_NE(o.result.error.find("timed out"), std::string::npos) << o.result.error;
+}
+
+// The file system under test dying mid-run leaves nothing injected and nothing to judge: an error,
+// never a pass (the writer reports ENOTCONN for the rest and closes; without the check the
+// scenario passed with the events it had logged reported lost).
+TEST_F(RunnerTest, FaultfsKilledDuringTheRunIsAnError) {
+  const std::string kScenario = R"(name: "faultfs-killed" seed: 1
+    workload { steps: 150 scalars_per_step: 1 step_ms: 10 flush_every: 1 }
+    writer { spec: "every-event" })";
+  KillDuringRun killer("faultfs", (out_ / "faultfs-killed").string(), SIGKILL,
+                       std::chrono::milliseconds(600));
+  RunOutput o = Run(kScenario);
+  ASSERT_TRUE(killer.killed()) << "faultfs was never found: the test proves nothing";
+  EXPECT_EQ(o.result.outcome, reports::Outcome::kError) << o.verdict.summary;
+  EXPECT_EQ(o.result.failure, reports::RunFailure::kFileSystemDied);
+  EXPECT_NE(o.result.error.find("faultfs died during the run"), std::string::npos)
+      << o.result.error;
+}
+
+// Only the scenario's own crash action may end a writer by a signal: any other signal (an abort
+// from std::bad_alloc, say) is an error naming the signal and the writer's log, not a crash whose
+// losses are judged as allowed.
+TEST_F(RunnerTest, WriterDyingOfAnUnplannedSignalIsAnErrorNamingIt) {
+  const std::string kScenario = R"(name: "writer-aborted" seed: 1
+    workload { steps: 150 scalars_per_step: 1 step_ms: 10 }
+    writer { spec: "buffered" })";
+  KillDuringRun killer("tbfault", (out_ / "writer-aborted").string(), SIGABRT,
+                       std::chrono::milliseconds(600));
+  RunOutput o = Run(kScenario);
+  ASSERT_TRUE(killer.killed()) << "the writer process was never found: the test proves nothing";
+  EXPECT_EQ(o.result.outcome, reports::Outcome::kError) << o.verdict.summary;
+  EXPECT_EQ(o.result.failure, reports::RunFailure::kWriterSignalled);
+  EXPECT_NE(o.result.error.find("signal 6 (SIGABRT"), std::string::npos) << o.result.error;
+  EXPECT_NE(o.result.error.find("drive-0.log"), std::string::npos) << o.result.error;
 }
 
 TEST_F(RunnerTest, BadFaultRuleIsAnErrorNamingTheFault) {

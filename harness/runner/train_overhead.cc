@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <string_view>
-#include <unordered_map>
+
+#include "harness/runner/step_forwarder.h"
 
 namespace tbfault::runner {
 namespace {
@@ -15,28 +15,14 @@ int64_t NsSince(Clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
 }
 
-// Hands a step's summaries to a writer; tags are interned once, keyed by the workload's stable
-// views.
+// Hands a step's summaries to the writer (StepForwarder, as the scenario driver does) and times
+// the calls.
 class WriterSink {
  public:
-  WriterSink(writers::EventWriter* w, TrainMeasurement* m) : w_(w), m_(m) {}
+  WriterSink(writers::EventWriter* w, TrainMeasurement* m) : adds_(w), forward_(&adds_), m_(m) {}
   Status operator()(const load::StepOutput& out) {
     auto t0 = Clock::now();
-    Status first;
-    auto keep = [&](Status s) {
-      if (!s.ok() && first.ok()) first = s;
-    };
-    for (const auto& s : out.scalars) keep(w_->AddScalar(Id(s.tag), out.step, s.value));
-    for (const auto& h : out.histograms) {
-      format::HistogramBucket b[load::kHistogramBuckets];
-      for (int i = 0; i < load::kHistogramBuckets; ++i) b[i] = {h.Left(i), h.Right(i), h.counts[i]};
-      keep(w_->AddHistogramBuckets(Id(h.tag), out.step, b));
-    }
-    for (const auto& im : out.images) {
-      size_t n = static_cast<size_t>(im.height) * im.width * im.channels;
-      keep(w_->AddImage(Id(im.tag), out.step, {im.pixels, n}, im.height, im.width, im.channels));
-    }
-    for (const auto& t : out.texts) keep(w_->AddText(Id(t.tag), out.step, t.text));
+    Status first = forward_.Forward(out, out.step);
     m_->events += out.num_values();
     m_->in_writer_ns += NsSince(t0);
     m_->add_errors += first.ok() ? 0 : 1;
@@ -44,28 +30,12 @@ class WriterSink {
   }
 
  private:
-  writers::TagId Id(std::string_view tag) {
-    auto [it, inserted] = ids_.try_emplace(tag.data(), 0);
-    if (inserted) it->second = w_->Tag(tag);
-    return it->second;
-  }
-  writers::EventWriter* w_;
+  WriterAdds adds_;
+  StepForwarder<WriterAdds> forward_;
   TrainMeasurement* m_;
-  std::unordered_map<const char*, writers::TagId> ids_;
 };
 
-double Pct(int64_t with, int64_t without) {
-  return without > 0 ? 100.0 * (static_cast<double>(with) - without) / without : 0;
-}
-
 }  // namespace
-
-double TrainMeasurement::overhead_pct_p50() const {
-  return Pct(times[kWriter].p50(), times[kDisabled].p50());
-}
-double TrainMeasurement::overhead_pct_p99() const {
-  return Pct(times[kWriter].p99(), times[kDisabled].p99());
-}
 
 Status MeasureTrainOverhead(const load::LoadProfile& profile, const TrainOptions& options,
                             writers::EventWriter* writer, TrainMeasurement* out) {

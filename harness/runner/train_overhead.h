@@ -22,7 +22,7 @@ struct TrainOptions {
   load::WorkloadOptions workload;
 };
 
-enum TrainMode { kDisabled = 0, kNoop = 1, kWriter = 2 };
+enum TrainMode { kDisabled = 0, kNoop = 1, kWriter = 2 };  // also the order of the rounds.
 constexpr const char* kTrainModeNames[3] = {"disabled", "noop", "writer"};
 
 struct TrainMeasurement {
@@ -36,9 +36,9 @@ struct TrainMeasurement {
   Status closed;               // what Close() returned.
   writers::Counters counters;  // after Close.
 
-  // (with - without) / without, in percent, of the writer's and the disabled way's percentiles.
-  double overhead_pct_p50() const;
-  double overhead_pct_p99() const;
+  // What the writer adds to a step over logging disabled (load::CompareSteps: us, and % only for
+  // steps of at least 1 ms).
+  load::StepCost cost() const { return load::CompareSteps(times[kWriter], times[kDisabled]); }
   // The writer lost events (Close failed, events reported failed, or adds returned errors).
   bool lost() const { return !closed.ok() || counters.failed > 0 || add_errors > 0; }
 };
