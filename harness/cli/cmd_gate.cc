@@ -1,4 +1,4 @@
-// tbfault gate --baseline FILE --results FILE [--max-slowdown PCT]
+// tbfault gate --baseline FILE --results FILE [--max-slowdown X]
 // Compares results with a baseline (reports/gate.h): scenario verdicts that got worse, and
 // benchmark metrics slower beyond noise (Mann-Whitney U, p < 0.05, and a median slowdown > PCT,
 // default 10). Prints one line per regression, note and comparison. Exit 0 nothing regressed, 1 a
@@ -18,11 +18,11 @@ namespace {
 int RunGate(std::span<char*> args) {
   std::string baseline_path, results_path;
   reports::GateOptions options;
-  Flags flags("gate", "--baseline FILE --results FILE [--max-slowdown PCT]");
+  Flags flags("gate", "--baseline FILE --results FILE [--max-slowdown X]");
   flags.String("--baseline", "FILE", &baseline_path, "the results to compare with").Required();
   flags.String("--results", "FILE", &results_path, "the results under test").Required();
   flags.Double("--max-slowdown", &options.max_slowdown_pct, 0, 1e6,
-               "a benchmark regresses when its median is slower by more than PCT percent (and "
+               "a benchmark regresses when its median is slower by more than X percent (and "
                "the difference is significant)");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
   reports::Results baseline, results;
