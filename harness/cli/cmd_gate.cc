@@ -1,4 +1,4 @@
-// tbfault gate --baseline FILE --results FILE [--max-slowdown PCT] [--exclude SCENARIO]...
+// tbfault gate --baseline FILE --results FILE [--max-slowdown X] [--exclude SCENARIO]...
 // Compares results with a baseline (reports/gate.h): scenario verdicts that got worse, and
 // benchmark metrics slower beyond noise (Mann-Whitney U, p < 0.05, and a median slowdown > PCT,
 // default 10), and scenarios of the baseline missing from the results (unless --exclude names
@@ -19,11 +19,11 @@ namespace {
 int RunGate(std::span<char*> args) {
   std::string baseline_path, results_path;
   reports::GateOptions options;
-  Flags flags("gate", "--baseline FILE --results FILE [--max-slowdown PCT] [--exclude SCENARIO]...");
+  Flags flags("gate", "--baseline FILE --results FILE [--max-slowdown X] [--exclude SCENARIO]...");
   flags.String("--baseline", "FILE", &baseline_path, "the results to compare with").Required();
   flags.String("--results", "FILE", &results_path, "the results under test").Required();
   flags.Double("--max-slowdown", &options.max_slowdown_pct, 0, 1e6,
-               "a benchmark regresses when its median is slower by more than PCT percent (and "
+               "a benchmark regresses when its median is slower by more than X percent (and "
                "the difference is significant)");
   flags.Custom(
       "--exclude", "SCENARIO",

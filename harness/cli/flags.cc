@@ -13,7 +13,7 @@ std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string Num(double v) {
   char b[64];
-  std::snprintf(b, sizeof b, "%g", v);
+  std::snprintf(b, sizeof b, "%.15g", v);
   return b;
 }
 
