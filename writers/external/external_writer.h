@@ -37,15 +37,19 @@ class ExternalWriter final : public EventWriter {
     std::string python;   // the interpreter.
     std::string adapter;  // the adapter script.
     std::string run_dir;
+    std::string adapter_options;  // adapter.Options in text format ("max_queue: 100"), or "".
     std::chrono::milliseconds start_timeout{60000};    // to start and create the writer.
     std::chrono::milliseconds request_timeout{60000};  // per request.
   };
 
-  // Resolves a spec: "tensorboardx", "tensorboard" (alias "pytorch") or "external:<name>" (the
-  // script <name>_adapter.py). The interpreter is $TBFAULT_PYTHON, else the build's venv
-  // (compiled in). Adapters are looked for in $TBFAULT_ADAPTER_DIR, else in adapters/ beside the
-  // running binary (build/bin/adapters), else in the build tree (compiled in). The timeouts come
-  // from $TBFAULT_ADAPTER_TIMEOUT_S when set.
+  // Resolves a spec: "tensorboardx", "tensorboard" (alias "pytorch"), "tensorflow" (TF2
+  // tf.summary), "tensorflow-v1" (tf.compat.v1.summary.FileWriter) or "external:<name>" (the
+  // script <name>_adapter.py). The TensorFlow writers
+  // take options after a colon, "max_queue=N,flush_millis=N,misuse=outside-scope|no-step|
+  // record-if-false" (adapter.proto's Options; an adapter refuses at start what it lacks). The
+  // interpreter is $TBFAULT_PYTHON, else the build's venv (compiled in). Adapters are looked for in
+  // $TBFAULT_ADAPTER_DIR, else in adapters/ beside the running binary (build/bin/adapters), else in
+  // the build tree (compiled in). The timeouts come from $TBFAULT_ADAPTER_TIMEOUT_S when set.
   static Status OptionsForSpec(std::string_view spec, const std::string& run_dir, Options* out);
   // True for the specs OptionsForSpec takes.
   static bool IsExternalSpec(std::string_view spec);

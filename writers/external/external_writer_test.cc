@@ -1,7 +1,8 @@
 // ExternalWriter end to end: each real adapter writes every kind, and the run read back by the
 // strict reader holds every value at its step; a killed or hung adapter is an error, not a hang;
 // bad specs and missing interpreters are errors. Tests of real adapters skip when the venv with
-// tensorboard and tensorboardX (tools/setup.sh, or $TBFAULT_PYTHON) is missing.
+// tensorboard, tensorboardX and tensorflow (tools/setup.sh, or $TBFAULT_PYTHON) is missing.
+// TensorFlow's own tests (TF2 tensors, its errors, its misuses) are in tensorflow_writer_test.cc.
 #include "writers/external/external_writer.h"
 
 #include <gtest/gtest.h>
@@ -32,9 +33,11 @@ std::string NeedVenv(std::string_view spec, const std::string& run_dir,
   if (::access(o->python.c_str(), X_OK) != 0) {
     return "no Python at " + o->python + " (run tools/setup.sh, or set TBFAULT_PYTHON)";
   }
-  std::string cmd = "'" + o->python + "' -c 'import tensorboard, tensorboardX' >/dev/null 2>&1";
+  std::string modules =
+      spec.starts_with("tensorflow") ? "tensorboard, tensorflow" : "tensorboard, tensorboardX";
+  std::string cmd = "'" + o->python + "' -c 'import " + modules + "' >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) {
-    return o->python + " cannot import tensorboard and tensorboardX (run tools/setup.sh)";
+    return o->python + " cannot import " + modules + " (run tools/setup.sh)";
   }
   return "";
 }
@@ -227,8 +230,12 @@ TEST_P(RealAdapterTest, KilledAdapterIsAnErrorNotAHang) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, RealAdapterTest,
-                         ::testing::Values("tensorboardx", "tensorboard"),
-                         [](const auto& info) { return info.param; });
+                         ::testing::Values("tensorboardx", "tensorboard", "tensorflow-v1"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
 
 // A fake adapter in plain Python (no protobuf needed): says hello (Response{ok{}}), then runs
 // `body` with `read_frame` available.
@@ -326,7 +333,27 @@ TEST(ExternalWriterTest, BadSpecsAreErrors) {
     EXPECT_NE(s.message().find("unknown external writer"), std::string::npos) << s.message();
     EXPECT_EQ(w, nullptr);
   }
+  // Options are for the TensorFlow writers only, and typed: a bad one names itself.
+  for (const char* spec : {"tensorflow:max_queue", "tensorflow:max_queue=0", "tensorflow:queue=3",
+                           "tensorflow:misuse=sideways", "tensorflow:misuse=misuse-none",
+                           "tensorflow-v1:flush_millis=-5"}) {
+    s = MakeWriter(spec, dir.path(), &w);
+    EXPECT_FALSE(s.ok()) << spec;
+    EXPECT_NE(s.message().find("option"), std::string::npos) << s.message();
+    EXPECT_EQ(w, nullptr);
+  }
+  ExternalWriter::Options o;
+  ASSERT_TRUE(ExternalWriter::OptionsForSpec("tensorflow:max_queue=100,flush_millis=500,misuse="
+                                             "record-if-false",
+                                             dir.path(), &o)
+                  .ok());
+  EXPECT_EQ(o.adapter_options, "max_queue: 100 flush_millis: 500 misuse: RECORD_IF_FALSE ");
+  ASSERT_TRUE(ExternalWriter::OptionsForSpec("tensorflow", dir.path(), &o).ok());
+  EXPECT_EQ(o.adapter_options, "");
   EXPECT_TRUE(ExternalWriter::IsExternalSpec("pytorch"));
+  EXPECT_TRUE(ExternalWriter::IsExternalSpec("tensorflow:misuse=no-step"));
+  EXPECT_TRUE(IsExternalWriterSpec("tensorflow-v1"));  // the registry knows the kinds.
+  EXPECT_FALSE(IsExternalWriterSpec("tf2-like"));
   EXPECT_FALSE(ExternalWriter::IsExternalSpec("async"));
 }
 
