@@ -26,7 +26,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: tbfault bench-policies [--out DIR] [--writers SPEC,...] [--quick] [--tmpfs DIR]\n"
     "  --writers  writer specs, comma-separated (default: every policy and preset,\n"
-    "             async:overflow=drop-newest, tensorboardx, tensorboard where their venv exists)\n"
+    "             async:overflow=drop-newest, tensorboardx, tensorboard, tensorflow,\n"
+    "             tensorflow-v1 where their venv exists)\n"
     "  --quick    every count shrunk: the whole run takes well under a minute\n";
 
 std::atomic<bool> g_interrupted{false};
