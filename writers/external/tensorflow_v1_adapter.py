@@ -8,7 +8,7 @@ to seconds, at least 1) is made inside a tf.Graph context, as TF requires outsid
 request becomes a tf.compat.v1.Summary proto handed to add_summary(summary, step): scalars as
 legacy simple_value, histograms as HistogramProto (raw values bucketed with TF's default edges,
 ready buckets as they are), images as Summary.Image PNGs encoded by tf.io.encode_png, texts as
-the text plugin's DT_STRING tensor under the tag as given.
+the text plugin's rank-0 DT_STRING tensor under the tag as given.
 
 FileWriter queues events for a daemon thread (EventFileWriter, a bounded queue: add blocks when
 full); the thread's error is re-raised by the next add or flush, after which the writer is closed
@@ -92,7 +92,8 @@ class TensorflowV1Adapter:
         text = adapter_common.utf8(r.text, "text")
         meta = tf.compat.v1.SummaryMetadata.FromString(
             text_metadata.create_summary_metadata(r.tag, "").SerializeToString())
-        tensor = tf.make_tensor_proto(np.array([text.encode("utf-8")], dtype=object))
+        # A scalar string, what tf.compat.v1.summary.text is given in practice.
+        tensor = tf.make_tensor_proto(text.encode("utf-8"))
         self._add(r.step, Summary.Value(tag=r.tag, metadata=meta, tensor=tensor))
 
     def flush(self):
