@@ -92,4 +92,28 @@ inline std::vector<uint8_t> DecodeRgb(const std::string& png, int* width, int* h
   return pixels;
 }
 
+// One value of every kind (and ten scalars), as the read-back tests write them: "loss" at steps
+// 0..9, "weights" (raw values) at 20, "grads" (buckets) at 21, "img" (4x5 RGB) at 22, "notes"
+// at 23.
+struct EveryKind {
+  std::vector<double> values = {1, 2, 2, 3, 3, 3, -4.5, 1e-3};
+  std::vector<format::HistogramBucket> buckets = {{0, 1, 2}, {1, 2, 5}, {2, 4, 1}};
+  std::vector<uint8_t> pixels = [] {
+    std::vector<uint8_t> p(4 * 5 * 3);
+    for (size_t i = 0; i < p.size(); ++i) p[i] = static_cast<uint8_t>(i * 17 + 3);
+    return p;
+  }();
+  std::string text = "héllo, *markdown* text";
+
+  static float Loss(int i) { return 0.1f * i + 1.0f / 3; }
+  void Write(EventWriter* w) const {
+    TagId loss = w->Tag("loss");
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->AddScalar(loss, i, Loss(i)).ok());
+    ASSERT_TRUE(w->AddHistogram(w->Tag("weights"), 20, values).ok());
+    ASSERT_TRUE(w->AddHistogramBuckets(w->Tag("grads"), 21, buckets).ok());
+    ASSERT_TRUE(w->AddImage(w->Tag("img"), 22, pixels, 4, 5, 3).ok());
+    ASSERT_TRUE(w->AddText(w->Tag("notes"), 23, text).ok());
+  }
+};
+
 }  // namespace tbfault::writers::testing

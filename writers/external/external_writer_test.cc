@@ -44,17 +44,10 @@ TEST_P(RealAdapterTest, EveryKindReadsBackExactly) {
   std::vector<std::string> errors;
   w->set_error_callback([&](const Status& e) { errors.push_back(e.ToString()); });
 
+  const testing::EveryKind k;
   TagId loss = w->Tag("loss");
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->AddScalar(loss, i, 0.1f * i + 1.0f / 3).ok());
-  std::vector<double> values = {1, 2, 2, 3, 3, 3, -4.5, 1e-3};
-  ASSERT_TRUE(w->AddHistogram(w->Tag("weights"), 20, values).ok());
-  std::vector<format::HistogramBucket> buckets = {{0, 1, 2}, {1, 2, 5}, {2, 4, 1}};
-  ASSERT_TRUE(w->AddHistogramBuckets(w->Tag("grads"), 21, buckets).ok());
-  std::vector<uint8_t> pixels(4 * 5 * 3);
-  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 17 + 3);
-  ASSERT_TRUE(w->AddImage(w->Tag("img"), 22, pixels, 4, 5, 3).ok());
-  const std::string text = "héllo, *markdown* text";
-  ASSERT_TRUE(w->AddText(w->Tag("notes"), 23, text).ok());
+  ASSERT_NO_FATAL_FAILURE(k.Write(w));
+  const auto& [values, buckets, pixels, text] = k;
   EXPECT_EQ(w->watermarks().accepted, 14u);
 
   // A refused add is an error with an errno and no sequence number.
@@ -83,7 +76,7 @@ TEST_P(RealAdapterTest, EveryKindReadsBackExactly) {
   ASSERT_EQ(got["loss"].size(), 11u);
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(got["loss"][i].step, i);
-    EXPECT_EQ(got["loss"][i].value.simple_value(), 0.1f * i + 1.0f / 3) << i;
+    EXPECT_EQ(got["loss"][i].value.simple_value(), testing::EveryKind::Loss(i)) << i;
   }
   EXPECT_EQ(got["loss"][10].step, 10);
   EXPECT_EQ(got["loss"][10].value.simple_value(), 7.25f);

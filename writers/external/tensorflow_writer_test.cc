@@ -50,17 +50,9 @@ TEST(TensorflowWriterTest, EveryKindReadsBackAsTf2Tensors) {
   ASSERT_NE(w, nullptr);
   EXPECT_NE(w->writer_name().find("tensorflow"), std::string::npos) << w->writer_name();
   EXPECT_EQ(w->text_tag_suffix(), "");  // TF2 keeps a text's tag.
-  TagId loss = w->Tag("loss");
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->AddScalar(loss, i, 0.1f * i + 1.0f / 3).ok());
-  std::vector<double> values = {1, 2, 2, 3, 3, 3, -4.5, 1e-3};
-  ASSERT_TRUE(w->AddHistogram(w->Tag("weights"), 20, values).ok());
-  std::vector<format::HistogramBucket> buckets = {{0, 1, 2}, {1, 2, 5}, {2, 4, 1}};
-  ASSERT_TRUE(w->AddHistogramBuckets(w->Tag("grads"), 21, buckets).ok());
-  std::vector<uint8_t> pixels(4 * 5 * 3);
-  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 17 + 3);
-  ASSERT_TRUE(w->AddImage(w->Tag("img"), 22, pixels, 4, 5, 3).ok());
-  const std::string text = "héllo, *markdown* text";
-  ASSERT_TRUE(w->AddText(w->Tag("notes"), 23, text).ok());
+  const testing::EveryKind k;
+  ASSERT_NO_FATAL_FAILURE(k.Write(w.get()));
+  const auto& [values, buckets, pixels, text] = k;
   ASSERT_TRUE(w->Flush().ok());
   Watermarks m = w->watermarks();
   EXPECT_EQ(m.accepted, 14u);
@@ -81,7 +73,7 @@ TEST(TensorflowWriterTest, EveryKindReadsBackAsTf2Tensors) {
     const auto& t = got["loss"][i].value.tensor();
     EXPECT_EQ(t.dtype(), tensorboard::DT_FLOAT);
     EXPECT_EQ(t.tensor_shape().dim_size(), 0);
-    EXPECT_EQ(Numbers<float>(t), std::vector<float>{0.1f * i + 1.0f / 3}) << i;
+    EXPECT_EQ(Numbers<float>(t), std::vector<float>{testing::EveryKind::Loss(i)}) << i;
   }
   ASSERT_EQ(got["weights"].size(), 1u);
   const auto& h = got["weights"][0].value;
