@@ -2,7 +2,8 @@
 //   "<policy spec>" or "ours:<policy spec>"  SummaryWriter with that policy (policy.h)
 //   "mutant:<name>"                          MutantWriter (mutants/mutant_writer.h);
 //   "mutant:control"                         is the honest naive writer the mutants are made from.
-//   "tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "external:<name>"
+//   "tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras",
+//   "external:<name>"
 //                                            real writers of other libraries, run through an
 //                                            adapter process (external/external_writer.h); only
 //                                            where tbfault_external is linked (it registers them).

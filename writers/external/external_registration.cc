@@ -1,5 +1,5 @@
 // Registers the external writers' specs with MakeWriter (writers/writer_factory.h): "tensorboardx",
-// "tensorboard", "pytorch", "tensorflow", "tensorflow-v1" and "external:<name>" (the one
+// "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras" and "external:<name>" (the one
 // list of external writer kinds: IsExternalWriterSpec asks the registry). A static initializer, so
 // a program gets them by linking tbfault_external whole (CMake:
 // $<LINK_LIBRARY:WHOLE_ARCHIVE,tbfault_external>), which keeps this object even though nothing
@@ -22,8 +22,8 @@ Status MakeExternal(std::string_view spec, const std::string& run_dir,
 }
 
 const bool registered = [] {
-  for (const char* kind :
-       {"tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "external"}) {
+  for (const char* kind : {"tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1",
+                           "keras", "external"}) {
     RegisterWriterKind(kind, MakeExternal);
   }
   return true;

@@ -34,9 +34,9 @@ std::string ExeDir() {
   return path.substr(0, path.rfind('/'));
 }
 
-// The writers whose spec takes options ("tensorflow:max_queue=100,misuse=no-step"), and their
-// adapters' names.
-constexpr std::string_view kWithOptions[] = {"tensorflow", "tensorflow-v1"};
+// The writers whose spec may take options ("tensorflow:max_queue=100,misuse=no-step"; each adapter
+// refuses those it lacks).
+constexpr std::string_view kWithOptions[] = {"tensorflow", "tensorflow-v1", "keras"};
 
 // The adapter's name for a spec ("tensorboardx", "tensorflow-v1"), or "" when not external.
 std::string AdapterName(std::string_view spec) {
@@ -105,7 +105,7 @@ Status ExternalWriter::OptionsForSpec(std::string_view spec, const std::string& 
   if (name.empty() || name.find('/') != std::string::npos || name.starts_with(".")) {
     return Status::Invalid("unknown external writer '" + std::string(spec) +
                            "' (tensorboardx, tensorboard, pytorch, tensorflow[:OPTIONS], "
-                           "tensorflow-v1[:OPTIONS] or external:<name>)");
+                           "tensorflow-v1[:OPTIONS], keras or external:<name>)");
   }
   Options o;
   o.run_dir = run_dir;

@@ -43,8 +43,9 @@ class ExternalWriter final : public EventWriter {
   };
 
   // Resolves a spec: "tensorboardx", "tensorboard" (alias "pytorch"), "tensorflow" (TF2
-  // tf.summary), "tensorflow-v1" (tf.compat.v1.summary.FileWriter) or "external:<name>" (the
-  // script <name>_adapter.py). The TensorFlow writers
+  // tf.summary), "tensorflow-v1" (tf.compat.v1.summary.FileWriter), "keras" (its TensorBoard
+  // callback in a tiny model's fit()) or "external:<name>" (the script <name>_adapter.py). The
+  // TensorFlow writers
   // take options after a colon, "max_queue=N,flush_millis=N,misuse=outside-scope|no-step|
   // record-if-false" (adapter.proto's Options; an adapter refuses at start what it lacks). The
   // interpreter is $TBFAULT_PYTHON, else the build's venv (compiled in). Adapters are looked for in

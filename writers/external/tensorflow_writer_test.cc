@@ -182,5 +182,38 @@ TEST(TensorflowWriterTest, NoStepIsAnErrorWithTfText) {
   EXPECT_TRUE(m.values.empty());
 }
 
+// Keras's TensorBoard callback in a tiny model's fit(): every value under <logdir>/train at its
+// step, none of Keras's own series (they would be phantoms), and any other run directory refused.
+TEST(TensorflowWriterTest, KerasCallbackWritesTheLedgerUnderTrainAndNothingElse) {
+  TempDir dir;
+  const std::string run = dir.path() + "/train";
+  ExternalWriter::Options options;
+  NEED_VENV("tensorflow", run, &options);
+  std::unique_ptr<EventWriter> refused;
+  Status s = MakeWriter("keras", dir.path() + "/run", &refused);
+  EXPECT_EQ(s.error_number(), EINVAL) << s.ToString();
+  EXPECT_NE(s.message().find("must be named train"), std::string::npos) << s.message();
+  auto w = Make("keras", run);
+  ASSERT_NE(w, nullptr);
+  EXPECT_NE(w->writer_name().find("keras"), std::string::npos) << w->writer_name();
+  const testing::EveryKind k;
+  ASSERT_NO_FATAL_FAILURE(k.Write(w.get()));
+  ASSERT_TRUE(w->Flush().ok());
+  EXPECT_EQ(w->watermarks().flushed, 14u);
+  ASSERT_TRUE(w->Close().ok());
+  int file_versions = 0;
+  auto got = ReadValues(dir.path(), &file_versions);
+  std::vector<std::string> tags;
+  for (const auto& [tag, points] : got) tags.push_back(tag);
+  EXPECT_EQ(tags, (std::vector<std::string>{"grads", "img", "loss", "notes", "weights"}));
+  ASSERT_EQ(got["loss"].size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(got["loss"][i].step, i);
+    EXPECT_EQ(Numbers<float>(got["loss"][i].value.tensor()),
+              std::vector<float>{testing::EveryKind::Loss(i)});
+  }
+  EXPECT_EQ(got["notes"][0].value.tensor().string_val(0), k.text);
+}
+
 }  // namespace
 }  // namespace tbfault::writers
