@@ -36,7 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 import adapter_common  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from tensorflow_adapter import TensorflowAdapter, event_file, tf_errno  # noqa: E402
+from tensorflow_adapter import Summaries, event_file, tf_errno  # noqa: E402
 
 keras = tf.keras
 
@@ -78,8 +78,9 @@ class _Quiet(keras.callbacks.Callback):
 class _Bridge(keras.callbacks.Callback):
     """Runs the adapter's requests inside fit(), after the TensorBoard callback in the list."""
 
-    def __init__(self, requests, write):
+    def __init__(self, requests, write, ready):
         super().__init__()
+        self._ready = ready  # set once fit() runs, its writer made.
         self._requests = requests  # (kind, request, reply queue), or _STOP.
         self._write = write
         self._held = None  # an add of the next step, or a flush, waiting for the next batch.
@@ -91,6 +92,7 @@ class _Bridge(keras.callbacks.Callback):
             self._flush_reply = None
 
     def on_train_batch_end(self, batch, logs=None):
+        self._ready.set()
         step = None
         while True:
             item = self._held or self._requests.get()
@@ -133,9 +135,9 @@ class KerasAdapter:
                                          histogram_freq=0, profile_batch=0)
         model = TinyModel(name="tiny")
         model.compile(optimizer="sgd")
-        writer = TensorflowAdapter.__new__(TensorflowAdapter)  # its kind -> tf.summary mapping.
-        writer._misuse = 0
-        bridge = _Bridge(self._requests, lambda kind, r: getattr(writer, kind)(r))
+        summaries = Summaries()  # the tensorflow adapter's mapping of requests to tf.summary ops.
+        self._ready = threading.Event()
+        bridge = _Bridge(self._requests, lambda kind, r: getattr(summaries, kind)(r), self._ready)
         rng = np.random.default_rng(0)
         x = rng.normal(size=(8, 3)).astype(np.float32)
         y = x.sum(axis=1, keepdims=True)
@@ -146,18 +148,22 @@ class KerasAdapter:
 
         def train():
             try:
-                model.fit(batches(), steps_per_epoch=1 << 40, epochs=1, verbose=0,
+                model.fit(batches(), steps_per_epoch=1 << 40, epochs=1, verbose=0, shuffle=False,
                           callbacks=[_Quiet(), tb, bridge])
             except Exception as exc:  # noqa: BLE001 - reported to every later request.
                 self._failure = exc
             finally:
                 self._done.set()
+                self._ready.set()
 
         self._done = threading.Event()
         self._thread = threading.Thread(target=train, name="keras-fit", daemon=True)
         self._thread.start()
-        self.file = ""
+        self._ready.wait()  # the writer exists, or fit() failed before its first batch.
+        if self._failure is not None:
+            raise self._failure
         self._logdir = logdir
+        self.file = event_file(logdir)
 
     def _call(self, kind, request):
         if self._failure is not None or self._done.is_set():
@@ -173,8 +179,6 @@ class KerasAdapter:
                     raise self._failure or RuntimeError("fit() ended before the request ran")
         if result is not None:
             raise result
-        if not self.file:
-            self.file = event_file(self._logdir)
 
     def scalar(self, r):
         self._call("scalar", r)

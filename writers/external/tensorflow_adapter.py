@@ -67,27 +67,11 @@ def event_file(logdir):
     return max(files, key=os.path.getmtime) if files else ""
 
 
-class TensorflowAdapter:
-    fsyncs_on_flush = False
-    text_tag_suffix = ""
-    name = "tensorflow %s tf.summary" % tf.__version__
-    errno_of = staticmethod(tf_errno)
+class Summaries:
+    """The requests as tf.summary ops on the current default writer (None for no step: NO_STEP)."""
 
-    def __init__(self, logdir, options):
-        adapter_common.refuse_options(options, ("max_queue", "flush_millis", "misuse"))
-        self._w = tf.summary.create_file_writer(
-            logdir, max_queue=options.max_queue or 10, flush_millis=options.flush_millis or 120000)
-        self._misuse = options.misuse
-        self._scopes = []
-        if self._misuse != pb.OUTSIDE_SCOPE:
-            self._enter(self._w.as_default())
-        if self._misuse == pb.RECORD_IF_FALSE:
-            self._enter(tf.summary.record_if(False))
-        self.file = event_file(logdir)
-
-    def _enter(self, scope):
-        scope.__enter__()
-        self._scopes.append(scope)
+    def __init__(self, misuse=pb.MISUSE_NONE):
+        self._misuse = misuse
 
     def _step(self, r):
         return None if self._misuse == pb.NO_STEP else r.step
@@ -111,6 +95,29 @@ class TensorflowAdapter:
 
     def text(self, r):
         tf.summary.text(r.tag, adapter_common.utf8(r.text, "text"), step=self._step(r))
+
+
+class TensorflowAdapter(Summaries):
+    fsyncs_on_flush = False
+    text_tag_suffix = ""
+    name = "tensorflow %s tf.summary" % tf.__version__
+    errno_of = staticmethod(tf_errno)
+
+    def __init__(self, logdir, options):
+        adapter_common.refuse_options(options, ("max_queue", "flush_millis", "misuse"))
+        super().__init__(options.misuse)
+        self._w = tf.summary.create_file_writer(
+            logdir, max_queue=options.max_queue or 10, flush_millis=options.flush_millis or 120000)
+        self._scopes = []
+        if self._misuse != pb.OUTSIDE_SCOPE:
+            self._enter(self._w.as_default())
+        if self._misuse == pb.RECORD_IF_FALSE:
+            self._enter(tf.summary.record_if(False))
+        self.file = event_file(logdir)
+
+    def _enter(self, scope):
+        scope.__enter__()
+        self._scopes.append(scope)
 
     def flush(self):
         self._w.flush()
