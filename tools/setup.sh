@@ -32,16 +32,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# PyPI packages in a venv under build/ (the real TensorBoard reader and tensorboardX writer).
-# Without network the venv stays incomplete; tests that need it skip with a counted message.
+# PyPI packages in a venv under build/ (the real TensorBoard reader and the real writers under test:
+# tensorboardX, TensorBoard's EventFileWriter, TensorFlow), pinned in tools/requirements.txt. The
+# venv is made again only when the pins change (the marker holds their checksum). Without PyPI the
+# venv stays incomplete and the tests that need it skip with a counted message.
 venv=build/venv
-if [ ! -f "$venv/.complete" ]; then
+requirements=tools/requirements.txt
+pins=$(sha256sum "$requirements" | cut -d' ' -f1)
+if [ "$(cat "$venv/.complete" 2>/dev/null)" != "$pins" ]; then
   mkdir -p build
   python3 -m venv "$venv" >/dev/null
-  if "$venv/bin/pip" install -q --disable-pip-version-check tensorboard tensorboardX; then
-    touch "$venv/.complete"
+  echo "setup: installing the pinned PyPI packages of $requirements into $venv (about a minute)"
+  if "$venv/bin/pip" install -q --disable-pip-version-check --timeout 30 -r "$requirements"; then
+    echo "$pins" >"$venv/.complete"
   else
-    echo "setup: PyPI unreachable; tests that need tensorboard/tensorboardX will skip" >&2
+    echo "setup: PyPI unreachable or an install failed: $venv is incomplete; the tests that need" \
+      "tensorboard, tensorboardX or tensorflow will skip (run tools/setup.sh again with network)" >&2
   fi
 fi
 

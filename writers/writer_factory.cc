@@ -30,9 +30,9 @@ WriterMaker FindMaker(std::string_view spec) {
 
 }  // namespace
 
+// The registered kinds are the external writers (external_registration.cc lists them).
 bool IsExternalWriterSpec(std::string_view spec) {
-  return spec == "tensorboardx" || spec == "tensorboard" || spec == "pytorch" ||
-         spec.starts_with("external:");
+  return FindMaker(spec) != nullptr || spec.starts_with("external:");
 }
 
 void RegisterWriterKind(std::string_view name, WriterMaker maker) {

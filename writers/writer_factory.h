@@ -2,7 +2,8 @@
 //   "<policy spec>" or "ours:<policy spec>"  SummaryWriter with that policy (policy.h)
 //   "mutant:<name>"                          MutantWriter (mutants/mutant_writer.h);
 //   "mutant:control"                         is the honest naive writer the mutants are made from.
-//   "tensorboardx", "tensorboard", "pytorch", "external:<name>"
+//   "tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras",
+//   "external:<name>"
 //                                            real writers of other libraries, run through an
 //                                            adapter process (external/external_writer.h); only
 //                                            where tbfault_external is linked (it registers them).
@@ -18,7 +19,8 @@
 
 namespace tbfault::writers {
 
-// True for the specs of external writers (tensorboardx, tensorboard, pytorch, external:<name>).
+// True for the specs of external writers: those whose kind is registered (RegisterWriterKind), and
+// external:<name>.
 bool IsExternalWriterSpec(std::string_view spec);
 
 Status MakeWriter(std::string_view spec, const std::string& run_dir,

@@ -51,8 +51,8 @@ int RunBenchPolicies(std::span<char*> args) {
         if (options.writers.empty()) *why = "no writer spec";
         return !options.writers.empty();
       },
-      "every policy and preset, async:overflow=drop-newest, tensorboardx, tensorboard where "
-      "their venv exists",
+      "every policy and preset, async:overflow=drop-newest, tensorboardx, tensorboard, "
+      "tensorflow, tensorflow-v1 where their venv exists",
       "writer specs, comma-separated");
   flags.Bool("--quick", &options.quick, "every count shrunk: the whole run takes under a minute");
   flags.String("--tmpfs", "DIR", &options.tmpfs_dir,

@@ -188,6 +188,8 @@ std::vector<std::string> DefaultBenchWriters() {
   }
   out.emplace_back("tensorboardx");
   out.emplace_back("tensorboard");
+  out.emplace_back("tensorflow");
+  out.emplace_back("tensorflow-v1");
   return out;
 }
 

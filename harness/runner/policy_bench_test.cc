@@ -59,7 +59,8 @@ TEST(PolicyBench, DefaultWritersCoverPoliciesPresetsAndExternals) {
   auto w = DefaultBenchWriters();
   for (const char* s :
        {"every-event", "buffered", "periodic", "async", "async:overflow=drop-newest", "tf2-like",
-        "tensorboardx-like", "pytorch-like", "tensorboardx", "tensorboard"}) {
+        "tensorboardx-like", "pytorch-like", "tensorboardx", "tensorboard", "tensorflow",
+        "tensorflow-v1"}) {
     EXPECT_NE(std::find(w.begin(), w.end(), s), w.end()) << s;
   }
 }

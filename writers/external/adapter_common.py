@@ -1,7 +1,9 @@
 """The adapter side of the protocol in adapter.proto: framing, watermarks and the request loop.
 
-An adapter module defines a class with __init__(logdir) and scalar/histogram/image/text/flush/
-close methods (plus `fsyncs_on_flush`, `text_tag_suffix`, `file` and `name`), and calls
+An adapter module defines a class with __init__(logdir, options) (options: adapter.proto's
+Options, parsed from --options; refuse_options() refuses those it lacks) and scalar/histogram/
+image/text/flush/close methods (plus `fsyncs_on_flush`, `text_tag_suffix`, `file` and `name`, and
+optionally a staticmethod errno_of(exc) -> errno or None for the library's own exceptions), and calls
 serve(ThatClass). serve never dies on an exception from the writer: it answers an error carrying
 the errno of an OSError (EINVAL for input the adapter refuses, EIO for anything else) and goes on.
 At EOF on stdin (the harness is gone) it exits at once with os._exit, flushing nothing: the
@@ -15,6 +17,7 @@ import struct
 import sys
 
 import adapter_pb2 as pb
+from google.protobuf import text_format
 
 
 class Refused(ValueError):
@@ -27,6 +30,13 @@ def utf8(data, what):
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Refused("%s is not UTF-8: %s" % (what, exc)) from None
+
+
+def refuse_options(options, allowed=()):
+    """Refuses (EINVAL) every option set in `options` whose field name is not in `allowed`."""
+    for field, _ in options.ListFields():
+        if field.name not in allowed:
+            raise Refused("option %s is not supported by this writer" % field.name)
 
 
 def pixels_array(image):
@@ -75,9 +85,13 @@ def _write_frame(stream, message):
     stream.flush()
 
 
-def _errno_of(exc):
+def _errno_of(exc, writer=None):
     if isinstance(exc, Refused):
         return errno.EINVAL
+    own = getattr(writer, "errno_of", None)
+    code = own(exc) if own else None
+    if code:
+        return code
     if isinstance(exc, OSError) and exc.errno:
         return exc.errno
     return errno.EIO
@@ -97,6 +111,7 @@ class _Marks:
 def serve(adapter_class):
     parser = argparse.ArgumentParser()
     parser.add_argument("--logdir", required=True)
+    parser.add_argument("--options", default="")
     args = parser.parse_args()
 
     # The protocol owns fds 0 and 1; anything a library prints goes to stderr instead.
@@ -110,9 +125,10 @@ def serve(adapter_class):
     marks = _Marks()
     hello = pb.Response()
     try:
-        writer = adapter_class(args.logdir)
+        options = text_format.Parse(args.options, pb.Options())
+        writer = adapter_class(args.logdir, options)
     except Exception as exc:  # noqa: BLE001 - every failure is answered, never raised.
-        hello.error.error_number = _errno_of(exc)
+        hello.error.error_number = _errno_of(exc, adapter_class)
         hello.error.message = "create writer: %s: %s" % (type(exc).__name__, exc)
         _write_frame(responses, hello)
         return 1
@@ -145,7 +161,7 @@ def serve(adapter_class):
                 raise Refused("unknown request kind %r" % kind)
             resp.ok.SetInParent()
         except Exception as exc:  # noqa: BLE001
-            resp.error.error_number = _errno_of(exc)
+            resp.error.error_number = _errno_of(exc, writer)
             resp.error.message = "%s: %s: %s" % (kind or "request", type(exc).__name__, exc)
         marks.fill(resp)
         _write_frame(responses, resp)

@@ -1,7 +1,9 @@
 // Registers the external writers' specs with MakeWriter (writers/writer_factory.h): "tensorboardx",
-// "tensorboard", "pytorch" and "external:<name>". A static initializer, so a program gets them by
-// linking tbfault_external whole (CMake: $<LINK_LIBRARY:WHOLE_ARCHIVE,tbfault_external>), which
-// keeps this object even though nothing refers to it.
+// "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras" and "external:<name>" (the one
+// list of external writer kinds: IsExternalWriterSpec asks the registry). A static initializer, so
+// a program gets them by linking tbfault_external whole (CMake:
+// $<LINK_LIBRARY:WHOLE_ARCHIVE,tbfault_external>), which keeps this object even though nothing
+// refers to it.
 #include "writers/external/external_writer.h"
 #include "writers/writer_factory.h"
 
@@ -20,7 +22,8 @@ Status MakeExternal(std::string_view spec, const std::string& run_dir,
 }
 
 const bool registered = [] {
-  for (const char* kind : {"tensorboardx", "tensorboard", "pytorch", "external"}) {
+  for (const char* kind : {"tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1",
+                           "keras", "external"}) {
     RegisterWriterKind(kind, MakeExternal);
   }
   return true;

@@ -1,9 +1,12 @@
 #include "writers/external/external_writer.h"
 
+#include <google/protobuf/text_format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 
 #include "writers/external/adapter.pb.h"
@@ -31,12 +34,65 @@ std::string ExeDir() {
   return path.substr(0, path.rfind('/'));
 }
 
-// The adapter's name for a spec ("tensorboardx", "tensorboard"), or "" when not external.
+// The writers whose spec may take options ("tensorflow:max_queue=100,misuse=no-step"; each adapter
+// refuses those it lacks).
+constexpr std::string_view kWithOptions[] = {"tensorflow", "tensorflow-v1", "keras"};
+
+// The adapter's name for a spec ("tensorboardx", "tensorflow-v1"), or "" when not external.
 std::string AdapterName(std::string_view spec) {
   if (spec == "tensorboardx") return "tensorboardx";
   if (spec == "tensorboard" || spec == "pytorch") return "tensorboard";
   if (spec.starts_with("external:")) return std::string(spec.substr(9));
+  std::string_view kind = spec.substr(0, spec.find(':'));
+  for (std::string_view k : kWithOptions) {
+    if (kind == k) return std::string(k) == "tensorflow-v1" ? "tensorflow_v1" : std::string(k);
+  }
   return "";
+}
+
+// Options of a spec ("max_queue=100,flush_millis=500,misuse=outside-scope", after the colon) as
+// adapter.Options in text format.
+Status ParseAdapterOptions(std::string_view spec, std::string* text) {
+  adapter::Options o;
+  size_t colon = spec.find(':');
+  std::string_view rest = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
+  auto bad = [&](std::string_view part, const std::string& why) {
+    return Status::Invalid("external writer '" + std::string(spec) + "': option '" +
+                           std::string(part) + "' " + why +
+                           " (max_queue=N, flush_millis=N, misuse=outside-scope|no-step|"
+                           "record-if-false)");
+  };
+  while (!rest.empty()) {
+    std::string_view part = rest.substr(0, rest.find(','));
+    rest.remove_prefix(std::min(rest.size(), part.size() + 1));
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) return bad(part, "is not key=value");
+    std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
+    if (key == "misuse") {
+      std::string name(value);
+      for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+      adapter::Misuse m;
+      if (name == "MISUSE_NONE" || !adapter::Misuse_Parse(name, &m)) return bad(part, "is unknown");
+      o.set_misuse(m);
+      continue;
+    }
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || end != value.data() + value.size() || v <= 0) {
+      return bad(part, "needs a positive integer");
+    }
+    if (key == "max_queue" && v <= INT32_MAX) {
+      o.set_max_queue(static_cast<int32_t>(v));
+    } else if (key == "flush_millis") {
+      o.set_flush_millis(v);
+    } else {
+      return bad(part, "is unknown");
+    }
+  }
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetSingleLineMode(true);
+  printer.PrintToString(o, text);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -48,10 +104,15 @@ Status ExternalWriter::OptionsForSpec(std::string_view spec, const std::string& 
   std::string name = AdapterName(spec);
   if (name.empty() || name.find('/') != std::string::npos || name.starts_with(".")) {
     return Status::Invalid("unknown external writer '" + std::string(spec) +
-                           "' (tensorboardx, tensorboard, pytorch or external:<name>)");
+                           "' (tensorboardx, tensorboard, pytorch, tensorflow[:OPTIONS], "
+                           "tensorflow-v1[:OPTIONS], keras or external:<name>)");
   }
   Options o;
   o.run_dir = run_dir;
+  if (!spec.starts_with("external:")) {
+    Status s = ParseAdapterOptions(spec, &o.adapter_options);
+    if (!s.ok()) return s;
+  }
   const char* python = std::getenv("TBFAULT_PYTHON");
   o.python = python && *python ? python : TBFAULT_ADAPTER_PYTHON;
   std::string script = name + "_adapter.py";
@@ -88,8 +149,12 @@ Status ExternalWriter::Create(const Options& options, std::unique_ptr<ExternalWr
   out->reset();
   std::unique_ptr<ExternalWriter> w(new ExternalWriter(options));
   std::string who = "adapter " + options.adapter;
-  Status s = AdapterProcess::Start(
-      {options.python, "-u", options.adapter, "--logdir", options.run_dir}, &w->process_);
+  std::vector<std::string> argv = {options.python, "-u", options.adapter, "--logdir",
+                                   options.run_dir};
+  if (!options.adapter_options.empty()) {
+    argv.insert(argv.end(), {"--options", options.adapter_options});
+  }
+  Status s = AdapterProcess::Start(argv, &w->process_);
   if (!s.ok()) return s;
   std::string data;
   s = w->process_->Receive(&data, AdapterProcess::Clock::now() + options.start_timeout);

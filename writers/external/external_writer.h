@@ -1,7 +1,8 @@
 // ExternalWriter: a real writer of another library (tensorboardX, TensorBoard's EventFileWriter as
-// PyTorch uses it) driven through the EventWriter interface. It starts the library's adapter
-// (`python ADAPTER --logdir RUN_DIR`, see adapter.proto and adapter_common.py), sends one request
-// per call and waits for the answer.
+// PyTorch uses it, TensorFlow's tf.summary, TF1's FileWriter, Keras's TensorBoard callback) driven
+// through the EventWriter interface. It starts the library's adapter (`python ADAPTER --logdir
+// RUN_DIR [--options TEXT]`, see adapter.proto and adapter_common.py), sends one request per call
+// and waits for the answer.
 //
 // Sequence numbers count accepted adds, as EventWriter says. Watermarks are the adapter's: what the
 // library's API promises (adapter.proto), which is what the harness then checks. An error answer
@@ -37,15 +38,20 @@ class ExternalWriter final : public EventWriter {
     std::string python;   // the interpreter.
     std::string adapter;  // the adapter script.
     std::string run_dir;
+    std::string adapter_options;  // adapter.Options in text format ("max_queue: 100"), or "".
     std::chrono::milliseconds start_timeout{60000};    // to start and create the writer.
     std::chrono::milliseconds request_timeout{60000};  // per request.
   };
 
-  // Resolves a spec: "tensorboardx", "tensorboard" (alias "pytorch") or "external:<name>" (the
-  // script <name>_adapter.py). The interpreter is $TBFAULT_PYTHON, else the build's venv
-  // (compiled in). Adapters are looked for in $TBFAULT_ADAPTER_DIR, else in adapters/ beside the
-  // running binary (build/bin/adapters), else in the build tree (compiled in). The timeouts come
-  // from $TBFAULT_ADAPTER_TIMEOUT_S when set.
+  // Resolves a spec: "tensorboardx", "tensorboard" (alias "pytorch"), "tensorflow" (TF2
+  // tf.summary), "tensorflow-v1" (tf.compat.v1.summary.FileWriter), "keras" (its TensorBoard
+  // callback in a tiny model's fit()) or "external:<name>" (the script <name>_adapter.py). The
+  // TensorFlow writers take options after a colon, "max_queue=N,flush_millis=N,misuse=
+  // outside-scope|no-step|record-if-false" (adapter.proto's Options; an adapter refuses at start
+  // what it lacks). The
+  // interpreter is $TBFAULT_PYTHON, else the build's venv (compiled in). Adapters are looked for in
+  // $TBFAULT_ADAPTER_DIR, else in adapters/ beside the running binary (build/bin/adapters), else in
+  // the build tree (compiled in). The timeouts come from $TBFAULT_ADAPTER_TIMEOUT_S when set.
   static Status OptionsForSpec(std::string_view spec, const std::string& run_dir, Options* out);
   // True for the specs OptionsForSpec takes.
   static bool IsExternalSpec(std::string_view spec);

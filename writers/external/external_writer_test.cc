@@ -1,7 +1,8 @@
 // ExternalWriter end to end: each real adapter writes every kind, and the run read back by the
 // strict reader holds every value at its step; a killed or hung adapter is an error, not a hang;
 // bad specs and missing interpreters are errors. Tests of real adapters skip when the venv with
-// tensorboard and tensorboardX (tools/setup.sh, or $TBFAULT_PYTHON) is missing.
+// tensorboard, tensorboardX and tensorflow (tools/setup.sh, or $TBFAULT_PYTHON) is missing.
+// TensorFlow's own tests (TF2 tensors, its errors, its misuses) are in tensorflow_writer_test.cc.
 #include "writers/external/external_writer.h"
 
 #include <gtest/gtest.h>
@@ -15,87 +16,18 @@
 #include <map>
 
 #include "format/event_reader.h"
+#include "writers/external/external_test_util.h"
 #include "writers/test_util.h"
 #include "writers/writer_factory.h"
 
 namespace tbfault::writers {
 namespace {
 
+using testing::DecodeRgb;
+using testing::Point;
+using testing::ReadValues;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
-
-// Options for `spec`, or why the real adapters cannot run here.
-std::string NeedVenv(std::string_view spec, const std::string& run_dir,
-                     ExternalWriter::Options* o) {
-  Status s = ExternalWriter::OptionsForSpec(spec, run_dir, o);
-  if (!s.ok()) return s.ToString();
-  if (::access(o->python.c_str(), X_OK) != 0) {
-    return "no Python at " + o->python + " (run tools/setup.sh, or set TBFAULT_PYTHON)";
-  }
-  std::string cmd = "'" + o->python + "' -c 'import tensorboard, tensorboardX' >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) {
-    return o->python + " cannot import tensorboard and tensorboardX (run tools/setup.sh)";
-  }
-  return "";
-}
-
-#define NEED_VENV(spec, dir, options)                                          \
-  do {                                                                         \
-    std::string why = NeedVenv(spec, dir, options);                            \
-    if (!why.empty()) GTEST_SKIP() << "external writers need a venv: " << why; \
-  } while (0)
-
-struct Point {
-  int64_t step;
-  tensorboard::Summary::Value value;
-};
-
-// Every summary value of the run, by tag, through the strict reader; anomalies fail the test.
-std::map<std::string, std::vector<Point>> ReadValues(const std::string& dir, int* file_versions) {
-  class Fail : public format::RecordReader::Reporter {
-    void Corruption(const format::AnomalyReport& r) override {
-      ADD_FAILURE() << "anomaly " << format::AnomalyName(r.kind) << " at " << r.offset;
-    }
-  } fail;
-  std::map<std::string, std::vector<Point>> out;
-  std::vector<format::RunFiles> runs;
-  Status s = format::ListRuns(dir, &runs);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  *file_versions = 0;
-  for (const auto& run : runs) {
-    for (const auto& path : run.files) {
-      std::string contents;
-      EXPECT_TRUE(format::ReadFileToString(path, &contents).ok());
-      format::EventReader reader(contents, &fail);
-      format::EventRecord rec;
-      bool first = true;
-      while (reader.Next(&rec)) {
-        if (first) {
-          EXPECT_EQ(format::EventKind(rec.event), "file_version") << path;
-        }
-        first = false;
-        if (rec.event.has_file_version()) ++*file_versions;
-        for (const auto& v : rec.event.summary().value()) {
-          out[v.tag()].push_back({rec.event.step(), v});
-        }
-      }
-    }
-  }
-  return out;
-}
-
-// PNG -> RGB pixels (libpng's simplified API).
-std::vector<uint8_t> DecodeRgb(const std::string& png, int* width, int* height) {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_memory(&image, png.data(), png.size())) return {};
-  image.format = PNG_FORMAT_RGB;
-  std::vector<uint8_t> pixels(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr)) return {};
-  *width = static_cast<int>(image.width);
-  *height = static_cast<int>(image.height);
-  return pixels;
-}
 
 class RealAdapterTest : public ::testing::TestWithParam<std::string> {};
 
@@ -112,17 +44,10 @@ TEST_P(RealAdapterTest, EveryKindReadsBackExactly) {
   std::vector<std::string> errors;
   w->set_error_callback([&](const Status& e) { errors.push_back(e.ToString()); });
 
+  const testing::EveryKind k;
   TagId loss = w->Tag("loss");
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->AddScalar(loss, i, 0.1f * i + 1.0f / 3).ok());
-  std::vector<double> values = {1, 2, 2, 3, 3, 3, -4.5, 1e-3};
-  ASSERT_TRUE(w->AddHistogram(w->Tag("weights"), 20, values).ok());
-  std::vector<format::HistogramBucket> buckets = {{0, 1, 2}, {1, 2, 5}, {2, 4, 1}};
-  ASSERT_TRUE(w->AddHistogramBuckets(w->Tag("grads"), 21, buckets).ok());
-  std::vector<uint8_t> pixels(4 * 5 * 3);
-  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 17 + 3);
-  ASSERT_TRUE(w->AddImage(w->Tag("img"), 22, pixels, 4, 5, 3).ok());
-  const std::string text = "héllo, *markdown* text";
-  ASSERT_TRUE(w->AddText(w->Tag("notes"), 23, text).ok());
+  ASSERT_NO_FATAL_FAILURE(k.Write(w));
+  const auto& [values, buckets, pixels, text] = k;
   EXPECT_EQ(w->watermarks().accepted, 14u);
 
   // A refused add is an error with an errno and no sequence number.
@@ -151,7 +76,7 @@ TEST_P(RealAdapterTest, EveryKindReadsBackExactly) {
   ASSERT_EQ(got["loss"].size(), 11u);
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(got["loss"][i].step, i);
-    EXPECT_EQ(got["loss"][i].value.simple_value(), 0.1f * i + 1.0f / 3) << i;
+    EXPECT_EQ(got["loss"][i].value.simple_value(), testing::EveryKind::Loss(i)) << i;
   }
   EXPECT_EQ(got["loss"][10].step, 10);
   EXPECT_EQ(got["loss"][10].value.simple_value(), 7.25f);
@@ -227,8 +152,12 @@ TEST_P(RealAdapterTest, KilledAdapterIsAnErrorNotAHang) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, RealAdapterTest,
-                         ::testing::Values("tensorboardx", "tensorboard"),
-                         [](const auto& info) { return info.param; });
+                         ::testing::Values("tensorboardx", "tensorboard", "tensorflow-v1"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
 
 // A fake adapter in plain Python (no protobuf needed): says hello (Response{ok{}}), then runs
 // `body` with `read_frame` available.
@@ -326,7 +255,27 @@ TEST(ExternalWriterTest, BadSpecsAreErrors) {
     EXPECT_NE(s.message().find("unknown external writer"), std::string::npos) << s.message();
     EXPECT_EQ(w, nullptr);
   }
+  // Options are for the TensorFlow writers only, and typed: a bad one names itself.
+  for (const char* spec : {"tensorflow:max_queue", "tensorflow:max_queue=0", "tensorflow:queue=3",
+                           "tensorflow:misuse=sideways", "tensorflow:misuse=misuse-none",
+                           "tensorflow-v1:flush_millis=-5"}) {
+    s = MakeWriter(spec, dir.path(), &w);
+    EXPECT_FALSE(s.ok()) << spec;
+    EXPECT_NE(s.message().find("option"), std::string::npos) << s.message();
+    EXPECT_EQ(w, nullptr);
+  }
+  ExternalWriter::Options o;
+  ASSERT_TRUE(ExternalWriter::OptionsForSpec("tensorflow:max_queue=100,flush_millis=500,misuse="
+                                             "record-if-false",
+                                             dir.path(), &o)
+                  .ok());
+  EXPECT_EQ(o.adapter_options, "max_queue: 100 flush_millis: 500 misuse: RECORD_IF_FALSE ");
+  ASSERT_TRUE(ExternalWriter::OptionsForSpec("tensorflow", dir.path(), &o).ok());
+  EXPECT_EQ(o.adapter_options, "");
   EXPECT_TRUE(ExternalWriter::IsExternalSpec("pytorch"));
+  EXPECT_TRUE(ExternalWriter::IsExternalSpec("tensorflow:misuse=no-step"));
+  EXPECT_TRUE(IsExternalWriterSpec("tensorflow-v1"));  // the registry knows the kinds.
+  EXPECT_FALSE(IsExternalWriterSpec("tf2-like"));
   EXPECT_FALSE(ExternalWriter::IsExternalSpec("async"));
 }
 

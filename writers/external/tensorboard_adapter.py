@@ -60,7 +60,8 @@ class TensorboardAdapter:
     text_tag_suffix = "/text_summary"
     name = "tensorboard %s EventFileWriter" % tensorboard.__version__
 
-    def __init__(self, logdir):
+    def __init__(self, logdir, options):
+        adapter_common.refuse_options(options)
         self._w = EventFileWriter(logdir)
         self._bins = _default_bins()
         self.file = getattr(self._w, "_file_name", "")

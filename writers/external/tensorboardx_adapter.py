@@ -21,7 +21,8 @@ class TensorboardXAdapter:
     text_tag_suffix = "/text_summary"
     name = "tensorboardX " + tensorboardX.__version__
 
-    def __init__(self, logdir):
+    def __init__(self, logdir, options):
+        adapter_common.refuse_options(options)
         self._w = tensorboardX.SummaryWriter(logdir=logdir)
         try:
             self.file = self._w.file_writer.event_writer._ev_writer._file_name
