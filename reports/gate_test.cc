@@ -33,7 +33,7 @@ TEST(GateTest, IdenticalResultsPass) {
 TEST(GateTest, MoreViolationsFail) {
   Results base = SampleResults(), cur = SampleResults();
   ProfileResult& p = cur.scenarios[1].profiles[1];  // tb-rust: 3 hidden in the baseline.
-  p.counts[static_cast<int>(Verdict::kHidden)] = 5;
+  p.counts[VerdictIndex(Verdict::kHidden)] = 5;
   GateReport g = Gate(base, cur, {});
   ASSERT_TRUE(g.regressed());
   EXPECT_EQ(g.regressions,
@@ -44,8 +44,8 @@ TEST(GateTest, MoreViolationsFail) {
 TEST(GateTest, ANewViolationClassFailsEvenWhenTheTotalIsEqual) {
   Results base = SampleResults(), cur = SampleResults();
   ProfileResult& p = cur.scenarios[1].profiles[2];
-  p.counts[static_cast<int>(Verdict::kHidden)] = 2;
-  p.counts[static_cast<int>(Verdict::kDuplicate)] = 1;
+  p.counts[VerdictIndex(Verdict::kHidden)] = 2;
+  p.counts[VerdictIndex(Verdict::kDuplicate)] = 1;
   GateReport g = Gate(base, cur, {});
   EXPECT_TRUE(Mentions(g.regressions, "tb-python: duplicate 0 -> 1")) << g.ToText();
 }
@@ -63,7 +63,7 @@ TEST(GateTest, PassToFailAndErrorFail) {
 
 TEST(GateTest, FewerViolationsAndNewScenariosAreNotRegressions) {
   Results base = SampleResults(), cur = SampleResults();
-  cur.scenarios[1].profiles[1].counts[static_cast<int>(Verdict::kHidden)] = 0;
+  cur.scenarios[1].profiles[1].counts[VerdictIndex(Verdict::kHidden)] = 0;
   cur.scenarios[1].outcome = Outcome::kPassed;
   cur.scenarios.push_back(testing::SampleScenario("new/one", "ours:async", 0));
   GateReport g = Gate(base, cur, {});

@@ -53,7 +53,7 @@ std::string ProfileCounts(const ProfileResult& p) {
 std::string SummaryTable(const Results& results) {
   std::string out = "<table><tr><th>scenario</th><th>writer</th><th>outcome</th>";
   for (auto p : kProfiles) out += "<th>" + std::string(p) + "</th>";
-  out += "<th>events/s</th></tr>\n";
+  out += "<th>events/s</th><th>step added</th></tr>\n";
   for (const auto& s : results.scenarios) {
     std::string outcome(OutcomeName(s.outcome));
     out += "<tr><td><a href=\"#s-" + XmlEscape(s.name) + "\">" + XmlEscape(s.name) +
@@ -69,7 +69,7 @@ std::string SummaryTable(const Results& results) {
              std::to_string(p->violations()) + " violations</td>";
     }
     out += "<td>" + (s.figures.events_per_s ? Fmt("%.3g", *s.figures.events_per_s) : "–") +
-           "</td></tr>\n";
+           "</td><td>" + XmlEscape(StepAddedText(s.figures)) + "</td></tr>\n";
   }
   return out + "</table>\n";
 }
@@ -115,10 +115,13 @@ std::string ScenarioSection(const ScenarioResult& s) {
   std::string examples;
   for (const auto& p : s.profiles) {
     for (const auto& e : p.examples) {
+      // A lost event has no record: say so instead of "in  at offset 0".
+      std::string where = e.file.empty() ? ", not on disk"
+                                         : " in <code>" + XmlEscape(e.file) + "</code> at offset " +
+                                               std::to_string(e.offset);
       examples += "<li><b>" + XmlEscape(p.profile) + "</b> " + std::string(VerdictName(e.verdict)) +
-                  " <code>" + XmlEscape(e.tag) + "</code> step " + std::to_string(e.step) +
-                  " in <code>" + XmlEscape(e.file) + "</code> at offset " +
-                  std::to_string(e.offset) + ": " + XmlEscape(e.reason) + "</li>\n";
+                  " <code>" + XmlEscape(e.tag) + "</code> step " + std::to_string(e.step) + where +
+                  ": " + XmlEscape(e.reason) + "</li>\n";
     }
   }
   if (!examples.empty()) out += "<ul>\n" + examples + "</ul>\n";

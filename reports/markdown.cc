@@ -51,9 +51,9 @@ std::string MarkdownSummary(const Results& results) {
   if (!results.scenarios.empty()) {
     out += "| scenario | writer | outcome |";
     for (auto p : kProfiles) out += " " + std::string(p) + " |";
-    out += " loss window | events/s |\n|---|---|---|";
+    out += " loss window | events/s | step added |\n|---|---|---|";
     for (size_t i = 0; i < kProfiles.size(); ++i) out += "---|";
-    out += "---:|---:|\n";
+    out += "---:|---:|---:|\n";
     for (const auto& s : results.scenarios) {
       std::string mark = s.outcome == Outcome::kPassed   ? "✅ "
                          : s.outcome == Outcome::kFailed ? "❌ "
@@ -67,7 +67,8 @@ std::string MarkdownSummary(const Results& results) {
         if (p && p->loss_window.events > worst.events) worst = p->loss_window;
       }
       out += " " + std::to_string(worst.events) + " ev, " + Fmt("%.2f", worst.seconds) + " s |";
-      out += " " + (s.figures.events_per_s ? Fmt("%.3g", *s.figures.events_per_s) : "–") + " |\n";
+      out += " " + (s.figures.events_per_s ? Fmt("%.3g", *s.figures.events_per_s) : "–") + " |";
+      out += " " + StepAddedText(s.figures) + " |\n";
     }
   }
   bool header = false;
@@ -83,9 +84,12 @@ std::string MarkdownSummary(const Results& results) {
       size_t shown = 0;
       for (const auto& e : p.examples) {
         if (shown++ == 3) break;
+        // A lost event has no record: say so instead of "in  at offset 0".
+        std::string where = e.file.empty()
+                                ? ", not on disk"
+                                : " in " + Code(e.file) + " at offset " + std::to_string(e.offset);
         out += "  - " + std::string(VerdictName(e.verdict)) + " " + Code(e.tag) + " step " +
-               std::to_string(e.step) + " in " + Code(e.file) + " at offset " +
-               std::to_string(e.offset) + ": " + Cell(e.reason) + "\n";
+               std::to_string(e.step) + where + ": " + Cell(e.reason) + "\n";
       }
     }
   }

@@ -84,13 +84,27 @@ TEST(MarkdownTest, OneRowPerScenarioAndTheFailures) {
   std::string md = MarkdownSummary(r);
   EXPECT_EQ(md.substr(0, md.find('\n')), "## tbfault: 1 passed, 1 failed, 0 errors");
   EXPECT_NE(md.find("| scenario | writer | outcome | strict | tb-rust | tb-python | loss window | "
-                    "events/s |"),
-            std::string::npos);
+                    "events/s | step added |"),
+            std::string::npos)
+      << md;
   EXPECT_NE(md.find("| `pipe\\|in name` | `ours:buffered` | ✅ passed | ✅ 180 visible |"),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("| ❌ 3 hidden | ❌ 3 hidden | 20 ev, 0.50 s | 1.5e+06 |"), std::string::npos)
       << md;
+  // The step time the writer adds: always in us, the % only for steps of at least 1 ms.
+  EXPECT_NE(md.find("| 1.5e+06 | +300 us (+0.4%) |"), std::string::npos) << md;
+  r.scenarios[0].figures.step_overhead_pct_p50.reset();  // a step under 1 ms: no percentage.
+  // A lost event has no record: "not on disk", never "in  at offset 0".
+  r.scenarios[1].profiles[1].examples.insert(
+      r.scenarios[1].profiles[1].examples.begin(),
+      {Verdict::kLostAcked, "loss", 149, "", 0, "acknowledged written before the process-crash"});
+  EXPECT_NE(MarkdownSummary(r).find("lost-acked `loss` step 149, not on disk: acknowledged"),
+            std::string::npos)
+      << MarkdownSummary(r);
+  EXPECT_EQ(MarkdownSummary(r).find(" in `` at offset"), std::string::npos);
+  EXPECT_NE(MarkdownSummary(r).find("| 1.5e+06 | +300 us |"), std::string::npos);
+  EXPECT_EQ(StepAddedText(Figures()), "–");
   EXPECT_NE(md.find("### Failures"), std::string::npos);
   EXPECT_NE(md.find("- `tb-rust`: 3 hidden\n  - hidden `loss/<train>&\"x\"` step 120 in "
                     "`run/events.out.tfevents.1700000000.host.1.0` at offset 4096: after a torn "

@@ -174,6 +174,7 @@ json ScenarioToJson(const ScenarioResult& s) {
                 {"noop", s.step_times.noop_ms}}}};
   if (!s.error.empty()) out["error"] = s.error;
   if (s.failure != RunFailure::kNone) out["failure"] = RunFailureName(s.failure);
+  if (!s.labels.empty()) out["labels"] = s.labels;
   return out;
 }
 
@@ -189,6 +190,10 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
   }
   if (!known) Fail(w + ".outcome", "expected passed, failed or error, got \"" + outcome + "\"");
   Optional(j, "error", w, String, &s.error);
+  if (auto it = j.find("labels"); it != j.end()) {
+    const json& a = Array(*it, w + ".labels");
+    for (size_t i = 0; i < a.size(); ++i) s.labels.push_back(String(a[i], Index(w + ".labels", i)));
+  }
   std::string failure;
   Optional(j, "failure", w, String, &failure);
   if (!failure.empty()) {
@@ -274,6 +279,18 @@ const std::array<FigureDef, 18> kFigures = {{
 std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f) {
   std::vector<std::pair<std::string_view, std::optional<double>>> out;
   for (const FigureDef& d : kFigures) out.emplace_back(d.name, f.*d.field);
+  return out;
+}
+
+std::string StepAddedText(const Figures& f) {
+  if (!f.step_added_us_p50) return "–";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%+.0f us", *f.step_added_us_p50);
+  std::string out = buf;
+  if (f.step_overhead_pct_p50) {
+    std::snprintf(buf, sizeof buf, " (%+.1f%%)", *f.step_overhead_pct_p50);
+    out += buf;
+  }
   return out;
 }
 

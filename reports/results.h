@@ -96,6 +96,9 @@ struct FigureDef {
   std::optional<double> Figures::*field;
 };
 extern const std::array<FigureDef, 18> kFigures;
+// What the writer adds to a step, for people (every report and the run table): "+517 us", with
+// the percentage where one is meaningful ("+120 us (+5.4%)"), "–" when not measured.
+std::string StepAddedText(const Figures& f);
 // The figures by their JSON names ("events_per_s", ...), in declaration order; for reports.
 std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f);
 
@@ -121,6 +124,7 @@ struct ScenarioResult {
   std::string name;
   uint64_t seed = 0;
   std::string writer;  // the writer spec, e.g. "ours:buffered" or "mutant:no-truncate".
+  std::vector<std::string> labels;  // the scenario's ("faults", "mutant", "misuse", "quick").
   Outcome outcome = Outcome::kPassed;
   RunFailure failure = RunFailure::kNone;  // why, when outcome is kError ...
   std::string error;                       // ... and in words (also why expectations failed).

@@ -36,6 +36,15 @@ Survival FromVerdict(Verdict v) {
 
 std::string Cell(std::string_view text) { return MarkdownCell(text); }
 
+bool HasLabel(const ScenarioResult& r, std::string_view label) {
+  return std::find(r.labels.begin(), r.labels.end(), label) != r.labels.end();
+}
+
+// A self-test of the harness, not a writer a user would choose.
+bool IsSelfTest(const ScenarioResult& r) {
+  return r.writer.rfind("mutant:", 0) == 0 || HasLabel(r, "mutant") || HasLabel(r, "misuse");
+}
+
 // "312 lost-acked (strict, tb-rust, tb-python)" or "3 hidden (tb-rust); 1 lost-unacked (strict)".
 std::string Counts(const ScenarioResult& r) {
   std::vector<std::pair<std::string, std::string>> groups;  // counts text -> profiles.
@@ -92,7 +101,7 @@ std::string_view SurvivalName(Survival s) {
 
 Survival Classify(const ScenarioResult& r) {
   if (r.outcome == Outcome::kError) {
-    return r.error.find("timed out") != std::string::npos ? Survival::kHangs : Survival::kError;
+    return r.failure == RunFailure::kHung ? Survival::kHangs : Survival::kError;
   }
   Survival worst = Survival::kPasses;
   for (const ProfileResult& p : r.profiles) {
@@ -124,6 +133,11 @@ SurvivalMatrix BuildSurvival(const std::vector<const Results*>& results,
   std::set<std::string> writers, rows;
   for (const Results* rs : results) {
     for (const ScenarioResult& r : rs->scenarios) {
+      if (IsSelfTest(r)) {
+        m.self_tests.push_back(&r);
+        continue;
+      }
+      if (!r.labels.empty() && !HasLabel(r, "faults")) continue;
       bool excluded = std::any_of(options.exclude_writer_prefixes.begin(),
                                   options.exclude_writer_prefixes.end(),
                                   [&](const std::string& p) { return r.writer.rfind(p, 0) == 0; });
@@ -164,8 +178,24 @@ SurvivalMatrix BuildSurvival(const std::vector<const Results*>& results,
   return m;
 }
 
+std::string SelfTestsMarkdown(const SurvivalMatrix& m) {
+  if (m.self_tests.empty()) return "";
+  std::string out =
+      "\nSelf-tests (mutant writers and misuse scenarios: the harness must catch what each "
+      "expects; not writers to choose between):\n\n";
+  for (const ScenarioResult* r : m.self_tests) {
+    std::string counts = Counts(*r);
+    out += "- " + Cell(r->name) + " (" + Cell(r->writer) + "): " +
+           (r->outcome == Outcome::kPassed   ? "caught as expected"
+            : r->outcome == Outcome::kFailed ? "NOT as expected: " + Cell(r->error.substr(0, 200))
+                                             : "error: " + Cell(r->error.substr(0, 200))) +
+           (counts.empty() ? "" : " — " + counts) + "\n";
+  }
+  return out;
+}
+
 std::string SurvivalMarkdown(const SurvivalMatrix& m, const SurvivalOptions& options) {
-  if (m.rows.empty()) return "No scenario results for a survival matrix.\n";
+  if (m.rows.empty()) return "No scenario results for a survival matrix.\n" + SelfTestsMarkdown(m);
   std::string out = "| scenario |";
   for (const std::string& w : m.writers) out += " " + Cell(w) + " |";
   out += "\n|---|";
@@ -208,7 +238,7 @@ std::string SurvivalMarkdown(const SurvivalMatrix& m, const SurvivalOptions& opt
   for (size_t i = 0; i < notes.size(); ++i) {
     out += std::to_string(i + 1) + ". " + notes[i] + "\n";
   }
-  return out;
+  return out + SelfTestsMarkdown(m);
 }
 
 }  // namespace tbfault::reports

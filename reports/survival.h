@@ -1,13 +1,18 @@
-// The survival matrix (issue 8): which writer keeps the user's summaries under which fault. Built
-// from one or more results files (results.h); one row per scenario by its base name (the name
-// before the last "/<writer>"), one column per writer spec, each cell the worst outcome across the
-// three reader profiles (DESIGN.md section 5):
+// The survival matrix (issue 8): which writer keeps the user's summaries under which fault — a
+// table of the writers a user chooses between (our policies and presets, the external writers)
+// against the fault scenarios. Built from one or more results files (results.h); one row per fault
+// scenario by its base name (the name before the last "/<writer>"), one column per writer spec,
+// each cell the worst outcome across the three reader profiles (DESIGN.md section 5). Self-tests
+// are not a choice of writer: a result of a mutant writer ("mutant:" spec) or of a scenario
+// labelled "mutant" or "misuse" goes to SurvivalMatrix::self_tests (listed after the table, each
+// with whether the harness caught what it expected), never to a column; a result with labels but
+// without "faults" (clean runs, training) is neither. Results without labels count as faults.
 //   passes          no violation, nothing lost, the scenario met its expectations
 //   loses unacked   only lost-unacked (the loss window the contract allows)
 //   duplicate, phantom, hides data (hidden), loses acked (lost-acked), silent loss (lost-silent),
 //   corrupt         the worst violation class present, in that order of increasing severity
 //   error           the scenario could not run (outcome "error")
-//   hangs           outcome "error" because the watchdog fired ("timed out")
+//   hangs           outcome "error" because the watchdog fired (RunFailure::kHung)
 // Several results for one cell (several files, repeated runs) keep the worst. Every cell that is
 // not `passes`, and every cell whose scenario did not meet its expectations, carries a citation:
 // the counts per profile, the scenario's unmet expectation or error, and the command that
@@ -51,6 +56,7 @@ struct SurvivalMatrix {
   std::vector<std::string> writers;                                   // columns.
   std::vector<std::string> rows;                                      // base names.
   std::map<std::pair<std::string, std::string>, SurvivalCell> cells;  // (row, writer).
+  std::vector<const ScenarioResult*> self_tests;                      // mutants and misuse.
 
   const SurvivalCell* cell(const std::string& row, const std::string& writer) const;
 };
@@ -73,7 +79,7 @@ SurvivalMatrix BuildSurvival(const std::vector<const Results*>& results,
                              const SurvivalOptions& options = {});
 
 // Markdown: a table (one cell per writer, "–" where not run, "kind [n]" with footnote n), then the
-// numbered citations. Empty matrix: a line saying so.
+// numbered citations, then the self-tests (one line each). Empty matrix: a line saying so.
 std::string SurvivalMarkdown(const SurvivalMatrix& m, const SurvivalOptions& options = {});
 
 }  // namespace tbfault::reports

@@ -27,12 +27,12 @@ ScenarioResult Make(const std::string& base, const std::string& writer,
     uint64_t visible = 100;
     if (name == profile) {
       for (auto [v, n] : counts) {
-        p.counts[static_cast<int>(v)] = n;
+        p.counts[VerdictIndex(v)] = n;
         visible -= n;
         if (IsViolation(v)) violation = true;
       }
     }
-    p.counts[static_cast<int>(Verdict::kVisible)] = visible;
+    p.counts[VerdictIndex(Verdict::kVisible)] = visible;
     p.passed = !(name == profile && violation);
     r.profiles.push_back(p);
   }
@@ -41,12 +41,14 @@ ScenarioResult Make(const std::string& base, const std::string& writer,
   return r;
 }
 
-ScenarioResult Errored(const std::string& base, const std::string& writer, const std::string& why) {
+ScenarioResult Errored(const std::string& base, const std::string& writer, const std::string& why,
+                       RunFailure failure = RunFailure::kWriterFailed) {
   ScenarioResult r;
   r.name = base + "/" + writer;
   r.writer = writer;
   r.seed = 9;
   r.outcome = Outcome::kError;
+  r.failure = failure;
   r.error = why;
   return r;
 }
@@ -60,8 +62,10 @@ TEST(Survival, ClassifiesEveryCellKind) {
   EXPECT_EQ(Classify(Make("a", "w", {{Verdict::kCorrupt, 1}})), Survival::kCorrupt);
   EXPECT_EQ(Classify(Make("a", "w", {{Verdict::kPhantom, 1}})), Survival::kPhantom);
   EXPECT_EQ(Classify(Make("a", "w", {{Verdict::kDuplicate, 1}})), Survival::kDuplicate);
-  EXPECT_EQ(Classify(Errored("a", "w", "timed out after 60 s: the writer process hung; killed")),
+  EXPECT_EQ(Classify(Errored("a", "w", "the writer was killed", RunFailure::kHung)),
             Survival::kHangs);
+  EXPECT_EQ(Classify(Errored("a", "w", "timed out, hung (words decide nothing)")),
+            Survival::kError);
   EXPECT_EQ(Classify(Errored("a", "w", "writer process 0 failed: exit 1")), Survival::kError);
   for (Survival s :
        {Survival::kPasses, Survival::kLosesUnacked, Survival::kLosesAcked, Survival::kSilentLoss,
@@ -78,9 +82,9 @@ TEST(Survival, WorstAcrossProfilesAndClasses) {
   ScenarioResult r = Make("a", "w", {{Verdict::kLostUnacked, 3}, {Verdict::kHidden, 2}});
   EXPECT_EQ(Classify(r), Survival::kHidesData);
   // lost-acked in tb-python only, hidden in strict: lost-acked is worse.
-  r.profiles[2].counts[static_cast<int>(Verdict::kLostAcked)] = 1;
+  r.profiles[2].counts[VerdictIndex(Verdict::kLostAcked)] = 1;
   EXPECT_EQ(Classify(r), Survival::kLosesAcked);
-  r.profiles[1].counts[static_cast<int>(Verdict::kCorrupt)] = 1;
+  r.profiles[1].counts[VerdictIndex(Verdict::kCorrupt)] = 1;
   EXPECT_EQ(Classify(r), Survival::kCorrupt);
 }
 
@@ -133,8 +137,8 @@ TEST(Survival, MarkdownCitesEveryCellThatDoesNotPass) {
       Make("disk-full", "buffered", {{Verdict::kCorrupt, 1}}),
       Make("disk-full", "tensorboardx", {{Verdict::kPhantom, 1}}),
       Make("disk-full", "tensorboard", {{Verdict::kDuplicate, 1}}),
-      Errored("eio", "tensorboardx",
-              "timed out after 60 s: the writer process (or the mount) hung"),
+      Errored("eio", "tensorboardx", "timed out after 60 s: the writer process (or the mount) hung",
+              RunFailure::kHung),
       Errored("eio", "tensorboard", "writer process 0 failed: adapter | exited"),
   };
   // Passed, but a violation the scenario expects: still cited, and said to be expected.
@@ -192,13 +196,45 @@ TEST(Survival, MarkdownCitesEveryCellThatDoesNotPass) {
 
   // Same counts in several profiles are grouped.
   ScenarioResult all = Make("x", "async", {{Verdict::kLostAcked, 4}});
-  for (auto& p : all.profiles) p.counts[static_cast<int>(Verdict::kLostAcked)] = 4;
+  for (auto& p : all.profiles) p.counts[VerdictIndex(Verdict::kLostAcked)] = 4;
   Results one;
   one.scenarios = {all};
   EXPECT_NE(
       SurvivalMarkdown(BuildSurvival({&one})).find("4 lost-acked (strict, tb-rust, tb-python)"),
       std::string::npos);
   EXPECT_EQ(SurvivalMarkdown(BuildSurvival({})), "No scenario results for a survival matrix.\n");
+}
+
+// Columns are the writers a user chooses between; mutants and misuse scenarios are self-tests,
+// listed after the table; scenarios labelled but not "faults" are not rows.
+TEST(Survival, MutantsAndMisuseAreSelfTestsNotColumns) {
+  Results rs;
+  rs.scenarios = {Make("crash", "buffered"),
+                  Make("crash", "async"),
+                  Make("torn-records", "mutant:torn-records", {{Verdict::kHidden, 3}}),
+                  Make("late-metadata", "buffered", {{Verdict::kHidden, 100}}, "tb-rust"),
+                  Make("no-flush", "buffered:bytes=100000000"),
+                  Make("clean", "buffered")};
+  rs.scenarios[0].labels = rs.scenarios[1].labels = {"faults"};
+  rs.scenarios[2].labels = {"quick", "mutant"};
+  rs.scenarios[3].labels = {"misuse"};
+  rs.scenarios[3].outcome = Outcome::kPassed;  // the misuse was expected to hide these.
+  rs.scenarios[4].labels = {"misuse"};
+  rs.scenarios[5].labels = {"quick"};
+  SurvivalMatrix m = BuildSurvival({&rs});
+  EXPECT_EQ(m.writers, (std::vector<std::string>{"buffered", "async"}));
+  EXPECT_EQ(m.rows, std::vector<std::string>{"crash"});
+  ASSERT_EQ(m.self_tests.size(), 3u);
+  std::string md = SurvivalMarkdown(m);
+  EXPECT_NE(md.find("| scenario | buffered | async |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("| scenario | buffered | async | mutant"), std::string::npos) << md;
+  EXPECT_NE(md.find("- torn-records/mutant:torn-records (mutant:torn-records): NOT as expected"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(
+      md.find("- late-metadata/buffered (buffered): caught as expected — 100 hidden (tb-rust)"),
+      std::string::npos)
+      << md;
 }
 
 TEST(Survival, InTheMarkdownSummaryOnlyWithSeveralWriters) {

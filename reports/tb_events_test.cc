@@ -57,7 +57,7 @@ TEST(TbEventsTest, WritesOnePointPerCallPerRun) {
   Results r = testing::SampleResults();
   r.benchmark = testing::SampleBenchmark(100, 50, 0.0, 5, 1);
   ASSERT_TRUE(WriteResultsEvents(r, dir.string(), 0, 1700000000.0).ok());
-  r.scenarios[1].profiles[1].counts[static_cast<int>(Verdict::kHidden)] = 7;
+  r.scenarios[1].profiles[1].counts[VerdictIndex(Verdict::kHidden)] = 7;
   ASSERT_TRUE(WriteResultsEvents(r, dir.string(), 1, 1700000100.0).ok());
 
   int anomalies = 0, file_versions = 0;

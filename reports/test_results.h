@@ -24,9 +24,9 @@ inline ScenarioResult SampleScenario(const std::string& name, const std::string&
     p.profile = std::string(profile);
     uint64_t h = profile == "strict" ? 0 : hidden;
     p.passed = h == 0;
-    p.counts[static_cast<int>(Verdict::kVisible)] = 200 - 20 - h;
-    p.counts[static_cast<int>(Verdict::kLostUnacked)] = 20;
-    p.counts[static_cast<int>(Verdict::kHidden)] = h;
+    p.counts[VerdictIndex(Verdict::kVisible)] = 200 - 20 - h;
+    p.counts[VerdictIndex(Verdict::kLostUnacked)] = 20;
+    p.counts[VerdictIndex(Verdict::kHidden)] = h;
     if (h) {
       p.examples.push_back({Verdict::kHidden, "loss/<train>&\"x\"", 120,
                             "run/events.out.tfevents.1700000000.host.1.0", 4096,
@@ -39,6 +39,7 @@ inline ScenarioResult SampleScenario(const std::string& name, const std::string&
   s.figures.mb_per_s = 80.5;
   s.figures.add_ns_p50 = 95;
   s.figures.add_ns_p99 = 410;
+  s.figures.step_added_us_p50 = 300;
   s.figures.step_overhead_pct_p50 = 0.4;
   s.figures.step_ms_p50 = 10.6;
   s.figures.disabled_step_ms_p50 = 10.3;

@@ -56,9 +56,7 @@ std::string Row(const runner::RunOutput& o) {
   }
   // The writer's cost to the training step: the time it adds at p50 over logging disabled, and
   // as a % only where a step without logging takes at least 1 ms (load::CompareSteps).
-  std::string step = "-";
-  if (r.figures.step_added_us_p50) step = Fmt(*r.figures.step_added_us_p50, "%+.0fus");
-  if (r.figures.step_overhead_pct_p50) step += Fmt(*r.figures.step_overhead_pct_p50, " %+.1f%%");
+  const std::string step = reports::StepAddedText(r.figures);
   char line[512];
   std::snprintf(line, sizeof line, "%-46.46s %-7s %8llu %-20s %6llu  %-16s %16s %6.1fs",
                 r.name.c_str(), std::string(reports::OutcomeName(r.outcome)).c_str(),

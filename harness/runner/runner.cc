@@ -131,6 +131,7 @@ Status ScenarioRun::MakeResultDir() {
   r_.name = s_.name();
   r_.seed = s_.seed();
   r_.writer = s_.writer().spec();
+  r_.labels.assign(s_.labels().begin(), s_.labels().end());
   out_->dir = o_.out_dir + "/" + ResultDirName(s_.name());
   std::error_code ec;
   fs::remove_all(out_->dir, ec);
