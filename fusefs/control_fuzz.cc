@@ -19,17 +19,22 @@
 
 namespace {
 
+// Made once, removed at exit; never freed, so the exit handler cannot outlive it.
 const std::string& Backing() {
-  static const std::string dir = [] {
+  static const std::string* dir = [] {
     char tmpl[] = "/tmp/faultfs-fuzz-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) std::abort();
+    return new std::string(tmpl);
+  }();
+  static const bool cleanup = [] {
     std::atexit([] {
       std::error_code ec;
-      std::filesystem::remove_all(Backing(), ec);
+      std::filesystem::remove_all(*dir, ec);
     });
-    return std::string(tmpl);
+    return true;
   }();
-  return dir;
+  (void)cleanup;
+  return *dir;
 }
 
 void Framing(std::string_view bytes) {
