@@ -443,8 +443,7 @@ TEST(Faultfs, DaemonizedControlAndDelaysWork) {
   }
   if (testing::Mounted(dir + "/m")) {
     ADD_FAILURE() << "still mounted";
-    if (std::system(("fusermount3 -uz " + dir + "/m").c_str()) != 0) {
-    }
+    FuseUnmount(dir + "/m");
   }
   for (int i = 0; i < 500 && std::filesystem::exists(dir + "/s"); ++i) {  // the daemon's last act.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -502,9 +501,7 @@ TEST(Faultfs, RelativeMountInDaemonModeIsUnmountedBySigtermAndByUnmount) {
     EXPECT_FALSE(testing::Mounted(dir + "/m")) << (by_signal ? "SIGTERM" : "unmount");
     EXPECT_NE(::kill(daemon, 0), 0) << "the daemon is still running";
     EXPECT_FALSE(std::filesystem::exists(dir + "/" + sock)) << "the socket is left";
-    if (testing::Mounted(dir + "/m") &&
-        std::system(("fusermount3 -uz " + dir + "/m").c_str()) != 0) {
-    }
+    if (testing::Mounted(dir + "/m")) FuseUnmount(dir + "/m");
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }

@@ -105,6 +105,7 @@ void RuleEngine::Publish(std::vector<std::shared_ptr<State>> rules) {
     }
     snap->hot.push_back(h);
   }
+  size_.store(snap->hot.size(), std::memory_order_release);
   const Snapshot* old = current_.exchange(snap.release(), std::memory_order_seq_cst);
   WaitForDeciders();  // nobody reads `old` any more.
   delete old;
@@ -239,6 +240,9 @@ void RuleEngine::Clear() {
 }
 
 Decision RuleEngine::Decide(Op op, const char* path, uint64_t bytes) {
+  // No rules (the common case between faults): nothing to read, no announcement. A rule added
+  // meanwhile is as if added just after this decision.
+  if (size_.load(std::memory_order_acquire) == 0) return Decision();
   // Each thread announces itself in its own shard (cheap, uncontended) for the current parity.
   static std::atomic<unsigned> next_shard{0};
   static thread_local unsigned shard = next_shard.fetch_add(1, std::memory_order_relaxed) % kShards;

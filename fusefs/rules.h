@@ -83,6 +83,7 @@ class RuleEngine {
 
   const uint64_t seed_;
   std::atomic<const Snapshot*> current_;
+  std::atomic<size_t> size_{0};  // rules in the current snapshot.
   ReaderShard shards_[kShards];
   std::atomic<uint32_t> epoch_{0};
   mutable std::mutex mu_;  // control side only: edits.
