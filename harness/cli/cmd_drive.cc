@@ -22,8 +22,9 @@ int RunDrive(std::span<char*> args) {
   }
   runner::DrivePlan plan;
   if (Status s = runner::ParseDrivePlan(list, &plan); !s.ok()) {
-    std::fprintf(stderr, "tbfault drive: %s\n%s", s.ToString().c_str(),
-                 runner::DriveUsage().c_str());
+    // One line, the last of the log, which the runner quotes (usage with --help: drive is
+    // internal).
+    std::fprintf(stderr, "tbfault drive: %s\n", s.ToString().c_str());
     return 2;
   }
   if (Status s = runner::Drive(plan); !s.ok()) {

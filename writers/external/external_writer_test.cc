@@ -178,6 +178,17 @@ std::string AnyPython() {
   return "/usr/bin/python3";
 }
 
+// The registry alone knows the external specs: where tbfault_external is linked, the factory's
+// check accepts each of them (and still refuses an unknown one).
+TEST(ExternalWriterTest, CheckWriterSpecKnowsTheRegisteredExternalWriters) {
+  for (const char* spec :
+       {"tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras"}) {
+    EXPECT_TRUE(IsExternalWriterSpec(spec)) << spec;
+    EXPECT_TRUE(CheckWriterSpec(spec).ok()) << spec << ": " << CheckWriterSpec(spec).ToString();
+  }
+  EXPECT_FALSE(CheckWriterSpec("tensorflowish").ok());
+}
+
 TEST(ExternalWriterTest, HungAdapterTimesOut) {
   TempDir dir;
   ExternalWriter::Options o;
