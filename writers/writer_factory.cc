@@ -30,8 +30,10 @@ WriterMaker FindMaker(std::string_view spec) {
 }  // namespace
 
 bool IsExternalWriterSpec(std::string_view spec) {
-  return spec == "tensorboardx" || spec == "tensorboard" || spec == "pytorch" ||
-         spec.starts_with("external:");
+  for (std::string_view kind : kExternalWriterKinds) {
+    if (kind == "external" ? spec.starts_with("external:") : spec == kind) return true;
+  }
+  return false;
 }
 
 void RegisterWriterKind(std::string_view name, WriterMaker maker) {

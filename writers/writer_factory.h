@@ -9,6 +9,7 @@
 // A bad spec is an error naming it; a file-system error at creation is returned with the writer.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +18,12 @@
 #include "writers/event_writer.h"
 
 namespace tbfault::writers {
+
+// The external writers' kinds, the one list of their names: tbfault_external registers a maker
+// for each (external_registration.cc); a program without it can still say what is missing.
+// A spec is the kind itself, or "external:<name>".
+inline constexpr std::array<std::string_view, 4> kExternalWriterKinds = {
+    "tensorboardx", "tensorboard", "pytorch", "external"};
 
 // True for the specs of external writers (tensorboardx, tensorboard, pytorch, external:<name>).
 bool IsExternalWriterSpec(std::string_view spec);

@@ -20,9 +20,7 @@ Status MakeExternal(std::string_view spec, const std::string& run_dir,
 }
 
 const bool registered = [] {
-  for (const char* kind : {"tensorboardx", "tensorboard", "pytorch", "external"}) {
-    RegisterWriterKind(kind, MakeExternal);
-  }
+  for (std::string_view kind : kExternalWriterKinds) RegisterWriterKind(kind, MakeExternal);
   return true;
 }();
 
