@@ -92,8 +92,7 @@ Status Engine::Append(Item& item, bool defer_policy) {
     char* out = file_.Reserve(n + record::kFrameOverhead);
     e.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out + record::kHeaderSize));
     file_.Commit(record::FrameInPlace(out, n), item.seq);
-    delete item.payload;
-    item.payload = nullptr;
+    item.FreePayload();
   }
   tag.metadata_written = true;
   ++unflushed_events_;
@@ -267,7 +266,7 @@ void Engine::Failed(uint64_t first, uint64_t last, int err) {
 void Engine::Error(const Status& s) {
   errors_.fetch_add(1, std::memory_order_relaxed);
   int e = s.error_number();
-  errors_by_errno_[e >= 0 && e < 134 ? e : 0].fetch_add(1, std::memory_order_relaxed);
+  errors_by_errno_[ErrnoSlot(e)].fetch_add(1, std::memory_order_relaxed);
   if (on_error_) on_error_(s);
 }
 
@@ -294,7 +293,6 @@ Watermarks Engine::watermarks() const {
 Counters Engine::counters() const {
   Counters c;
   c.accepted = accepted_count_.load(std::memory_order_relaxed);
-  c.written = written_.load(std::memory_order_relaxed);
   c.flushes = flushes_.load(std::memory_order_relaxed);
   c.syncs = syncs_.load(std::memory_order_relaxed);
   c.dropped = dropped_.load(std::memory_order_relaxed);

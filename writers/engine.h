@@ -31,7 +31,13 @@ struct Item {
   TagId tag = 0;
   Kind kind = kScalar;
   int32_t width = 0, height = 0;
-  std::string* payload = nullptr;  // histogram buckets, PNG bytes, or text.
+  // Histogram buckets, PNG bytes, or text: owned by the item (it travels through the lock-free
+  // queue as a plain pointer); every path that ends an item's life frees it with FreePayload().
+  std::string* payload = nullptr;
+  void FreePayload() {
+    delete payload;
+    payload = nullptr;
+  }
 };
 
 class TagTable {
@@ -115,9 +121,9 @@ class Engine {
   std::string scratch_;
 
   std::atomic<uint64_t> accepted_{0}, written_{0}, flushed_{0}, synced_{0};
-  std::atomic<uint64_t> accepted_count_{0}, written_count_{0}, flushes_{0}, syncs_{0};
+  std::atomic<uint64_t> accepted_count_{0}, flushes_{0}, syncs_{0};
   std::atomic<uint64_t> dropped_{0}, failed_{0}, bytes_{0}, files_{0}, errors_{0};
-  std::array<std::atomic<uint64_t>, 134> errors_by_errno_{};
+  std::array<std::atomic<uint64_t>, kErrnoSlots> errors_by_errno_{};
   mutable std::mutex path_mu_;
   std::string path_;
 };

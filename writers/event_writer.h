@@ -30,6 +30,11 @@ namespace tbfault::writers {
 
 using TagId = uint32_t;
 
+// Errors are counted by errno value below this bound (Linux's errnos are 1..133); any other value
+// is counted in slot 0.
+constexpr int kErrnoSlots = 134;
+constexpr size_t ErrnoSlot(int err) { return err > 0 && err < kErrnoSlots ? err : 0; }
+
 struct Watermarks {
   uint64_t accepted = 0;
   uint64_t written = 0;
@@ -37,17 +42,17 @@ struct Watermarks {
   uint64_t synced = 0;
 };
 
+// Counts; how far each acknowledgement level reached is watermarks(), not a counter.
 struct Counters {
   uint64_t accepted = 0;
-  uint64_t written = 0;  // events whose bytes reached the kernel.
   uint64_t flushes = 0;  // flush() calls that returned OK.
   uint64_t syncs = 0;    // fsync(2) calls that returned OK.
   uint64_t dropped = 0;  // by an async overflow policy (also reported failed, errno ENOBUFS).
   uint64_t failed = 0;   // events reported lost, any cause.
   uint64_t bytes_written = 0;
   uint64_t files_created = 0;
-  uint64_t errors = 0;                          // failed system calls.
-  std::array<uint64_t, 134> errors_by_errno{};  // indexed by errno.
+  uint64_t errors = 0;                                  // failed system calls.
+  std::array<uint64_t, kErrnoSlots> errors_by_errno{};  // indexed by ErrnoSlot(errno).
 };
 
 // Called (from whichever thread detected it) when events [first_seq, last_seq] are lost.

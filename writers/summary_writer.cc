@@ -108,7 +108,7 @@ Status SummaryWriter::AddText(TagId tag, int64_t step, std::string_view text) {
 
 Status SummaryWriter::Submit(Item& item) {
   if (item.tag >= tags_.size()) {  // acquire: the tag's entry is visible from here on.
-    delete item.payload;
+    item.FreePayload();
     return Status::FromErrno(EINVAL, "unknown tag id " + std::to_string(item.tag));
   }
   if (queue_) {
@@ -118,7 +118,7 @@ Status SummaryWriter::Submit(Item& item) {
   item.wall_time = format::WallTimeNow();
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_.load(std::memory_order_relaxed)) {
-    delete item.payload;
+    item.FreePayload();
     return Closed();
   }
   item.seq = ++seq_;
@@ -129,13 +129,13 @@ Status SummaryWriter::Submit(Item& item) {
 
 Status SummaryWriter::Enqueue(Item& item) {
   if (closed_.load(std::memory_order_relaxed)) {
-    delete item.payload;
+    item.FreePayload();
     return Closed();
   }
   uint64_t ticket;
   if (queue_->TryPush(item, &ticket)) return Pushed(ticket);
   auto refuse_closed = [&] {
-    delete item.payload;
+    item.FreePayload();
     return Closed();
   };
   if (queue_->closed()) return refuse_closed();
@@ -147,7 +147,7 @@ Status SummaryWriter::Enqueue(Item& item) {
         uint64_t old_ticket;
         if (queue_->TryPop(&old, &old_ticket)) {
           engine_.ReportDropped(old_ticket + 1, old_ticket + 1, ENOBUFS);
-          delete old.payload;
+          old.FreePayload();
         }
         if (queue_->TryPush(item, &ticket)) return Pushed(ticket);
         if (queue_->closed()) return refuse_closed();
@@ -178,7 +178,7 @@ Status SummaryWriter::Enqueue(Item& item) {
         }
       }
       engine_.count_dropped(1);
-      delete item.payload;
+      item.FreePayload();
       return Status::FromErrno(
           ENOBUFS, "queue full for " + std::to_string(policy_.max_block_ms) + " ms: event dropped");
     }
@@ -186,7 +186,7 @@ Status SummaryWriter::Enqueue(Item& item) {
       break;
   }
   engine_.count_dropped(1);
-  delete item.payload;
+  item.FreePayload();
   return Status::FromErrno(ENOBUFS, "queue full: event dropped");
 }
 

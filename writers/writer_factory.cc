@@ -30,9 +30,11 @@ WriterMaker FindMaker(std::string_view spec) {
 
 }  // namespace
 
-// The registered kinds are the external writers (external_registration.cc lists them).
 bool IsExternalWriterSpec(std::string_view spec) {
-  return FindMaker(spec) != nullptr || spec.starts_with("external:");
+  for (std::string_view kind : kExternalWriterKinds) {
+    if (kind == "external" ? spec.starts_with("external:") : spec == kind) return true;
+  }
+  return false;
 }
 
 void RegisterWriterKind(std::string_view name, WriterMaker maker) {

@@ -10,6 +10,7 @@
 // A bad spec is an error naming it; a file-system error at creation is returned with the writer.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,8 +20,13 @@
 
 namespace tbfault::writers {
 
-// True for the specs of external writers: those whose kind is registered (RegisterWriterKind), and
-// external:<name>.
+// The external writers' kinds, the one list of their names: tbfault_external registers a maker
+// for each (external_registration.cc); a program without it can still say what is missing.
+// A spec is the kind itself, or "external:<name>".
+inline constexpr std::array<std::string_view, 7> kExternalWriterKinds = {
+    "tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras", "external"};
+
+// True for the specs of external writers (the kinds above; external:<name>).
 bool IsExternalWriterSpec(std::string_view spec);
 
 Status MakeWriter(std::string_view spec, const std::string& run_dir,

@@ -16,9 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "harness/cli/command.h"
@@ -160,19 +158,9 @@ int RunRun(std::span<char*> args) {
     std::fprintf(stderr, "tbfault run: %s\n", s.ToString().c_str());
     return 2;
   }
-  std::vector<runner::SuiteEntry> selected;
-  std::string last_file;
-  for (auto& e : suite) {
-    if (!writer_override.empty()) {  // the whole suite against one writer: once per file.
-      if (e.file == last_file) continue;
-      last_file = e.file;
-      e.scenario.set_name(e.base_name + "/" + writer_override);
-      e.scenario.mutable_writer()->set_spec(writer_override);
-    }
-    if (seed_set) e.scenario.set_seed(seed);
-    if (runner::Selected(e.scenario, filter)) selected.push_back(std::move(e));
-  }
-  runner::Shard(shard_index, shard_total, &selected);
+  runner::Selection selection{writer_override, std::nullopt, filter, shard_index, shard_total};
+  if (seed_set) selection.seed = seed;
+  std::vector<runner::SuiteEntry> selected = runner::SelectSuite(std::move(suite), selection);
   if (selected.empty()) {
     std::fprintf(stderr, "tbfault run: no scenario selected\n");
     return 2;
@@ -196,47 +184,29 @@ int RunRun(std::span<char*> args) {
   options.out_dir = out_dir;
   options.interrupted = &g_interrupted;
 
+  // Run the suite (runner::RunSuite), a progress line per scenario.
   const bool tty = isatty(STDERR_FILENO) && !quiet;
-  std::vector<runner::RunOutput> outputs(selected.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex mu;
-  std::string bad_out;
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < selected.size() && !g_interrupted.load();) {
-      if (tty) {
-        std::lock_guard<std::mutex> lock(mu);
-        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", done.load() + 1, selected.size(),
-                     selected[i].scenario.name().c_str());
-      }
-      Status s = runner::RunScenario(selected[i].scenario, options, &outputs[i]);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!s.ok()) bad_out = s.ToString();
-      size_t d = done.fetch_add(1) + 1;
-      if (!tty && !quiet) {
-        std::fprintf(stderr, "[%zu/%zu] %s %s\n", d, selected.size(),
-                     std::string(reports::OutcomeName(outputs[i].result.outcome)).c_str(),
-                     selected[i].scenario.name().c_str());
-      }
+  std::vector<runner::RunOutput> outputs;
+  auto progress = [&](size_t i, bool finished, size_t done) {
+    const std::string& name = selected[i].scenario.name();
+    if (tty && !finished) {
+      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", done + 1, selected.size(), name.c_str());
+    } else if (!tty && !quiet && finished) {
+      std::fprintf(stderr, "[%zu/%zu] %s %s\n", done, selected.size(),
+                   std::string(reports::OutcomeName(outputs[i].result.outcome)).c_str(),
+                   name.c_str());
     }
   };
-  std::vector<std::thread> threads;
-  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  Status ran = runner::RunSuite(selected, options, jobs, progress, &outputs);
   runner::UnmountAll();
   if (tty) std::fprintf(stderr, "\r\033[K");
-  if (!bad_out.empty()) {
-    std::fprintf(stderr, "tbfault run: %s\n", bad_out.c_str());
+  if (!ran.ok()) {
+    std::fprintf(stderr, "tbfault run: %s\n", ran.ToString().c_str());
     return 2;
   }
 
-  reports::Results results;
-  char host[256] = "";
-  gethostname(host, sizeof host - 1);
-  results.host = host;
-  time_t now = time(nullptr);
-  char created[32];
-  strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  results.created = created;
+  // The table, the failures, the reports.
+  reports::Results results = runner::SuiteResults(outputs);
   int passed = 0, failed = 0, errors = 0;
   std::printf("%-46s %-7s %8s %-20s %6s  %-16s %16s %7s\n", "scenario", "outcome", "logged",
               "visible s/rust/py", "viol.", "loss window", "step added", "time");
@@ -255,7 +225,6 @@ int RunRun(std::span<char*> args) {
         ++errors;
         break;
     }
-    results.scenarios.push_back(o.result);
   }
   for (const runner::RunOutput& o : outputs) {
     if (o.result.name.empty() || o.result.outcome == reports::Outcome::kPassed) continue;

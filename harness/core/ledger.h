@@ -59,7 +59,8 @@ struct Acks {
 class LedgerWriter {
  public:
   // Creates (truncating) the file at `path` with room for `capacity` entries and `series_capacity`
-  // series, and maps it. Do it in the parent before fork(): the child inherits the mapping.
+  // series, and maps it shared: the writer process (`tbfault drive`) creates its own ledgers, and
+  // what it recorded is in the file even if it dies by SIGKILL; the runner reads it (ReadLedger).
   static Status Create(const std::string& path, uint64_t capacity, uint32_t series_capacity,
                        std::unique_ptr<LedgerWriter>* out);
   ~LedgerWriter();

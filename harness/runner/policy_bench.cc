@@ -193,14 +193,52 @@ std::vector<std::string> DefaultBenchWriters() {
   return out;
 }
 
-Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
-  *out = PolicyBench();
-  const Counts& n = options.quick ? kQuick : kFull;
-  auto say = [&](const std::string& line) {
-    if (options.progress) options.progress(line);
-  };
-  auto stop = [&] { return options.interrupted != nullptr && options.interrupted->load(); };
-  std::string tmp = options.tmpfs_dir;
+namespace {
+
+// One bench run, one function per phase (policy_bench.h): probe the writers, throughput to tmpfs,
+// step overhead under the training profiles, the fault scenarios on faultfs.
+class BenchRun {
+ public:
+  BenchRun(const PolicyBenchOptions& options, PolicyBench* out)
+      : o_(options), n_(options.quick ? kQuick : kFull), out_(out) {}
+
+  Status Run() {
+    if (Status s = MakeTmpDir(); !s.ok()) return s;
+    if (Status s = ProbeWriters(); !s.ok()) return s;
+    MeasureThroughput();
+    for (const char* profile : {"small-fast", "llm-like"}) {
+      if (Status s = MeasureTraining(profile); !s.ok()) return s;
+    }
+    if (Status s = RunFaultScenarios(); !s.ok()) return s;
+    if (Stopped()) return Status::Invalid("interrupted");
+    return Status::Ok();
+  }
+  ~BenchRun() {
+    std::error_code ec;
+    if (!tmp_.empty()) fs::remove_all(tmp_, ec);
+  }
+
+ private:
+  bool Stopped() const { return o_.interrupted != nullptr && o_.interrupted->load(); }
+  void Say(const std::string& line) const {
+    if (o_.progress) o_.progress(line);
+  }
+  Status MakeTmpDir();
+  Status ProbeWriters();
+  void MeasureThroughput();
+  Status MeasureTraining(const char* profile_name);
+  Status RunFaultScenarios();
+  void RecordFault(size_t i, const FaultScenario& f, const reports::ScenarioResult& r);
+
+  const PolicyBenchOptions& o_;
+  const Counts& n_;
+  PolicyBench* out_;
+  std::string tmp_;
+  std::vector<std::string> specs_;  // the writers that can be made here.
+};
+
+Status BenchRun::MakeTmpDir() {
+  std::string tmp = o_.tmpfs_dir;
   if (tmp.empty()) {
     tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : fs::temp_directory_path().string();
   }
@@ -208,50 +246,50 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
   std::error_code ec;
   fs::create_directories(tmp, ec);
   if (ec) return Status::FromErrno(ec.value(), "mkdir " + tmp);
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code e;
-      fs::remove_all(dir, e);
-    }
-  } cleanup{tmp};
+  tmp_ = tmp;
+  return Status::Ok();
+}
 
-  // Which writers can be made here.
-  std::vector<std::string> specs;
-  for (const std::string& spec :
-       options.writers.empty() ? DefaultBenchWriters() : options.writers) {
+// Which writers can be made here: a bad spec of ours is an error, an external writer that cannot
+// be made (no venv) is skipped with the reason.
+Status BenchRun::ProbeWriters() {
+  std::error_code ec;
+  for (const std::string& spec : o_.writers.empty() ? DefaultBenchWriters() : o_.writers) {
     std::unique_ptr<writers::EventWriter> w;
-    Status s = writers::MakeWriter(spec, tmp + "/probe", &w);
+    Status s = writers::MakeWriter(spec, tmp_ + "/probe", &w);
     if (w) (void)w->Close();
-    fs::remove_all(tmp + "/probe", ec);
+    fs::remove_all(tmp_ + "/probe", ec);
     if (w) {
-      specs.push_back(spec);
+      specs_.push_back(spec);
       continue;
     }
     writers::Policy p;
     if (writers::ParsePolicy(spec, &p).ok() || spec.starts_with("ours:")) {
       return Status::Invalid("writer " + spec + ": " + s.ToString());
     }
-    out->skipped.push_back(spec + ": not measured: " + s.ToString());
+    out_->skipped.push_back(spec + ": not measured: " + s.ToString());
   }
-  if (specs.empty()) return Status::Invalid("no writer to measure");
-  out->rows.resize(specs.size());
-  for (size_t i = 0; i < specs.size(); ++i) out->rows[i].spec = specs[i];
+  if (specs_.empty()) return Status::Invalid("no writer to measure");
+  out_->rows.resize(specs_.size());
+  for (size_t i = 0; i < specs_.size(); ++i) out_->rows[i].spec = specs_[i];
+  return Status::Ok();
+}
 
-  // Throughput: rounds alternate the writers, so that drift hits them alike.
-  std::vector<std::vector<double>> eps(specs.size()), mbps(specs.size()), add(specs.size());
-  std::vector<reports::ScenarioResult> tput(specs.size());
-  std::vector<Clock::time_point> started(specs.size());
-  for (size_t i = 0; i < specs.size(); ++i) {
-    tput[i] = NewResult(specs[i], "throughput");
-    add[i].reserve(static_cast<size_t>(n.events * n.rounds));
+// Throughput: rounds alternate the writers, so that drift hits them alike.
+void BenchRun::MeasureThroughput() {
+  std::vector<std::vector<double>> eps(specs_.size()), mbps(specs_.size()), add(specs_.size());
+  std::vector<reports::ScenarioResult> tput(specs_.size());
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    tput[i] = NewResult(specs_[i], "throughput");
+    add[i].reserve(static_cast<size_t>(n_.events * n_.rounds));
   }
-  for (int r = 0; r < n.rounds && !stop(); ++r) {
-    for (size_t i = 0; i < specs.size() && !stop(); ++i) {
+  for (int r = 0; r < n_.rounds && !Stopped(); ++r) {
+    for (size_t i = 0; i < specs_.size() && !Stopped(); ++i) {
       auto t0 = Clock::now();
-      Round round = ThroughputRound(specs[i], tmp + "/tput/" + Label(specs[i]), n.events, &add[i]);
+      Round round =
+          ThroughputRound(specs_[i], tmp_ + "/tput/" + Label(specs_[i]), n_.events, &add[i]);
       tput[i].duration_s += Seconds(t0);
-      tput[i].events_logged += static_cast<uint64_t>(n.events);
+      tput[i].events_logged += static_cast<uint64_t>(n_.events);
       if (!round.error.ok() || round.failed > 0) {
         tput[i].outcome = reports::Outcome::kFailed;
         tput[i].error = round.error.ok() ? std::to_string(round.failed) + " events reported lost"
@@ -259,12 +297,12 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
       }
       eps[i].push_back(round.events_per_s);
       mbps[i].push_back(round.mb_per_s);
-      say(specs[i] + ": throughput round " + std::to_string(r + 1) + "/" +
-          std::to_string(n.rounds) + ": " +
+      Say(specs_[i] + ": throughput round " + std::to_string(r + 1) + "/" +
+          std::to_string(n_.rounds) + ": " +
           std::to_string(static_cast<int64_t>(round.events_per_s)) + " events/s");
     }
   }
-  for (size_t i = 0; i < specs.size(); ++i) {
+  for (size_t i = 0; i < specs_.size(); ++i) {
     if (eps[i].empty()) continue;
     reports::Figures& f = tput[i].figures;
     f.events_per_s = NearestRank(eps[i], 50);
@@ -272,190 +310,129 @@ Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
     f.add_ns_p50 = NearestRank(add[i], 50);
     f.add_ns_p99 = NearestRank(add[i], 99);
     f.add_ns_max = NearestRank(add[i], 100);
-    PolicyRow& row = out->rows[i];
+    PolicyRow& row = out_->rows[i];
     row.events_per_s = f.events_per_s;
     row.mb_per_s = f.mb_per_s;
     row.add_ns_p50 = f.add_ns_p50;
     row.add_ns_p99 = f.add_ns_p99;
     std::vector<double>().swap(add[i]);
   }
-  for (auto& r : tput) out->results.scenarios.push_back(std::move(r));
+  for (auto& r : tput) out_->results.scenarios.push_back(std::move(r));
+}
 
-  // Step overhead under the two training profiles.
-  for (const char* profile_name : {"small-fast", "llm-like"}) {
-    load::LoadProfile profile;
-    if (Status s = load::LoadProfileByName(profile_name, &profile); !s.ok()) return s;
-    TrainOptions to;
-    to.steps =
-        profile_name == std::string_view("small-fast") ? n.small_fast_steps : n.llm_like_steps;
-    to.rounds = n.train_rounds;
-    to.workload.device = load::Device::kCpu;
-    for (size_t i = 0; i < specs.size() && !stop(); ++i) {
-      reports::ScenarioResult r = NewResult(specs[i], std::string("train-") + profile_name);
-      std::string dir = tmp + "/train/" + Label(specs[i]);
-      fs::remove_all(dir, ec);
-      auto t0 = Clock::now();
-      std::unique_ptr<writers::EventWriter> w;
-      Status s = writers::MakeWriter(specs[i], dir, &w);
-      TrainMeasurement m;
-      if (w) s = MeasureTrainOverhead(profile, to, w.get(), &m);
-      r.duration_s = Seconds(t0);
-      fs::remove_all(dir, ec);
-      if (!w || !s.ok()) {
-        r.outcome = reports::Outcome::kError;
-        r.failure = reports::RunFailure::kMeasureFailed;
-        r.error = s.ToString();
-      } else {
-        r.events_logged = m.events;
-        if (m.lost()) {
-          r.outcome = reports::Outcome::kFailed;
-          r.error = m.closed.ok() ? "the writer lost events (" + std::to_string(m.counters.failed) +
-                                        " reported failed, " + std::to_string(m.add_errors) +
-                                        " steps with add errors)"
-                                  : m.closed.ToString();
-        }
-        const load::StepCost cost = m.cost();
-        r.figures.step_added_us_p50 = cost.added_us_p50;
-        r.figures.step_added_us_p99 = cost.added_us_p99;
-        r.figures.step_overhead_pct_p50 = cost.pct_p50;
-        r.figures.step_overhead_pct_p99 = cost.pct_p99;
-        auto thin = [](const load::StepTimes& t) {
-          return load::Thin<double>(t.samples(), 2000, [](int64_t ns) { return ns / 1e6; });
-        };
-        r.step_times.with_logging_ms = thin(m.times[kWriter]);
-        r.step_times.without_logging_ms = thin(m.times[kDisabled]);
-        PolicyRow& row = out->rows[i];
-        (profile.name == "small-fast" ? row.small_fast_us_p50 : row.llm_like_us_p50) =
-            cost.added_us_p50;
-        (profile.name == "small-fast" ? row.small_fast_us_p99 : row.llm_like_us_p99) =
-            cost.added_us_p99;
+// Step overhead under one training profile, every writer in turn.
+Status BenchRun::MeasureTraining(const char* profile_name) {
+  load::LoadProfile profile;
+  if (Status s = load::LoadProfileByName(profile_name, &profile); !s.ok()) return s;
+  const bool small = profile.name == "small-fast";
+  TrainOptions to;
+  to.steps = small ? n_.small_fast_steps : n_.llm_like_steps;
+  to.rounds = n_.train_rounds;
+  to.workload.device = load::Device::kCpu;
+  std::error_code ec;
+  for (size_t i = 0; i < specs_.size() && !Stopped(); ++i) {
+    reports::ScenarioResult r = NewResult(specs_[i], std::string("train-") + profile_name);
+    std::string dir = tmp_ + "/train/" + Label(specs_[i]);
+    fs::remove_all(dir, ec);
+    auto t0 = Clock::now();
+    std::unique_ptr<writers::EventWriter> w;
+    Status s = writers::MakeWriter(specs_[i], dir, &w);
+    TrainMeasurement m;
+    if (w) s = MeasureTrainOverhead(profile, to, w.get(), &m);
+    r.duration_s = Seconds(t0);
+    fs::remove_all(dir, ec);
+    if (!w || !s.ok()) {
+      r.outcome = reports::Outcome::kError;
+      r.failure = reports::RunFailure::kMeasureFailed;
+      r.error = s.ToString();
+    } else {
+      r.events_logged = m.events;
+      if (m.lost()) {
+        r.outcome = reports::Outcome::kFailed;
+        r.error = m.closed.ok() ? "the writer lost events (" + std::to_string(m.counters.failed) +
+                                      " reported failed, " + std::to_string(m.add_errors) +
+                                      " steps with add errors)"
+                                : m.closed.ToString();
       }
-      say(specs[i] + ": " + r.name + " done in " + std::to_string(r.duration_s) + " s");
-      out->results.scenarios.push_back(std::move(r));
+      const load::StepCost cost = m.cost();
+      r.figures.step_added_us_p50 = cost.added_us_p50;
+      r.figures.step_added_us_p99 = cost.added_us_p99;
+      r.figures.step_overhead_pct_p50 = cost.pct_p50;
+      r.figures.step_overhead_pct_p99 = cost.pct_p99;
+      auto thin = [](const load::StepTimes& t) {
+        return load::Thin<double>(t.samples(), 2000, [](int64_t ns) { return ns / 1e6; });
+      };
+      r.step_times.with_logging_ms = thin(m.times[kWriter]);
+      r.step_times.without_logging_ms = thin(m.times[kDisabled]);
+      PolicyRow& row = out_->rows[i];
+      (small ? row.small_fast_us_p50 : row.llm_like_us_p50) = cost.added_us_p50;
+      (small ? row.small_fast_us_p99 : row.llm_like_us_p99) = cost.added_us_p99;
     }
+    Say(specs_[i] + ": " + r.name + " done in " + std::to_string(r.duration_s) + " s");
+    out_->results.scenarios.push_back(std::move(r));
   }
-
-  // The fault scenarios, on faultfs.
-  std::vector<FaultScenario> faults = FaultScenarios(options.quick);
-  if (access("/dev/fuse", R_OK | W_OK) != 0) {
-    out->fuse_scenarios_skipped = static_cast<int>(faults.size() * specs.size());
-    out->skipped.push_back(std::to_string(out->fuse_scenarios_skipped) +
-                           " fault scenarios skipped: /dev/fuse is absent");
-  } else {
-    RunOptions ro;
-    ro.out_dir = options.out_dir + "/runs";
-    ro.tbfault_bin = options.tbfault_bin;
-    ro.device = "cpu";
-    ro.baseline_steps = n.baseline_steps;
-    ro.default_time_limit_s = options.quick ? 5 : 60;  // a hung writer is "blocked".
-    ro.interrupted = options.interrupted;
-    for (size_t i = 0; i < specs.size() && !stop(); ++i) {
-      for (const FaultScenario& f : faults) {
-        if (stop()) break;
-        std::string name = "policy/" + specs[i] + "/" + f.measure;
-        std::string text = "name: " + TextprotoString(name) + "\n" + f.text +
-                           "writer { spec: " + TextprotoString(specs[i]) + " }\n";
-        scenario::Scenario sc;
-        if (Status s = core::ParseScenario(text, name, &sc); !s.ok()) return s;
-        RunOutput ro_out;
-        if (Status s = RunScenario(sc, ro, &ro_out); !s.ok()) return s;
-        reports::ScenarioResult& r = ro_out.result;
-        PolicyRow& row = out->rows[i];
-        const reports::ProfileResult* strict = r.profile("strict");
-        std::string_view m = f.measure;
-        bool judged = r.outcome != reports::Outcome::kError && strict != nullptr;
-        bool violations = false;
-        for (const auto& p : r.profiles) violations |= p.violations() > 0;
-        if (m == "crash" && judged) row.crash_loss = strict->loss_window;
-        if (m == "power-cut" && judged) row.power_cut_loss = strict->loss_window;
-        if (m == "crash") row.crash_violations = violations;
-        if (m == "power-cut") row.power_cut_violations = violations;
-        Behaviour b = ClassifyBehaviour(r, f.clears);
-        if (m == "enospc") row.enospc = b;
-        if (m == "eacces") row.eacces = b;
-        if (m == "delay-100ms") row.delay = b;
-        say(specs[i] + ": " + std::string(m) + ": " + std::string(OutcomeName(r.outcome)) +
-            (m == "crash" || m == "power-cut" ? "" : ", " + std::string(BehaviourName(b))) +
-            (r.error.empty() ? "" : " (" + r.error + ")"));
-        out->results.scenarios.push_back(std::move(r));
-      }
-    }
-  }
-  if (stop()) return Status::Invalid("interrupted");
   return Status::Ok();
 }
 
-namespace {
-
-std::string Si(std::optional<double> v) {
-  if (!v) return "-";
-  char buf[32];
-  double x = *v;
-  if (x >= 1e9)
-    std::snprintf(buf, sizeof buf, "%.2fG", x / 1e9);
-  else if (x >= 1e6)
-    std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
-  else if (x >= 1e4)
-    std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.0f", x);
-  return buf;
+// The fault scenarios, on faultfs, through RunScenario.
+Status BenchRun::RunFaultScenarios() {
+  std::vector<FaultScenario> faults = FaultScenarios(o_.quick);
+  if (access("/dev/fuse", R_OK | W_OK) != 0) {
+    out_->fuse_scenarios_skipped = static_cast<int>(faults.size() * specs_.size());
+    out_->skipped.push_back(std::to_string(out_->fuse_scenarios_skipped) +
+                            " fault scenarios skipped: /dev/fuse is absent");
+    return Status::Ok();
+  }
+  RunOptions ro;
+  ro.out_dir = o_.out_dir + "/runs";
+  ro.tbfault_bin = o_.tbfault_bin;
+  ro.device = "cpu";
+  ro.baseline_steps = n_.baseline_steps;
+  ro.default_time_limit_s = o_.quick ? 5 : 60;  // a hung writer is "blocked".
+  ro.interrupted = o_.interrupted;
+  for (size_t i = 0; i < specs_.size() && !Stopped(); ++i) {
+    for (const FaultScenario& f : faults) {
+      if (Stopped()) break;
+      std::string name = "policy/" + specs_[i] + "/" + f.measure;
+      std::string text = "name: " + TextprotoString(name) + "\n" + f.text +
+                         "writer { spec: " + TextprotoString(specs_[i]) + " }\n";
+      scenario::Scenario sc;
+      if (Status s = core::ParseScenario(text, name, &sc); !s.ok()) return s;
+      RunOutput run;
+      if (Status s = RunScenario(sc, ro, &run); !s.ok()) return s;
+      RecordFault(i, f, run.result);
+      out_->results.scenarios.push_back(std::move(run.result));
+    }
+  }
+  return Status::Ok();
 }
-std::string Fixed(std::optional<double> v, const char* fmt = "%.1f") {
-  if (!v) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, fmt, *v);
-  return buf;
+
+// A fault scenario's cells of writer i's row: the loss window, or the behaviour in one word.
+void BenchRun::RecordFault(size_t i, const FaultScenario& f, const reports::ScenarioResult& r) {
+  PolicyRow& row = out_->rows[i];
+  const reports::ProfileResult* strict = r.profile("strict");
+  std::string_view m = f.measure;
+  bool judged = r.outcome != reports::Outcome::kError && strict != nullptr;
+  bool violations = false;
+  for (const auto& p : r.profiles) violations |= p.violations() > 0;
+  if (m == "crash" && judged) row.crash_loss = strict->loss_window;
+  if (m == "power-cut" && judged) row.power_cut_loss = strict->loss_window;
+  if (m == "crash") row.crash_violations = violations;
+  if (m == "power-cut") row.power_cut_violations = violations;
+  Behaviour b = ClassifyBehaviour(r, f.clears);
+  if (m == "enospc") row.enospc = b;
+  if (m == "eacces") row.eacces = b;
+  if (m == "delay-100ms") row.delay = b;
+  Say(specs_[i] + ": " + std::string(m) + ": " + std::string(OutcomeName(r.outcome)) +
+      (m == "crash" || m == "power-cut" ? "" : ", " + std::string(BehaviourName(b))) +
+      (r.error.empty() ? "" : " (" + r.error + ")"));
 }
 
 }  // namespace
 
-std::string FormatPolicyTable(const PolicyBench& bench) {
-  std::string out;
-  char line[512];
-  auto row =
-      [&](const std::string& a, const std::string& b, const std::string& c, const std::string& d,
-          const std::string& e, const std::string& f, const std::string& g, const std::string& h,
-          const std::string& i, const std::string& j, const std::string& k, const std::string& l,
-          const std::string& m, const std::string& n, const std::string& o, const std::string& p) {
-        std::snprintf(line, sizeof line,
-                      "%-26s %9s %6s %6s %7s %6s %6s %6s %6s %5s %5s %5s %5s  %-13s %-13s %-13s",
-                      a.c_str(), b.c_str(), c.c_str(), d.c_str(), e.c_str(), f.c_str(), g.c_str(),
-                      h.c_str(), i.c_str(), j.c_str(), k.c_str(), l.c_str(), m.c_str(), n.c_str(),
-                      o.c_str(), p.c_str());
-        std::string s = line;
-        while (!s.empty() && s.back() == ' ') s.pop_back();
-        out += s + "\n";
-      };
-  row("", "tmpfs", "", "add ns", "", "small-fast", "", "llm-like", "", "crash", "loss", "power",
-      "cut", "ENOSPC", "EACCES", "write delay");
-  row("writer", "events/s", "MB/s", "p50", "p99", "us p50", "p99", "us p50", "p99", "ev", "s", "ev",
-      "s", "", "", "100 ms");
-  for (const PolicyRow& r : bench.rows) {
-    auto ev = [](const std::optional<reports::LossWindow>& w, bool violations) {
-      return w ? std::to_string(w->events) + (violations ? "!" : "") : std::string("-");
-    };
-    auto sec = [](const std::optional<reports::LossWindow>& w) {
-      return w ? Fixed(w->seconds, w->seconds < 10 ? "%.2f" : "%.0f") : std::string("-");
-    };
-    row(r.spec, Si(r.events_per_s), Fixed(r.mb_per_s), Si(r.add_ns_p50), Si(r.add_ns_p99),
-        Fixed(r.small_fast_us_p50, "%+.0f"), Fixed(r.small_fast_us_p99, "%+.0f"),
-        Fixed(r.llm_like_us_p50, "%+.0f"), Fixed(r.llm_like_us_p99, "%+.0f"),
-        ev(r.crash_loss, r.crash_violations), sec(r.crash_loss),
-        ev(r.power_cut_loss, r.power_cut_violations), sec(r.power_cut_loss),
-        std::string(BehaviourName(r.enospc)), std::string(BehaviourName(r.eacces)),
-        std::string(BehaviourName(r.delay)));
-  }
-  out +=
-      "events/s, MB/s: median over rounds to tmpfs, Close() included; add ns: every add call. "
-      "small-fast, llm-like: us the writer adds to a training step over logging disabled, CPU.\n"
-      "loss: events and seconds of training lost (strict reader) after SIGKILL / a power cut. "
-      "lost silently: a reader profile counts a violation;\n"
-      "blocked: a step > max(50 ms, 10x its p50 without logging); recovered: fault cleared, every "
-      "event visible; kept going: losses, if any, reported.\n"
-      "n! = a loss window plus violations (e.g. events lost after the writer acknowledged them).\n";
-  for (const std::string& s : bench.skipped) out += "skipped: " + s + "\n";
-  return out;
+Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out) {
+  *out = PolicyBench();
+  return BenchRun(options, out).Run();
 }
 
 }  // namespace tbfault::runner

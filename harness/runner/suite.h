@@ -1,13 +1,19 @@
 // The suite: scenario files found under paths, loaded and validated (an error names the file, line
 // and field), expanded into one scenario per writer spec (Writer.specs: "<name>/<spec>"), then
-// selected by name glob or label and by shard.
+// selected (SelectSuite: one writer for all, a seed, a name glob or label, a shard) and run
+// (RunSuite: RunScenario for each, `jobs` at a time) into the results model (SuiteResults).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "format/status.h"
 #include "harness/core/scenario.pb.h"
+#include "harness/runner/runner.h"
+#include "reports/results.h"
 
 namespace tbfault::runner {
 
@@ -32,5 +38,27 @@ void Shard(int index, int total, std::vector<SuiteEntry>* entries);
 
 // The default scenario directory: ./scenarios if it exists, else the source tree's.
 std::string DefaultScenarioDir();
+
+struct Selection {
+  std::string writer;            // "": each scenario's own; else every file once, with this one.
+  std::optional<uint64_t> seed;  // every scenario's seed.
+  std::string filter;            // Selected().
+  int shard_index = 0, shard_total = 1;
+};
+// The entries of `suite` the selection keeps, in order, with the writer and seed applied.
+std::vector<SuiteEntry> SelectSuite(std::vector<SuiteEntry> suite, const Selection& selection);
+
+// Called under the suite's lock when entry `index` starts (finished = false) and when it is done
+// (finished = true; `done` counts the finished ones, this one included).
+using SuiteProgress = std::function<void(size_t index, bool finished, size_t done)>;
+
+// Runs every entry (RunScenario) with `jobs` worker threads until done or options.interrupted;
+// outputs[i] is entry i's (its result has no name when it was not run). A not-OK status is
+// RunScenario's (a bad out dir).
+Status RunSuite(const std::vector<SuiteEntry>& entries, const RunOptions& options, int jobs,
+                const SuiteProgress& progress, std::vector<RunOutput>* outputs);
+
+// The results model of a suite run: this host, now, and every result of a scenario that ran.
+reports::Results SuiteResults(const std::vector<RunOutput>& outputs);
 
 }  // namespace tbfault::runner

@@ -72,5 +72,28 @@ TEST(ResultDirNameTest, KeepsNamesReadableAndSafe) {
   EXPECT_EQ(ResultDirName("/abs"), "_abs");
 }
 
+// The selection step of `tbfault run`: one writer for every file (once per file), a seed, a filter.
+TEST_F(SuiteTest, SelectSuiteAppliesTheWriterOncePerFileTheSeedAndTheFilter) {
+  Write("a.textproto",
+        "labels: 'quick' workload { steps: 5 } writer { specs: 'buffered' specs: 'async' }");
+  Write("b.textproto", "workload { steps: 5 } writer { spec: 'every-event' }");
+  std::vector<SuiteEntry> suite;
+  ASSERT_TRUE(LoadSuite({dir_.string()}, &suite).ok());
+  std::vector<SuiteEntry> all = SelectSuite(suite, {"tensorboardx", 42, "", 0, 1});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].scenario.name(), "a/tensorboardx");
+  EXPECT_EQ(all[0].scenario.writer().spec(), "tensorboardx");
+  EXPECT_EQ(all[1].scenario.seed(), 42u);
+  std::vector<SuiteEntry> quick = SelectSuite(suite, {"", std::nullopt, "label:quick", 0, 1});
+  ASSERT_EQ(quick.size(), 2u);
+  EXPECT_EQ(quick[1].scenario.name(), "a/async");
+  EXPECT_EQ(SelectSuite(suite, {"", std::nullopt, "", 1, 2}).size(), 1u);
+  std::vector<RunOutput> outputs(2);
+  outputs[1].result.name = "ran";
+  reports::Results r = SuiteResults(outputs);  // the one not run is left out.
+  ASSERT_EQ(r.scenarios.size(), 1u);
+  EXPECT_FALSE(r.created.empty());
+}
+
 }  // namespace
 }  // namespace tbfault::runner

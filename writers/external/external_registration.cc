@@ -1,6 +1,6 @@
-// Registers the external writers' specs with MakeWriter (writers/writer_factory.h): "tensorboardx",
-// "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras" and "external:<name>" (the one
-// list of external writer kinds: IsExternalWriterSpec asks the registry). A static initializer, so
+// Registers the external writers' specs with MakeWriter (writers/writer_factory.h): each of
+// kExternalWriterKinds ("tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1",
+// "keras") and "external:<name>". A static initializer, so
 // a program gets them by linking tbfault_external whole (CMake:
 // $<LINK_LIBRARY:WHOLE_ARCHIVE,tbfault_external>), which keeps this object even though nothing
 // refers to it.
@@ -22,10 +22,7 @@ Status MakeExternal(std::string_view spec, const std::string& run_dir,
 }
 
 const bool registered = [] {
-  for (const char* kind : {"tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1",
-                           "keras", "external"}) {
-    RegisterWriterKind(kind, MakeExternal);
-  }
+  for (std::string_view kind : kExternalWriterKinds) RegisterWriterKind(kind, MakeExternal);
   return true;
 }();
 

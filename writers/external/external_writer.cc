@@ -342,7 +342,6 @@ Status ExternalWriter::Apply(const adapter::Response& response, std::string_view
     m.written = std::min(accepted, std::max(m.written, response.written()));
     m.flushed = std::min(accepted, std::max(m.flushed, response.flushed()));
     m.synced = std::min(accepted, std::max(m.synced, response.synced()));
-    counters_.written = m.written;
     if (response.has_ok() && !is_add) {
       ++counters_.flushes;
       // What the file holds once the writer says it flushed (the adapter cannot say per event).

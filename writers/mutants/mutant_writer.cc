@@ -73,7 +73,7 @@ MutantWriter::~MutantWriter() {
 Status MutantWriter::Fail(Status s) {
   ++counters_.errors;
   int e = s.error_number();
-  ++counters_.errors_by_errno[e >= 0 && e < 134 ? e : 0];
+  ++counters_.errors_by_errno[ErrnoSlot(e)];
   if (on_error_) on_error_(s);
   return s;
 }
