@@ -208,8 +208,10 @@ BENCHMARK(BM_TbPythonLoader)
     ->ArgNames({"events", "tags", "heavy"})
     ->Args({100000, 10, 0})
     ->Args({100000, 10, 1})
+    ->Args({1000000, 10, 0})
     ->UseManualTime()
     ->Iterations(1)
+    ->Repetitions(3)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
