@@ -265,6 +265,8 @@ std::string_view FindingKindName(FindingKind kind) {
       return "damaged-record";
     case FindingKind::kNote:
       return "note";
+    case FindingKind::kStalled:
+      return "stalled";
   }
   return "?";
 }
