@@ -121,38 +121,40 @@ void Report(benchmark::State& state, uint64_t bytes, uint64_t values, uint64_t r
       values == 0 ? 0 : (peak_kb - rss_before_kb) * 1024 / static_cast<double>(values);
 }
 
-void BM_Doctor(benchmark::State& state) {
+// Runs `read` (which returns the values it read) once per iteration on the benchmark's logdir and
+// reports bytes, values and peak RSS.
+template <typename Read>
+void Measure(benchmark::State& state, Read read) {
   const std::string dir = Logdir(state.range(0), state.range(1), state.range(2) != 0);
   const uint64_t bytes = Bytes(dir);
   ResetPeakRss();
   const uint64_t before = ReadStatusKb("VmRSS:");
   uint64_t values = 0;
-  for (auto _ : state) {
-    core::Diagnosis d;
-    Status s = core::Diagnose(dir, &d);
-    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
-    values = d.runs.empty() ? 0 : d.runs[0].strict_values;
-    if (d.finding_count() != 0) state.SkipWithError("unexpected findings");
-  }
+  for (auto _ : state) values = read(dir);
   Report(state, bytes, values, before);
 }
 
+void BM_Doctor(benchmark::State& state) {
+  Measure(state, [&](const std::string& dir) -> uint64_t {
+    core::Diagnosis d;
+    Status s = core::Diagnose(dir, &d);
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+    if (d.finding_count() != 0) state.SkipWithError("unexpected findings");
+    return d.runs.empty() ? 0 : d.runs[0].strict_values;
+  });
+}
+
 void BM_Series(benchmark::State& state) {
-  const std::string dir = Logdir(state.range(0), state.range(1), state.range(2) != 0);
-  const uint64_t bytes = Bytes(dir);
-  ResetPeakRss();
-  const uint64_t before = ReadStatusKb("VmRSS:");
-  uint64_t values = 0;
-  for (auto _ : state) {
+  Measure(state, [&](const std::string& dir) -> uint64_t {
     core::ProfileView v;
     Status s = core::ReadProfile(core::Profile::kTbRust, dir, &v);
     if (!s.ok()) state.SkipWithError(s.ToString().c_str());
-    values = 0;
+    uint64_t values = 0;
     for (const auto& [run, rv] : v.runs) {
       for (const auto& [tag, series] : rv.tags) values += series.points.size();
     }
-  }
-  Report(state, bytes, values, before);
+    return values;
+  });
 }
 
 // TensorBoard's Python loader (EventAccumulator, keep-all) loading the same run until every value
@@ -208,8 +210,10 @@ BENCHMARK(BM_TbPythonLoader)
     ->ArgNames({"events", "tags", "heavy"})
     ->Args({100000, 10, 0})
     ->Args({100000, 10, 1})
+    ->Args({1000000, 10, 0})
     ->UseManualTime()
     ->Iterations(1)
+    ->Repetitions(3)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

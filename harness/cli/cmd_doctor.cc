@@ -1,15 +1,22 @@
-// tbfault doctor PATH [--json]: why summaries under PATH would not appear in TensorBoard, per run:
-// one finding per cause, naming the reader profile(s), file, offset and the number of values it
-// hides (harness/core/doctor.h). Exit 0 nothing wrong, 3 findings, 2 bad usage or unreadable path.
+// tbfault doctor PATH [--json] [--watch [--reload-ms N]]: why summaries under PATH would not appear
+// in TensorBoard, per run: one finding per cause, naming the reader profile(s), file, offset and
+// the number of values it hides (harness/core/doctor.h). --watch follows a live logdir, polling
+// every N ms (default 5000, like TensorBoard's --reload_interval) and printing each finding as it
+// arises (harness/core/doctor_watch.h); Ctrl-C ends it with the summary. Exit 0 nothing wrong, 3
+// findings, 2 bad usage or unreadable path.
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "harness/cli/command.h"
 #include "harness/cli/flags.h"
 #include "harness/core/doctor.h"
+#include "harness/core/doctor_watch.h"
 
 namespace tbfault::cli {
 namespace {
@@ -90,14 +97,62 @@ void PrintText(const core::Diagnosis& d) {
   }
 }
 
+volatile std::sig_atomic_t g_stop = 0;
+
+// --watch: poll until SIGINT/SIGTERM, each new finding printed (as text, or one JSON line) as it
+// arises, then the summary.
+int Watch(const std::string& path, bool json, int64_t reload_ms) {
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  core::DoctorWatch watch(path);
+  while (!g_stop) {
+    std::vector<core::WatchFinding> found;
+    Status s = watch.Poll(&found);
+    if (!s.ok()) {
+      std::fprintf(stderr, "tbfault doctor: %s\n", s.ToString().c_str());
+      return 2;
+    }
+    for (const core::WatchFinding& w : found) {
+      if (json) {
+        nlohmann::json j = ToJson(w.finding);
+        j["run"] = w.run;
+        std::printf("%s\n",
+                    j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      } else {
+        PrintFinding(w.run, w.finding);
+      }
+    }
+    std::fflush(stdout);
+    for (int64_t waited = 0; waited < reload_ms && !g_stop; waited += 50) {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min<int64_t>(50, reload_ms - waited)));
+    }
+  }
+  if (json) {
+    std::printf("%s\n", ToJson(watch.diagnosis())
+                            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                            .c_str());
+  } else {
+    PrintText(watch.diagnosis());
+  }
+  return watch.diagnosis().finding_count() == 0 ? 0 : 3;
+}
+
 int RunDoctor(std::span<char*> args) {
   std::vector<std::string> paths;
-  bool json = false;
-  Flags flags("doctor", "PATH [--json]");
+  bool json = false, watch = false;
+  int64_t reload_ms = 5000;
+  Flags flags("doctor", "PATH [--json] [--watch [--reload-ms N]]");
   flags.Positional("PATH", &paths, 1, 1, "a logdir, a run directory or one event file");
   flags.Bool("--json", &json, "print the report as JSON");
+  flags.Bool("--watch", &watch,
+             "follow a logdir that is being written, polling like TensorBoard: each finding as it "
+             "arises; Ctrl-C ends with the summary");
+  flags.Int("--reload-ms", &reload_ms, 1, 3600000,
+            "with --watch, ms between polls (TensorBoard's --reload_interval)");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
   const std::string& path = paths[0];
+  if (watch) return Watch(path, json, reload_ms);
   core::Diagnosis diagnosis;
   Status s = core::Diagnose(path, &diagnosis);
   if (!s.ok()) {

@@ -1,6 +1,7 @@
 // Runs `tbfault doctor` (the built binary) on logdirs damaged byte by byte, as a user would, and
 // checks what it reports, with which offsets and counts, and its exit status.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -229,3 +230,55 @@ TEST_F(DoctorCliTest, NoEventsSaysWhereTheyAre) {
 }
 
 }  // namespace
+
+// --watch follows a logdir that grows while it runs: damage planted after it started is reported
+// as it arises, and SIGINT ends it with the summary (exit 3: there are findings).
+TEST_F(DoctorCliTest, WatchReportsDamagePlantedWhileItRunsAndStopsOnSigint) {
+  TempLogdir logs;
+  FileBuilder first;
+  first.Version();
+  for (int s = 0; s < 5; ++s) first.Scalar(s, s, s == 0);
+  std::string file = logs.WriteFile("train", 1, first.bytes());
+  const std::string out = dir_.path() + "/watch.out";
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c",
+            (std::string("exec ") + TBFAULT_BIN + " doctor --watch --reload-ms 50 " + logs.path() +
+             " >" + out + " 2>&1")
+                .c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto wait_for = [&](const std::string& text) {
+    for (int i = 0; i < 200; ++i) {  // up to 10 s.
+      if (Slurp(out).find(text) != std::string::npos) return true;
+      ::usleep(50000);
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for("")) << "no output file";
+  ::usleep(300000);  // a few clean polls first.
+  EXPECT_EQ(Slurp(out).find("FINDING"), std::string::npos) << Slurp(out);
+  FileBuilder more;
+  more.Raw(std::string(12, '\x5a'));  // a header whose length CRC is wrong, then more records.
+  more.Scalar(5, 5).Scalar(6, 6);
+  std::ofstream(file, std::ios::binary | std::ios::app) << more.bytes();
+  EXPECT_TRUE(wait_for("FINDING dead-file run=train")) << Slurp(out);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  const std::string text = Slurp(out);
+  EXPECT_NE(text.find("offset " + std::to_string(first.bytes().size())), std::string::npos) << text;
+  EXPECT_NE(text.find("run train: 1 file; strict reads 7 values, tb-rust shows 5"),
+            std::string::npos)
+      << text;
+  size_t dead = 0;
+  for (size_t at = text.find("FINDING dead-file"); at != std::string::npos;
+       at = text.find("FINDING dead-file", at + 1)) {
+    ++dead;
+  }
+  EXPECT_EQ(dead, 2u) << text;  // as it arose, and in the summary.
+}

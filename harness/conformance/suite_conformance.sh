@@ -19,7 +19,8 @@ collect)
   rm -rf "$work"
   mkdir -p "$work"
   [ -w /dev/fuse ] || { echo "SKIP: no /dev/fuse: the suite cannot run, nothing to judge"; exit 77; }
-  "$bin/tbfault" run "$src/scenarios" --jobs 2 --out "$work/out" --quiet >"$work/run.txt" 2>&1
+  # scenarios/scale (1e6 events) is left out: real TensorBoard's servers take minutes on it.
+  "$bin/tbfault" run $(ls -d "$src"/scenarios/* | grep -v '/scale$') --jobs 2 --out "$work/out" --quiet >"$work/run.txt" 2>&1
   rc=$?
   tail -1 "$work/run.txt"
   [ $rc -le 1 ] || { cat "$work/run.txt"; exit 1; }  # failed verdicts are suite.quick's business.

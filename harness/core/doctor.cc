@@ -25,16 +25,11 @@ std::string Join(const std::set<std::string>& items) {
   return out;
 }
 
-// What strict decodes, by file: (offset, tag) of every value, sorted.
+// What strict decodes, by file: (offset, tag) of every value, sorted; built when first asked (a
+// clean run never needs it).
 class StrictIndex {
  public:
-  explicit StrictIndex(const RunView& strict) : by_file_(strict.files.size()) {
-    for (size_t i = 0; i < strict.files.size(); ++i) index_.emplace(strict.files[i], i);
-    for (const auto& [tag, series] : strict.tags) {
-      for (const Point& p : series.points) by_file_[p.file].push_back({p.offset, &tag});
-    }
-    for (auto& v : by_file_) std::sort(v.begin(), v.end());
-  }
+  explicit StrictIndex(const RunView& strict) : strict_(strict) {}
   // Values strict reads in `file` at or after `offset`.
   uint64_t CountFrom(const std::string& file, uint64_t offset, std::set<std::string>* tags) const {
     const auto* values = Of(file);
@@ -56,11 +51,23 @@ class StrictIndex {
  private:
   using Entry = std::pair<uint64_t, const std::string*>;
   const std::vector<Entry>* Of(const std::string& file) const {
+    if (!built_) Build();
     auto it = index_.find(file);
     return it == index_.end() ? nullptr : &by_file_[it->second];
   }
-  std::unordered_map<std::string, size_t> index_;
-  std::vector<std::vector<Entry>> by_file_;
+  void Build() const {
+    built_ = true;
+    by_file_.resize(strict_.files.size());
+    for (size_t i = 0; i < strict_.files.size(); ++i) index_.emplace(strict_.files[i], i);
+    for (const auto& [tag, series] : strict_.tags) {
+      for (const Point& p : series.points) by_file_[p.file].push_back({p.offset, &tag});
+    }
+    for (auto& v : by_file_) std::sort(v.begin(), v.end());
+  }
+  const RunView& strict_;
+  mutable bool built_ = false;
+  mutable std::unordered_map<std::string, size_t> index_;
+  mutable std::vector<std::vector<Entry>> by_file_;
 };
 
 uint64_t CountValues(const RunView& view) {
@@ -258,6 +265,8 @@ std::string_view FindingKindName(FindingKind kind) {
       return "damaged-record";
     case FindingKind::kNote:
       return "note";
+    case FindingKind::kStalled:
+      return "stalled";
   }
   return "?";
 }

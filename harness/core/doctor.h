@@ -30,6 +30,7 @@ enum class FindingKind {
   kDropped,          // values dropped for another reason (the reasons say which).
   kDamagedRecord,    // strict-reader damage that no finding above accounts for.
   kNote,             // a profile's diagnostic that no finding above accounts for.
+  kStalled,          // doctor --watch: the files grew for N reload cycles, no new value shown.
 };
 std::string_view FindingKindName(FindingKind kind);  // "dead-file", "no-events", ...
 

@@ -111,12 +111,10 @@ std::string ProfileView::WhyNotShown(const std::string& run, const std::string& 
                                      std::string* cause_file, uint64_t* cause_offset) const {
   auto it = runs.find(run);
   if (it == runs.end()) return "";
-  for (const Dropped& d : it->second.dropped) {
-    if (d.tag == tag && d.file == file && d.offset == offset) {
-      *cause_file = d.cause_file;
-      *cause_offset = d.cause_offset;
-      return d.reason;
-    }
+  if (const Dropped* d = it->second.FindDropped(tag, file, offset); d != nullptr) {
+    *cause_file = d->cause_file;
+    *cause_offset = d->cause_offset;
+    return d->reason;
   }
   for (const Unreached& u : it->second.unreached) {
     if (u.file == file && u.offset <= offset) {
@@ -126,6 +124,31 @@ std::string ProfileView::WhyNotShown(const std::string& run, const std::string& 
     }
   }
   return "";
+}
+
+namespace {
+std::string DroppedKey(const std::string& tag, const std::string& file, uint64_t offset) {
+  std::string key = tag;
+  key += '\0';
+  key += file;
+  key += '\0';
+  key += std::to_string(offset);
+  return key;
+}
+}  // namespace
+
+const Dropped* RunView::FindDropped(const std::string& tag, const std::string& file,
+                                    uint64_t offset) const {
+  if (indexed_ > dropped.size()) {  // the view was changed: index again.
+    dropped_index_.clear();
+    indexed_ = 0;
+  }
+  for (; indexed_ < dropped.size(); ++indexed_) {
+    const Dropped& d = dropped[indexed_];
+    dropped_index_.try_emplace(DroppedKey(d.tag, d.file, d.offset), indexed_);  // first wins.
+  }
+  auto it = dropped_index_.find(DroppedKey(tag, file, offset));
+  return it == dropped_index_.end() ? nullptr : &dropped[it->second];
 }
 
 SeriesValue Series::value(size_t i) const {

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "format/status.h"
@@ -114,6 +115,15 @@ struct RunView {
   std::vector<Note> notes;
 
   const std::string& file(const Point& p) const { return files[p.file]; }
+
+  // The first Dropped entry of (tag, file, offset), or null; indexed on first use (for a view no
+  // longer read into: ProfileView, or a reader's view between cycles).
+  const Dropped* FindDropped(const std::string& tag, const std::string& file,
+                             uint64_t offset) const;
+
+ private:
+  mutable std::unordered_map<std::string, size_t> dropped_index_;  // key -> index in dropped.
+  mutable size_t indexed_ = 0;                                     // dropped entries indexed.
 };
 
 struct ProfileView {

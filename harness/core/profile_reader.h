@@ -51,7 +51,7 @@ class ProfileReader {
   virtual void EndCycle() = 0;
 
   const RunView& view() const { return view_; }
-  RunView TakeView() { return std::move(view_); }
+  RunView TakeView() { return std::move(view_); }  // ends the reader: no cycle after it.
 
  protected:
   // view_.files is owned by the RunReader, which keeps it in step for every profile.

@@ -9,7 +9,15 @@
 
 namespace tbfault::core {
 
-RunReader::RunReader(const std::vector<Profile>& profiles) {
+google::protobuf::ArenaOptions RunReader::ArenaBlock(std::string* block) {
+  block->resize(1 << 20);
+  google::protobuf::ArenaOptions o;
+  o.initial_block = block->data();
+  o.initial_block_size = block->size();
+  return o;
+}
+
+RunReader::RunReader(const std::vector<Profile>& profiles) : arena_(ArenaBlock(&arena_block_)) {
   for (Profile p : profiles) {
     switch (p) {
       case Profile::kStrict:
@@ -110,11 +118,20 @@ Status RunReader::ReadFile(const FileInCycle& f) {
         break;
       }
       if (!any) continue;
-      const bool parsed =
-          parse && event_.ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()));
+      tensorboard::Event* event = nullptr;
+      if (parse) {
+        if (++frames_on_arena_ == kFramesPerArena) {
+          arena_.Reset();  // no Event of an earlier frame is referred to any more.
+          frames_on_arena_ = 0;
+        }
+        event = google::protobuf::Arena::Create<tensorboard::Event>(&arena_);
+        if (!event->ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
+          event = nullptr;
+        }
+      }
       for (Want& w : wants) {
         if (w.done || w.pos != frame.offset) continue;
-        if (w.reader->Frame(f, frame, parsed ? &event_ : nullptr)) {
+        if (w.reader->Frame(f, frame, event)) {
           w.pos = frame.end;
         } else {
           w.done = true;

@@ -6,6 +6,8 @@
 // cannot be opened or read (the error names it).
 #pragma once
 
+#include <google/protobuf/arena.h>
+
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -19,6 +21,7 @@ namespace tbfault::core {
 class RunReader {
  public:
   explicit RunReader(const std::vector<Profile>& profiles);
+  RunReader(RunReader&&) = delete;
 
   Status Cycle(const std::vector<std::string>& files);
 
@@ -36,7 +39,13 @@ class RunReader {
   std::vector<std::string> files_;
   std::unordered_map<std::string, uint32_t> index_;
   uint64_t bytes_read_ = 0;
-  tensorboard::Event event_;  // reused: one parse per frame.
+  // Events are parsed on an arena, reset every kFramesPerArena frames: no allocation per frame.
+  // The arena's first block is ours (kept across resets), so resets do not return memory to malloc.
+  static constexpr int kFramesPerArena = 1024;
+  static google::protobuf::ArenaOptions ArenaBlock(std::string* block);
+  std::string arena_block_;
+  google::protobuf::Arena arena_;
+  int frames_on_arena_ = 0;
 };
 
 }  // namespace tbfault::core

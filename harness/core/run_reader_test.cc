@@ -187,6 +187,13 @@ TEST(RunReaderTest, SparseFileLargerThanTheReadLimit) {
     zero = zero || (f.offset == 0 && f.file == file && f.kind == FindingKind::kDeadFile);
   }
   EXPECT_TRUE(zero) << d.finding_count();
+  // Read in 64 MiB windows, the zero run is still one anomaly spanning the file.
+  RunReader r({Profile::kStrict});
+  ASSERT_TRUE(r.Cycle({file}).ok());
+  const auto& anomalies = StrictAnomalies(*r.reader(Profile::kStrict)).at(0);
+  ASSERT_EQ(anomalies.size(), 1u);
+  EXPECT_EQ(anomalies[0].kind, format::Anomaly::kZeroFilled);
+  EXPECT_EQ(anomalies[0].skipped, 100ull << 20);
 }
 
 }  // namespace

@@ -10,10 +10,10 @@
 // name, its values are also kept serialized (one arena per tag), so that a later plugin name can
 // decode them again by its kind.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <unordered_map>
 
 #include "format/event_reader.h"
@@ -35,48 +35,21 @@ class AnomalySink : public format::RecordReader::Reporter {
   std::vector<format::AnomalyReport>* out_;
 };
 
-// Bytes [offset, size) of a file: read into memory, or mapped when large (a sparse file of
-// gigabytes is never allocated).
-class Remainder {
- public:
-  static constexpr uint64_t kReadLimit = 64ull << 20;
-  Remainder(int fd, uint64_t offset, uint64_t size) {
-    const uint64_t n = size - offset;
-    if (n <= kReadLimit) {
-      buf_.resize(n);
-      size_t got = 0;
-      while (got < n) {
-        ssize_t r = ::pread(fd, buf_.data() + got, n - got, static_cast<off_t>(offset + got));
-        if (r <= 0) break;
-        got += static_cast<size_t>(r);
-      }
-      buf_.resize(got);
-      bytes_ = buf_;
-      return;
-    }
-    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    const uint64_t start = offset / page * page;
-    map_len_ = size - start;
-    void* m = ::mmap(nullptr, map_len_, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(start));
-    if (m == MAP_FAILED) {
-      map_len_ = 0;
-      return;
-    }
-    ::madvise(m, map_len_, MADV_SEQUENTIAL);
-    map_ = m;
-    bytes_ = std::string_view(static_cast<const char*>(m) + (offset - start), n);
+// Bytes [offset, end) of a file, read into `buf` (at most kWindow bytes: never allocated from a
+// file's size).
+constexpr uint64_t kWindow = 64ull << 20;
+std::string_view ReadWindow(int fd, uint64_t offset, uint64_t end, std::string* buf) {
+  buf->resize(end - offset);
+  size_t got = 0;
+  while (got < buf->size()) {
+    ssize_t r = ::pread(fd, buf->data() + got, buf->size() - got, static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
   }
-  ~Remainder() {
-    if (map_ != nullptr) ::munmap(map_, map_len_);
-  }
-  std::string_view bytes() const { return bytes_; }
-
- private:
-  std::string buf_;
-  void* map_ = nullptr;
-  size_t map_len_ = 0;
-  std::string_view bytes_;
-};
+  buf->resize(got);
+  return *buf;
+}
 
 class StrictReader : public ProfileReader {
  public:
@@ -174,14 +147,55 @@ class StrictReader : public ProfileReader {
   };
 
   // The rest of the file from `offset`, by format::RecordReader.
+  // The rest of the file from `offset`, by format::RecordReader, in windows of kWindow bytes (one
+  // window, exactly as a reader of the whole file, unless the rest is larger): a window ends just
+  // past its last intact record, and what lies beyond it is read again by the next window; a
+  // window with no intact record keeps its anomalies and the next one starts where it ended (so a
+  // record longer than a window, after damage, is reported as damage, not read).
   void Resync(const FileInCycle& f, uint64_t offset) {
-    if (offset >= f.size) return;
-    Remainder rest(f.fd, offset, f.size);
-    AnomalySink sink(offset, &anomalies_[f.index]);
-    format::EventReader reader(rest.bytes(), &sink);
-    format::EventRecord rec;
-    while (reader.Next(&rec)) AddEvent(f.index, offset + rec.offset, rec.event);
-    files_[f.index].offset = offset + reader.records().end_of_last_record();
+    std::string buf;
+    auto& anomalies = anomalies_[f.index];
+    while (offset < f.size) {
+      const uint64_t end = std::min(f.size, offset + kWindow);
+      std::string_view window = ReadWindow(f.fd, offset, end, &buf);
+      const size_t kept = anomalies.size();
+      AnomalySink sink(offset, &anomalies);
+      format::EventReader reader(window, &sink);
+      format::EventRecord rec;
+      while (reader.Next(&rec)) AddEvent(f.index, offset + rec.offset, rec.event);
+      MergeZeroRuns(&anomalies, kept);
+      const uint64_t good = offset + reader.records().end_of_last_record();
+      if (end == f.size || window.size() < end - offset) {  // the last window.
+        files_[f.index].offset = good;
+        return;
+      }
+      if (good > offset) {  // what follows the last intact record is read again.
+        anomalies.erase(
+            std::remove_if(anomalies.begin() + static_cast<std::ptrdiff_t>(kept), anomalies.end(),
+                           [&](const format::AnomalyReport& a) { return a.offset >= good; }),
+            anomalies.end());
+        offset = good;
+      } else {
+        offset = end;
+      }
+      files_[f.index].offset = offset;
+    }
+  }
+
+  // A zero run that a window boundary cut in two (anomalies[first] continues anomalies[first-1])
+  // is one anomaly, as a reader of the whole file reports it.
+  static void MergeZeroRuns(std::vector<format::AnomalyReport>* anomalies, size_t first) {
+    if (first == 0 || first >= anomalies->size()) return;
+    format::AnomalyReport& prev = (*anomalies)[first - 1];
+    const format::AnomalyReport& next = (*anomalies)[first];
+    auto plain = [](const format::AnomalyReport& a) {
+      return a.kind == format::Anomaly::kZeroFilled &&
+             a.detail == "zero bytes " + std::to_string(a.skipped);
+    };
+    if (!plain(prev) || !plain(next) || prev.offset + prev.skipped != next.offset) return;
+    prev.skipped += next.skipped;
+    prev.detail = "zero bytes " + std::to_string(prev.skipped);
+    anomalies->erase(anomalies->begin() + static_cast<std::ptrdiff_t>(first));
   }
 
   void AddEvent(uint32_t file, uint64_t offset, const tensorboard::Event& e) {
