@@ -131,11 +131,11 @@ void FaultFs::Impl::Init(void* userdata, fuse_conn_info* conn) {
 
 void FaultFs::Impl::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   FaultFs* fs = Fs(req);
-  const char* path = ChildPath(In(fs, parent), name);
+  const std::string path = ChildPath(In(fs, parent), name);
   Decision d;
-  if (Gate(req, fs, kLookup, path, 0, &d)) return;
+  if (Gate(req, fs, kLookup, path.c_str(), 0, &d)) return;
   fuse_entry_param e;
-  int err = MakeEntry(fs, In(fs, parent), name, path, &e);
+  int err = MakeEntry(fs, In(fs, parent), name, path.c_str(), &e);
   if (err != 0) return (void)fuse_reply_err(req, err);
   fuse_reply_entry(req, &e);
 }

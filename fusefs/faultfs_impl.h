@@ -44,12 +44,12 @@ struct DirHandle {
 
 inline constexpr double kTimeout = 1.0;
 
-inline thread_local char path_buf[PATH_MAX + 256];
-
-inline const char* ChildPath(const Inode* parent, const char* name) {
+// The mount-relative path of `name` in `parent` ("/a/b"), owned by the caller.
+inline std::string ChildPath(const Inode* parent, const char* name) {
   const std::string* p = parent->path.load(std::memory_order_acquire);
-  std::snprintf(path_buf, sizeof path_buf, "%s/%s", *p == "/" ? "" : p->c_str(), name);
-  return path_buf;
+  std::string path = *p == "/" ? std::string() : *p;
+  path.append("/").append(name);
+  return path;
 }
 
 inline const char* PathOf(const Inode* in) {
