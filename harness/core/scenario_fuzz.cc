@@ -15,7 +15,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string kFile = "fuzz.textproto";
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  tbfault::core::scenario::Scenario s;
+  tbfault::scenario::Scenario s;
   tbfault::Status st = tbfault::core::ParseScenario(text, kFile, &s);
   if (!st.ok()) {
     const std::string& m = st.message();
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string printed;
   if (!google::protobuf::TextFormat::PrintToString(s, &printed)) std::abort();
-  tbfault::core::scenario::Scenario again;
+  tbfault::scenario::Scenario again;
   tbfault::Status st2 = tbfault::core::ParseScenario(printed, kFile, &again);
   if (!st2.ok()) {
     std::fprintf(stderr, "accepted, printed back and refused: %s\n%s\n", st2.message().c_str(),
