@@ -98,11 +98,15 @@ Status ListRuns(const std::string& path, std::vector<RunFiles>* runs) {
     r.dir = dir.string();
     r.files.push_back(file.string());
   };
-  fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec);
+  // A directory that cannot be read is an error naming it, never skipped: its runs would be
+  // missing from the answer without a word.
+  fs::recursive_directory_iterator it(path, ec), end;
   if (ec) return Status::FromErrno(ec.value(), path);
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) return Status::FromErrno(ec.value(), it->path().string());
-    if (it->is_regular_file(ec) && IsEventFileName(it->path().filename().string())) add(it->path());
+  while (it != end) {
+    fs::path at = it->path();
+    if (it->is_regular_file(ec) && IsEventFileName(at.filename().string())) add(at);
+    it.increment(ec);  // on failure `it` is the end: name the entry it failed past.
+    if (ec) return Status::FromErrno(ec.value(), at.string());
   }
   for (auto& [name, r] : by_run) {
     std::sort(r.files.begin(), r.files.end(), [](const std::string& a, const std::string& b) {

@@ -49,7 +49,8 @@ struct RunFiles {
 };
 
 // PATH is an event file (one run of one file), a run directory or a logdir (searched recursively).
-// Runs come sorted by name. A missing or unreadable path is an error naming it.
+// Runs come sorted by name. A missing or unreadable path, or a directory under it that cannot be
+// read, is an error naming it.
 Status ListRuns(const std::string& path, std::vector<RunFiles>* runs);
 
 }  // namespace tbfault::format

@@ -48,6 +48,10 @@ long RssKiB() {
 // Adding rules one by one (as over the control socket) once kept every snapshot: 5,000 rules took
 // 635 MB. Now the heap grows by what the rules hold, and comes back when they go.
 TEST(Rules, MemoryIsLinearInTheRulesAndFreedWhenTheyGo) {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator is not glibc's: mallinfo2() reads 0 before and after, and this would pass.
+  GTEST_SKIP() << "SKIPPED (counted): under ASan mallinfo2 does not see the heap";
+#endif
   constexpr int kRules = 5000;
   {
     RuleEngine warm(1);  // protobuf's parser and descriptors are set up once per process.

@@ -25,11 +25,13 @@ inline std::string Slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
-// `tbfault ARGS`, with its output kept in `scratch` (a directory) while it runs.
-inline Result RunTbfault(const std::string& args, const std::filesystem::path& scratch) {
+// `tbfault ARGS`, with its output kept in `scratch` (a directory) while it runs; `prefix` is a
+// command that runs it (e.g. "setpriv ... --").
+inline Result RunTbfault(const std::string& args, const std::filesystem::path& scratch,
+                         const std::string& prefix = "") {
   std::filesystem::path out = scratch / "out", err = scratch / "err";
   std::string cmd =
-      std::string(TBFAULT_BIN) + " " + args + " >" + out.string() + " 2>" + err.string();
+      prefix + std::string(TBFAULT_BIN) + " " + args + " >" + out.string() + " 2>" + err.string();
   int raw = std::system(cmd.c_str());
   Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, Slurp(out), Slurp(err)};
   std::filesystem::remove(out);

@@ -16,13 +16,37 @@ namespace {
 
 namespace pb = google::protobuf;
 
+// An error is one line: control characters a scenario's strings carry into it (a writer spec
+// "every-ev\nt" is quoted by the writer's check) are written as C escapes.
+std::string OneLine(const std::string& message) {
+  std::string out;
+  out.reserve(message.size());
+  for (unsigned char c : message) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 class Collector : public pb::io::ErrorCollector {
  public:
   explicit Collector(const std::string& file) : file_(file) {}
   void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
     if (first_.empty()) {
-      first_ = file_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
-               message;
+      first_ = OneLine(file_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
+                       ": " + message);
     }
   }
   const std::string& first() const { return first_; }
@@ -51,7 +75,7 @@ class Validator {
     }
     std::string where =
         line > 0 ? file_ + ":" + std::to_string(line) + ":" + std::to_string(column) : file_;
-    return Status::Invalid(where + ": " + path + ": " + message);
+    return Status::Invalid(OneLine(where + ": " + path + ": " + message));
   }
 
   const pb::TextFormat::ParseInfoTree* Child(const pb::TextFormat::ParseInfoTree* tree,
@@ -278,7 +302,8 @@ Status ParseScenario(std::string_view text, const std::string& file, scenario::S
   parser.RecordErrorsTo(&collector);
   parser.WriteLocationsTo(&tree);
   if (!parser.ParseFromString(std::string(text), out)) {
-    return Status::Invalid(collector.first().empty() ? file + ": cannot parse" : collector.first());
+    return Status::Invalid(collector.first().empty() ? OneLine(file + ": cannot parse")
+                                                     : collector.first());
   }
   Validator validator(file, tree);
   Status s = validator.Check(*out);

@@ -161,6 +161,9 @@ TEST(ScenarioTest, SemanticsAreCheckedByThePartsThatRunThem) {
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
        "actions { kind: RESTART at_step: 5 resume_from_step: 5 writer: \"mutant:ghost\" }\n",
        "scenarios/disk_full.textproto:3:56: actions[0].writer: unknown mutant 'ghost'"},
+      // A newline in a quoted spec is escaped: still one line (found by scenario_fuzz).
+      {"workload { steps: 10 }\nwriter { spec: \"every-ev\\nt\" }\n",
+       "writer.spec: policy 'every-ev\\nt': unknown policy"},
   };
   ExpectErrors(cases);
   // And what they accept is accepted.
