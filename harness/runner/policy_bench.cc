@@ -196,6 +196,7 @@ std::vector<std::string> DefaultBenchWriters() {
   out.emplace_back("tensorboard");
   out.emplace_back("tensorflow");
   out.emplace_back("tensorflow-v1");
+  out.emplace_back("keras");
   return out;
 }
 

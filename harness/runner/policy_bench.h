@@ -87,7 +87,7 @@ struct PolicyBench {
 };
 
 // every-event, buffered, periodic, async, async:overflow=drop-newest, the presets, tensorboardx,
-// tensorboard.
+// tensorboard, tensorflow, tensorflow-v1, keras.
 std::vector<std::string> DefaultBenchWriters();
 
 // Runs every measure for every writer. A bad spec or an unusable tmpfs dir is an error; a writer

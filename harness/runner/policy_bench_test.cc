@@ -67,7 +67,7 @@ TEST(PolicyBench, DefaultWritersCoverPoliciesPresetsAndExternals) {
   for (const char* s :
        {"every-event", "buffered", "periodic", "async", "async:overflow=drop-newest", "tf2-like",
         "tensorboardx-like", "pytorch-like", "tensorboardx", "tensorboard", "tensorflow",
-        "tensorflow-v1"}) {
+        "tensorflow-v1", "keras"}) {
     EXPECT_NE(std::find(w.begin(), w.end(), s), w.end()) << s;
   }
 }
