@@ -10,7 +10,8 @@ How the ledger maps to what Keras logs:
   every file operation of Keras's train writer lands in RUN_DIR, through the faultfs mount, and
   Keras is used through its documented log_dir alone. The directory goes at close. No validation
   data: no validation/ run; nothing else is written into log_dir (write_graph, embeddings and the
-  profiler off). A SIGKILLed adapter leaves that directory (one symlink) behind in $TMPDIR.
+  profiler off). A SIGKILLed adapter leaves that directory (one symlink, its pid in the name)
+  behind in $TMPDIR; the next adapter to start removes those whose process is gone.
 - values: each request is a custom batch-level summary, the way Keras documents them: called from
   a callback inside fit() while the TensorBoard callback (update_freq=1) has made its train writer
   the default, with the request's tag and step (tf.summary.scalar/histogram/image/text, as the
@@ -137,6 +138,20 @@ class _Bridge(keras.callbacks.Callback):
                 raise
 
 
+def _remove_stale_log_dirs():
+    """Private log_dirs of adapters killed before close (a crash scenario): their pid is gone."""
+    for name in os.listdir(tempfile.gettempdir()):
+        parts = name.split("-")
+        if len(parts) < 4 or parts[:2] != ["tbfault", "keras"] or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(tempfile.gettempdir(), name), ignore_errors=True)
+        except OSError:
+            pass  # alive (another user's): leave it.
+
+
 class KerasAdapter:
     fsyncs_on_flush = False
     text_tag_suffix = ""
@@ -147,7 +162,8 @@ class KerasAdapter:
         adapter_common.refuse_options(options)
         logdir = os.path.abspath(logdir)
         os.makedirs(logdir, exist_ok=True)
-        self._log_dir = tempfile.mkdtemp(prefix="tbfault-keras-")
+        _remove_stale_log_dirs()
+        self._log_dir = tempfile.mkdtemp(prefix="tbfault-keras-%d-" % os.getpid())
         os.symlink(logdir, os.path.join(self._log_dir, "train"))
         self._requests = queue.Queue()
         self._failure = None
