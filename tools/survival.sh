@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The survival matrix (issue 8): the fault scenarios (label "faults") for our four policies (the
-# suite expands them) and for the external writers tensorboardx, tensorboard, tensorflow and
-# tensorflow-v1, each into its own out dir under build/suite/survival/, then `tbfault survival` on
-# the results, written to build/suite/survival.md. The TensorFlow writers are left out, with a
-# line saying so, where the venv's python cannot import tensorflow. Scenario failures are the
-# findings, not errors of this script.
+# suite expands them) and for the external writers tensorboardx, tensorboard, tensorflow,
+# tensorflow-v1 and keras, each into its own out dir under build/suite/survival/, then `tbfault
+# survival` on the results, written to build/suite/survival.md. The TensorFlow writers (keras
+# too) are left out, with a line saying so, where the venv's python cannot import tensorflow.
+# Scenario failures are the findings, not errors of this script.
 # Usage: tools/survival.sh [--jobs N] [--ours RESULTS.json] [--only WRITER]...
 #   --ours: take our policies' results from a suite run already made (./run-suite does) instead of
 #   running the fault scenarios for them again. --only: run just these external writers (repeat).
@@ -24,7 +24,7 @@ while (($#)); do
       exit 2 ;;
   esac
 done
-writers=(tensorboardx tensorboard tensorflow tensorflow-v1)
+writers=(tensorboardx tensorboard tensorflow tensorflow-v1 keras)
 ((${#only[@]})) && writers=("${only[@]}")
 python=${TBFAULT_PYTHON:-build/venv/bin/python}
 out=build/suite/survival
@@ -47,7 +47,7 @@ if [[ -z $ours ]]; then
 fi
 results=("$ours")
 for w in "${writers[@]}"; do
-  if [[ $w == tensorflow* ]] && ! "$python" -c 'import tensorflow' >/dev/null 2>&1; then
+  if [[ $w == tensorflow* || $w == keras ]] && ! "$python" -c 'import tensorflow' >/dev/null 2>&1; then
     echo "tools/survival.sh: $python cannot import tensorflow: $w left out (run tools/setup.sh)" >&2
     continue
   fi

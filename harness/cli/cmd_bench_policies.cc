@@ -52,7 +52,7 @@ int RunBenchPolicies(std::span<char*> args) {
         return !options.writers.empty();
       },
       "every policy and preset, async:overflow=drop-newest, tensorboardx, tensorboard, "
-      "tensorflow, tensorflow-v1 where their venv exists",
+      "tensorflow, tensorflow-v1, keras where their venv exists",
       "writer specs, comma-separated");
   flags.Bool("--quick", &options.quick, "every count shrunk: the whole run takes under a minute");
   flags.String("--tmpfs", "DIR", &options.tmpfs_dir,

@@ -56,6 +56,7 @@ class Driver {
     for (int k = 0; k < parallel_; ++k) {
       if (Status s = Open(k); !s.ok()) return s;
     }
+    if (Status s = WriteOpened(p_.ledger); !s.ok()) return s;  // the watchdog starts.
     if (Status s = LogSteps(); !s.ok()) return s;
     CloseWriters();
     return WriteStats();

@@ -1,5 +1,7 @@
 #include "harness/runner/drive_plan.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -224,6 +226,17 @@ Status ReadEnding(const std::string& ledger_prefix, std::optional<core::Ending>*
   *ending = core::EndingFromName(name);
   if (!*ending) return Status::Invalid(ledger_prefix + ".ending: unknown ending '" + name + "'");
   return Status::Ok();
+}
+
+Status WriteOpened(const std::string& ledger_prefix) {
+  std::ofstream out(ledger_prefix + ".opened");
+  out.flush();
+  if (!out) return Status::FromErrno(errno, ledger_prefix + ".opened: cannot write");
+  return Status::Ok();
+}
+
+bool Opened(const std::string& ledger_prefix) {
+  return ::access((ledger_prefix + ".opened").c_str(), F_OK) == 0;
 }
 
 }  // namespace tbfault::runner

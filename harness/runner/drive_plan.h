@@ -8,6 +8,9 @@
 //               FromJson side by side, every field named once).
 //   the ending  how the process meant to end, written to "<ledger>.ending" with
 //               core::EndingName and read with core::EndingFromName (WriteEnding / ReadEnding).
+//   the start   "<ledger>.opened", made once the process's writers are open (WriteOpened /
+//               Opened): the runner's watchdog counts the run from there, so that a writer's
+//               start-up (TensorFlow's import: seconds) is not taken for a hung run.
 #pragma once
 
 #include <cstdint>
@@ -73,5 +76,9 @@ struct DriveStats {
 Status WriteEnding(const std::string& ledger_prefix, core::Ending ending);
 // Absent file: nullopt (the process did not end itself). Unknown content: an error.
 Status ReadEnding(const std::string& ledger_prefix, std::optional<core::Ending>* ending);
+
+// "<ledger>.opened": the process's writers are open.
+Status WriteOpened(const std::string& ledger_prefix);
+bool Opened(const std::string& ledger_prefix);
 
 }  // namespace tbfault::runner

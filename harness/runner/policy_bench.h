@@ -1,9 +1,10 @@
 // RunPolicyBench: one table comparing flush policies, presets and external writers, every figure
 // measured in one run on this machine (issue 7; DESIGN.md sections 7 and 8). Per writer:
-//   throughput   a synthetic scalar load (8 tags cycled, a fixed event count) to a tmpfs dir
-//                (/dev/shm when writable): events/s and MB/s from first add to Close() returned,
-//                the median over rounds that alternate the writers; add_ns p50/p99/max over every
-//                add call of every round.
+//   throughput   a synthetic scalar load (8 tags cycled; a round is a fixed event count or a time
+//                budget, whichever ends first, so a slow writer is not run for minutes) to a
+//                tmpfs dir (/dev/shm when writable): events/s and MB/s from first add to Close()
+//                returned, the median over rounds that alternate the writers; add_ns p50/p99/max
+//                over every add call of every round.
 //   train-<p>    step_added_us p50/p99 under the `small-fast` and `llm-like` load profiles
 //                (MeasureTrainOverhead: disabled / no-op / writer in alternating rounds, CPU).
 //   crash, power-cut
@@ -13,6 +14,8 @@
 //   enospc, eacces, delay-100ms
 //                a fault armed mid-run (ENOSPC / EACCES on every event-file write, cleared later;
 //                every write delayed 100 ms, never cleared), summarised in one word (Behaviour).
+//                These five run under a watchdog that counts from the writer open (RunOptions:
+//                TensorFlow's seconds of import are not a hang).
 // Writers that cannot be made here (an external writer without its venv, or not linked in) are
 // skipped with a message; so are the scenarios where /dev/fuse is absent (counted).
 #pragma once
@@ -79,16 +82,31 @@ struct PolicyBench {
   reports::Results results;          // one ScenarioResult per writer and measure.
   std::vector<std::string> skipped;  // one line each: what was not measured, and why.
   int fuse_scenarios_skipped = 0;
+  int64_t round_events = 0;  // a throughput round: at most this many events,
+  double round_s = 0;        // or this many seconds of adds.
 };
 
 // every-event, buffered, periodic, async, async:overflow=drop-newest, the presets, tensorboardx,
-// tensorboard.
+// tensorboard, tensorflow, tensorflow-v1, keras.
 std::vector<std::string> DefaultBenchWriters();
 
 // Runs every measure for every writer. A bad spec or an unusable tmpfs dir is an error; a writer
 // that cannot be made is skipped (out->skipped); a measure that fails is recorded in its
 // ScenarioResult (outcome error) and its cells stay empty.
 Status RunPolicyBench(const PolicyBenchOptions& options, PolicyBench* out);
+
+// One throughput round: up to `max_events` scalars to a fresh `dir`, stopping once `budget_s`
+// seconds of adds have passed; every add's ns appended to `add_ns`; events/s and MB/s from the
+// first add to Close() returned.
+struct ThroughputRound {
+  int64_t events = 0;  // added.
+  double events_per_s = 0, mb_per_s = 0;
+  uint64_t failed = 0;
+  Status error;
+};
+ThroughputRound MeasureThroughputRound(const std::string& spec, const std::string& dir,
+                                       int64_t max_events, double budget_s,
+                                       std::vector<double>* add_ns);
 
 // The table, at most 160 columns wide, then a legend and the skipped lines.
 std::string FormatPolicyTable(const PolicyBench& bench);

@@ -1,16 +1,23 @@
 // Tests of RunPolicyBench: the quick mode for two policies, every figure present and sane, the
 // comparisons that hold by construction (every-event makes a system call per add, async batches
 // them; every-event has handed each event to the kernel before a crash, async has not), and the
-// behaviour words' definitions on hand-made results. The fault scenarios need /dev/fuse: without
-// it they are skipped and counted.
+// behaviour words' definitions on hand-made results; a throughput round ends at its time budget;
+// the fault scenarios' watchdog leaves a writer's start-up (TensorFlow's import) out of the time
+// limit and has a limit of its own for it. The fault scenarios need /dev/fuse: without it they are
+// skipped and counted.
 #include "harness/runner/policy_bench.h"
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
+
+#include "harness/runner/runner.h"
 
 namespace tbfault::runner {
 namespace {
@@ -60,7 +67,7 @@ TEST(PolicyBench, DefaultWritersCoverPoliciesPresetsAndExternals) {
   for (const char* s :
        {"every-event", "buffered", "periodic", "async", "async:overflow=drop-newest", "tf2-like",
         "tensorboardx-like", "pytorch-like", "tensorboardx", "tensorboard", "tensorflow",
-        "tensorflow-v1"}) {
+        "tensorflow-v1", "keras"}) {
     EXPECT_NE(std::find(w.begin(), w.end(), s), w.end()) << s;
   }
 }
@@ -154,6 +161,62 @@ TEST(PolicyBench, QuickRunOfTwoPolicies) {
     ASSERT_NE(c, nullptr);
     EXPECT_NE(c->outcome, Outcome::kError) << c->error;
   }
+  fs::remove_all(o.out_dir);
+}
+
+// A round of a slow writer ends at its time budget, not at its event count: every-event does a
+// write(2) per add, so 10^8 of them would take minutes.
+TEST(PolicyBench, ThroughputRoundEndsAtItsTimeBudget) {
+  const std::string dir =
+      fs::temp_directory_path() / ("tbfault-pb-round-" + std::to_string(getpid()));
+  std::vector<double> add_ns;
+  auto t0 = std::chrono::steady_clock::now();
+  ThroughputRound r = MeasureThroughputRound("every-event", dir, 100000000, 0.2, &add_ns);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  EXPECT_GT(r.events, 0);
+  EXPECT_LT(r.events, 100000000);
+  EXPECT_EQ(add_ns.size(), static_cast<size_t>(r.events));
+  EXPECT_LT(secs, 10.0);
+  EXPECT_NEAR(r.events_per_s, r.events / secs, r.events / secs * 0.5);  // one clock, one count.
+
+  add_ns.clear();  // a count reached first: exactly that many.
+  r = MeasureThroughputRound("every-event", dir, 500, 60.0, &add_ns);
+  EXPECT_EQ(r.events, 500);
+  EXPECT_EQ(add_ns.size(), 500u);
+  EXPECT_FALSE(fs::exists(dir));
+}
+
+// The real TensorFlow writer, whose start-up (its import) takes seconds here: a one-second time
+// limit counts from the writer open, so the run passes; a start-up limit shorter than the import
+// kills it as hung, naming the start-up.
+TEST(PolicyBench, WatchdogLeavesTheWritersStartUpOut) {
+  if (access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
+  const char* env = std::getenv("TBFAULT_PYTHON");
+  const std::string python = env != nullptr && *env != 0 ? env : TBFAULT_ADAPTER_PYTHON;
+  const std::string probe = "'" + python + "' -c 'import tensorflow' >/dev/null 2>&1";
+  if (std::system(probe.c_str()) != 0) GTEST_SKIP() << python << " cannot import tensorflow";
+  scenario::Scenario s;  // parsed, not loaded: this test binary does not link the external writers.
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(name: "startup" seed: 1
+    time_limit_s: 1 workload { steps: 20 scalars_per_step: 2 flush_every: 10 }
+    writer { spec: "tensorflow" })",
+                                                            &s));
+  RunOptions o;
+  o.out_dir = fs::temp_directory_path() / ("tbfault-pb-startup-" + std::to_string(getpid()));
+  o.tbfault_bin = TBFAULT_BIN;
+  o.baseline_steps = 5;
+  o.device = "cpu";
+  RunOutput out;
+  ASSERT_TRUE(RunScenario(s, o, &out).ok());
+  EXPECT_EQ(out.result.outcome, Outcome::kPassed) << out.result.error;
+  EXPECT_GT(out.result.duration_s, 1.0) << "TensorFlow started in under the limit: proves nothing";
+
+  o.startup_limit_s = 0.3;  // python cannot import TensorFlow this fast.
+  ASSERT_TRUE(RunScenario(s, o, &out).ok());
+  EXPECT_EQ(out.result.outcome, Outcome::kError);
+  EXPECT_EQ(out.result.failure, reports::RunFailure::kHung);
+  EXPECT_NE(out.result.error.find("did not open its writer within"), std::string::npos)
+      << out.result.error;
   fs::remove_all(o.out_dir);
 }
 

@@ -68,8 +68,11 @@ std::string FormatPolicyTable(const PolicyBench& bench) {
         std::string(BehaviourName(r.delay)));
   }
   out +=
-      "events/s, MB/s: median over rounds to tmpfs, Close() included; add ns: every add call.\n"
-      "small-fast, llm-like: us the writer adds to a training step over logging disabled, CPU.\n"
+      "events/s, MB/s: median over rounds to tmpfs, Close() included, a round " +
+      std::to_string(bench.round_events) + " events or " + Fixed(bench.round_s, "%.0f") +
+      " s of adds, whichever ends first; add ns: every add call.\n"
+      "small-fast, llm-like: us the writer adds to a training step over logging disabled, CPU. "
+      "Fault scenarios: the watchdog counts from the writer open.\n"
       "loss: events and seconds of training lost (strict reader) after SIGKILL / a power cut. "
       "lost silently: a reader profile counts a violation;\n"
       "blocked: a step > max(50 ms, 10x its p50 without logging); recovered: fault cleared, every "

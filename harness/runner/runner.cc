@@ -101,7 +101,7 @@ class ScenarioRun {
   Status MakeResultDir();
   MaybeError Mount();
   MaybeError RunProcess(size_t k, const Process& p);
-  Waited Wait(pid_t pid, int* status);
+  Waited Wait(pid_t pid, const std::string& ledger, int* status);
   MaybeError HowItEnded(size_t k, int status, const std::string& prefix, const std::string& log,
                         core::Ending* ending);
   MaybeError MergeLedgers(const std::string& prefix, core::Ending ending);
@@ -116,8 +116,9 @@ class ScenarioRun {
   RunOutput* out_;
   reports::ScenarioResult& r_;
   const Clock::time_point started_ = Clock::now();
-  Clock::time_point deadline_;
   double limit_s_ = 0;
+  Clock::duration run_left_{};  // of the time limit, for the processes still to run.
+  bool in_startup_ = false;     // how the last wait timed out.
   std::string dir_, backing_, bin_;
   FaultMount mount_;
   std::vector<core::LoggedEvent> events_;  // every process's, in the run's seq space.
@@ -144,8 +145,7 @@ Status ScenarioRun::MakeResultDir() {
   std::ofstream(dir_ + "/scenario.textproto") << text;
   bin_ = o_.tbfault_bin.empty() ? fs::read_symlink("/proc/self/exe", ec).string() : o_.tbfault_bin;
   limit_s_ = s_.time_limit_s() > 0 ? s_.time_limit_s() : o_.default_time_limit_s;
-  deadline_ = started_ +
-              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit_s_));
+  run_left_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit_s_));
   return Status::Ok();
 }
 
@@ -184,8 +184,14 @@ MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
   pid_t pid = SpawnLogged(args, log);
   if (pid < 0) return RunError{RunFailure::kSpawnFailed, "fork: " + std::string(strerror(errno))};
   int status = 0;
-  switch (Wait(pid, &status)) {
+  switch (Wait(pid, plan.ledger, &status)) {
     case Waited::kTimedOut:
+      if (in_startup_) {
+        return RunError{RunFailure::kHung,
+                        "timed out: the writer process did not open its writer within " +
+                            std::to_string(static_cast<int>(o_.startup_limit_s)) +
+                            " s (start-up, or the mount, hung); killed"};
+      }
       return RunError{RunFailure::kHung, "timed out after " +
                                              std::to_string(static_cast<int>(limit_s_)) +
                                              " s: the writer process (or the mount) hung; killed"};
@@ -216,12 +222,28 @@ MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
   return std::nullopt;
 }
 
-// Waits for the process under the watchdog (the scenario's time limit) and the interrupt flag;
-// on either, kills it — aborting the mount when a FUSE request holds it.
-Waited ScenarioRun::Wait(pid_t pid, int* status) {
+// Waits for the process under the watchdog and the interrupt flag; on either, kills it — aborting
+// the mount when a FUSE request holds it. The watchdog: the start-up limit until the process says
+// its writers are open (drive_plan.h), then what is left of the scenario's time limit.
+Waited ScenarioRun::Wait(pid_t pid, const std::string& ledger, int* status) {
+  const Clock::time_point spawned = Clock::now();
+  const Clock::time_point started_by =
+      spawned + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(o_.startup_limit_s));
+  std::optional<Clock::time_point> opened;
+  struct Spend {  // the time limit this process used, whichever way the wait ends.
+    Clock::duration& left;
+    const std::optional<Clock::time_point>& opened;
+    ~Spend() {
+      if (opened) left -= Clock::now() - *opened;
+    }
+  } spend{run_left_, opened};
   while (waitpid(pid, status, WNOHANG) != pid) {
     Waited why = Waited::kExited;
-    if (Clock::now() > deadline_) why = Waited::kTimedOut;
+    const Clock::time_point now = Clock::now();
+    if (!opened && Opened(ledger)) opened = now;
+    in_startup_ = !opened;
+    if (opened ? now - *opened > run_left_ : now > started_by) why = Waited::kTimedOut;
     if (o_.interrupted != nullptr && o_.interrupted->load()) why = Waited::kInterrupted;
     if (why != Waited::kExited) {
       kill(pid, SIGKILL);

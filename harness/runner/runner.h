@@ -2,8 +2,10 @@
 // backing directory the writer's files land in (logdir/), the effective scenario
 // (scenario.textproto, with its seed), the ledgers, faultfs's trace, the writer processes' logs
 // and the result (result.json). Steps: mount faultfs over logdir/; run the writer process(es)
-// (`tbfault drive`, one per segment between restarts) under a watchdog; thaw the mount after a
-// power cut before a restart; unmount — always, even after a timeout, an error or SIGINT; merge
+// (`tbfault drive`, one per segment between restarts) under a watchdog (the scenario's time
+// limit counts from each process's writers being open, summed over processes; a process's start-up
+// before that has its own limit, so a writer's slow start is not a hung run); thaw the mount after
+// a power cut before a restart; unmount — always, even after a timeout, an error or SIGINT; merge
 // the ledgers into one seq space with one segment per writer; judge the logdir with every reader
 // profile; fill the result model (reports/results.h).
 #pragma once
@@ -23,6 +25,9 @@ struct RunOptions {
   std::string tbfault_bin;      // the binary with the `drive` command ("" = this one).
   std::string device = "auto";  // for training profiles.
   double default_time_limit_s = 120;
+  // A writer process's start-up, until its writers are open (TensorFlow's import: 3-20 s here):
+  // not counted in the time limit; past this it is hung.
+  double startup_limit_s = 120;
   int64_t baseline_steps = 200;  // steps timed without logging, for step_overhead_pct.
   const std::atomic<bool>* interrupted = nullptr;  // set by a signal handler: stop now.
 };

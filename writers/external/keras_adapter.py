@@ -4,10 +4,14 @@ adapter.proto, loop: adapter_common.py): the writer as most TensorFlow users mee
 Usage: python keras_adapter.py --logdir RUN_DIR
 
 How the ledger maps to what Keras logs:
-- run: the callback writes its training run to <log_dir>/train, so log_dir is RUN_DIR's parent
-  and RUN_DIR must be named `train` (a scenario for keras sets `workload { run: "train" }`); any
-  other RUN_DIR is refused at start (EINVAL), since the harness would look for the values
-  elsewhere. No validation data: no validation/ run.
+- run: the callback writes its training run to <log_dir>/train, and the harness wants the values
+  in RUN_DIR, whatever it is named (the logdir itself in most scenarios). So log_dir is a private
+  temporary directory whose `train` is a symlink to RUN_DIR (made first, as TF would make it):
+  every file operation of Keras's train writer lands in RUN_DIR, through the faultfs mount, and
+  Keras is used through its documented log_dir alone. The directory goes at close. No validation
+  data: no validation/ run; nothing else is written into log_dir (write_graph, embeddings and the
+  profiler off). A SIGKILLed adapter leaves that directory (one symlink, its pid in the name)
+  behind in $TMPDIR; the next adapter to start removes those whose process is gone.
 - values: each request is a custom batch-level summary, the way Keras documents them: called from
   a callback inside fit() while the TensorBoard callback (update_freq=1) has made its train writer
   the default, with the request's tag and step (tf.summary.scalar/histogram/image/text, as the
@@ -28,7 +32,9 @@ Acknowledgements as in tensorflow_adapter.py (TF never fsyncs: `synced` stays 0)
 
 import os
 import queue
+import shutil
 import sys
+import tempfile
 import threading
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
@@ -86,6 +92,22 @@ class _Bridge(keras.callbacks.Callback):
         self._held = None  # an add of the next step, or a flush, waiting for the next batch.
         self._flush_reply = None
 
+    def abandon(self, exc):
+        """fit() has ended: answers the requests it will never run (held, flushing or queued)."""
+        replies = [self._held[2]] if self._held not in (None, _STOP) else []
+        if self._flush_reply is not None:
+            replies.append(self._flush_reply)
+        self._held = self._flush_reply = None
+        while True:
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                replies.append(item[2])
+        for reply in replies:
+            reply.put(exc)
+
     def on_train_batch_begin(self, batch, logs=None):
         if self._flush_reply is not None:  # the callback flushed its writer as this batch began.
             self._flush_reply.put(None)
@@ -116,6 +138,20 @@ class _Bridge(keras.callbacks.Callback):
                 raise
 
 
+def _remove_stale_log_dirs():
+    """Private log_dirs of adapters killed before close (a crash scenario): their pid is gone."""
+    for name in os.listdir(tempfile.gettempdir()):
+        parts = name.split("-")
+        if len(parts) < 4 or parts[:2] != ["tbfault", "keras"] or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(tempfile.gettempdir(), name), ignore_errors=True)
+        except OSError:
+            pass  # alive (another user's): leave it.
+
+
 class KerasAdapter:
     fsyncs_on_flush = False
     text_tag_suffix = ""
@@ -125,13 +161,13 @@ class KerasAdapter:
     def __init__(self, logdir, options):
         adapter_common.refuse_options(options)
         logdir = os.path.abspath(logdir)
-        if os.path.basename(logdir) != "train":
-            raise adapter_common.Refused(
-                "keras writes its run to <log_dir>/train: the run directory must be named train, "
-                "not %s" % logdir)
+        os.makedirs(logdir, exist_ok=True)
+        _remove_stale_log_dirs()
+        self._log_dir = tempfile.mkdtemp(prefix="tbfault-keras-%d-" % os.getpid())
+        os.symlink(logdir, os.path.join(self._log_dir, "train"))
         self._requests = queue.Queue()
         self._failure = None
-        tb = keras.callbacks.TensorBoard(os.path.dirname(logdir), update_freq=1, write_graph=False,
+        tb = keras.callbacks.TensorBoard(self._log_dir, update_freq=1, write_graph=False,
                                          histogram_freq=0, profile_batch=0)
         model = TinyModel(name="tiny")
         model.compile(optimizer="sgd")
@@ -155,12 +191,14 @@ class KerasAdapter:
             finally:
                 self._done.set()
                 self._ready.set()
+                bridge.abandon(self._failure or RuntimeError("fit() has ended"))
 
         self._done = threading.Event()
         self._thread = threading.Thread(target=train, name="keras-fit", daemon=True)
         self._thread.start()
         self._ready.wait()  # the writer exists, or fit() failed before its first batch.
         if self._failure is not None:
+            shutil.rmtree(self._log_dir, ignore_errors=True)
             raise self._failure
         self._logdir = logdir
         self.file = event_file(logdir)
@@ -174,7 +212,7 @@ class KerasAdapter:
             try:
                 result = reply.get(timeout=0.1)
                 break
-            except queue.Empty:
+            except queue.Empty:  # only a request put as fit() ended: abandon() answers the rest.
                 if self._done.is_set() and reply.empty():
                     raise self._failure or RuntimeError("fit() ended before the request ran")
         if result is not None:
@@ -199,6 +237,7 @@ class KerasAdapter:
         if not self._done.is_set():
             self._requests.put(_STOP)
             self._done.wait()
+        shutil.rmtree(self._log_dir, ignore_errors=True)  # the symlink; RUN_DIR stays.
         if self._failure is not None:
             raise self._failure
 
