@@ -131,7 +131,7 @@ void FaultFs::Impl::Init(void* userdata, fuse_conn_info* conn) {
 
 void FaultFs::Impl::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   FaultFs* fs = Fs(req);
-  const std::string path = ChildPath(In(fs, parent), name);
+  const ChildPathBuf path = ChildPath(In(fs, parent), name);
   Decision d;
   if (Gate(req, fs, kLookup, path.c_str(), 0, &d)) return;
   fuse_entry_param e;
@@ -207,7 +207,7 @@ void FaultFs::Impl::Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, i
 void FaultFs::Impl::Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   FaultFs* fs = Fs(req);
   Inode* p = In(fs, parent);
-  std::string path = ChildPath(p, name);
+  std::string path = ChildPath(p, name).c_str();
   Decision d;
   if (Gate(req, fs, kMkdir, path.c_str(), 0, &d)) return;
   mode &= ~fuse_req_ctx(req)->umask;
@@ -223,7 +223,7 @@ void FaultFs::Impl::Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, m
 void FaultFs::Impl::Remove(fuse_req_t req, fuse_ino_t parent, const char* name, bool dir) {
   FaultFs* fs = Fs(req);
   Inode* p = In(fs, parent);
-  std::string path = ChildPath(p, name);
+  std::string path = ChildPath(p, name).c_str();
   Op op = dir ? kRmdir : kUnlink;
   Decision d;
   if (Gate(req, fs, op, path.c_str(), 0, &d)) return;
@@ -249,7 +249,7 @@ void FaultFs::Impl::Rename(fuse_req_t req, fuse_ino_t parent, const char* name,
                            fuse_ino_t newparent, const char* newname, unsigned int flags) {
   FaultFs* fs = Fs(req);
   Inode *p = In(fs, parent), *np = In(fs, newparent);
-  std::string from = ChildPath(p, name), to = ChildPath(np, newname);
+  std::string from = ChildPath(p, name).c_str(), to = ChildPath(np, newname).c_str();
   Decision d;
   if (Gate(req, fs, kRename, from.c_str(), 0, &d)) return;
   if (flags != 0) return Reply(req, fs, kRename, from.c_str(), 0, EINVAL, d);

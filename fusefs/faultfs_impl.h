@@ -44,12 +44,17 @@ struct DirHandle {
 
 inline constexpr double kTimeout = 1.0;
 
-// The mount-relative path of `name` in `parent` ("/a/b"), owned by the caller.
-inline std::string ChildPath(const Inode* parent, const char* name) {
+// The mount-relative path of `name` in `parent` ("/a/b"), held by the caller's value: no shared
+// buffer, and no allocation on the op handlers' path.
+struct ChildPathBuf {
+  char path[PATH_MAX + 256];
+  const char* c_str() const { return path; }
+};
+inline ChildPathBuf ChildPath(const Inode* parent, const char* name) {
   const std::string* p = parent->path.load(std::memory_order_acquire);
-  std::string path = *p == "/" ? std::string() : *p;
-  path.append("/").append(name);
-  return path;
+  ChildPathBuf b;
+  std::snprintf(b.path, sizeof b.path, "%s/%s", *p == "/" ? "" : p->c_str(), name);
+  return b;
 }
 
 inline const char* PathOf(const Inode* in) {

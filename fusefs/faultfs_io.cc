@@ -22,7 +22,7 @@ void FaultFs::Impl::Create(fuse_req_t req, fuse_ino_t parent, const char* name, 
                            fuse_file_info* fi) {
   FaultFs* fs = Fs(req);
   Inode* p = In(fs, parent);
-  std::string path = ChildPath(p, name);
+  std::string path = ChildPath(p, name).c_str();
   Decision d;
   if (Gate(req, fs, kCreate, path.c_str(), 0, &d)) return;
   bool existed = ::faccessat(p->fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
