@@ -12,6 +12,7 @@
 #include "format/status.h"
 #include "fusefs/control_client.h"
 #include "harness/core/ledger.h"
+#include "harness/load/alternating.h"
 #include "harness/load/profile.h"
 #include "harness/load/workload.h"
 #include "harness/runner/recorder.h"
@@ -65,7 +66,7 @@ class Driver {
  private:
   Status LoadWorkload();
   Status MeasureBaselines();
-  Status MeasureTrainingBaselines();
+  Status MakeBaselineWorkload(std::unique_ptr<load::Workload>* out);
   Status StartTraining();
   Status LogSteps();
   void CloseWriters();
@@ -235,57 +236,32 @@ Status Driver::LoadWorkload() {
   return Status::Ok();
 }
 
-// Step times with logging disabled and with a no-op writer (reads every value, writes nothing),
-// for the figures, in turn; each makes every writer's values, as the logged steps do.
+// Step times with logging disabled and with the no-op writer (reads every value, writes nothing),
+// for the figures: the same steps both ways, each on its own workload from the same seed, through
+// load::RunAlternating (as `tbfault train` measures them).
 Status Driver::MeasureBaselines() {
   if (p_.baseline_steps <= 0) return Status::Ok();
-  if (Training(w_)) return MeasureTrainingBaselines();
-  load::StepOutput out;
-  for (int64_t i = 0; i < p_.baseline_steps; ++i) {
-    for (bool read : {false, true}) {
-      auto t0 = Clock::now();
-      for (int k = 0; k < parallel_; ++k) {
-        synthetic_[k]->Step(i, k == 0, &out);
-        if (read) stats_.noop_checksum += out.ReadEveryValue();
-      }
-      (read ? stats_.noop_ns : stats_.baseline_ns).push_back(Ns(Clock::now() - t0));
-    }
-  }
-  return Status::Ok();
+  std::unique_ptr<load::Workload> disabled, noop;
+  if (Status s = MakeBaselineWorkload(&disabled); !s.ok()) return s;
+  if (Status s = MakeBaselineWorkload(&noop); !s.ok()) return s;
+  load::StepTimes disabled_times, noop_times;
+  std::vector<load::Way> ways = {{disabled.get(), load::SummarySink(), &disabled_times},
+                                 {noop.get(), load::NoopSink(&stats_.noop_checksum), &noop_times}};
+  Status s = load::RunAlternating(ways, 0, p_.baseline_steps, load::kDefaultRounds);
+  stats_.baseline_ns = disabled_times.samples();
+  stats_.noop_ns = noop_times.samples();
+  return s;
 }
 
-// The same model and seed twice: logging disabled, and the no-op writer. On the CPU step by step
-// in turn, so that drift hits both alike; a GPU workload that runs a step ahead of its values
-// would share the device with the other, so there each runs alone and is drained.
-Status Driver::MeasureTrainingBaselines() {
-  std::string note;
-  std::unique_ptr<load::Workload> base, noop;
-  if (Status s = load::MakeWorkload(profile_, options_, &base, &note); !s.ok()) return s;
-  if (Status s = load::MakeWorkload(profile_, options_, &noop, &note); !s.ok()) return s;
-  load::StepOutput out;
-  auto timed = [&](load::Workload& w, int64_t i, std::vector<int64_t>* ns, bool read) {
-    auto t0 = Clock::now();
-    Status s = w.Step(i, &out);
-    if (s.ok() && read) stats_.noop_checksum += out.ReadEveryValue();
-    ns->push_back(Ns(Clock::now() - t0));
-    return s;
-  };
-  const int64_t n = p_.baseline_steps;
-  if (base->value_lag() == 0) {
-    for (int64_t i = 0; i < n; ++i) {
-      if (Status s = timed(*base, i, &stats_.baseline_ns, false); !s.ok()) return s;
-      if (Status s = timed(*noop, i, &stats_.noop_ns, true); !s.ok()) return s;
-    }
+Status Driver::MakeBaselineWorkload(std::unique_ptr<load::Workload>* out) {
+  if (!Training(w_)) {
+    std::vector<SyntheticWorkload*> parts;
+    for (auto& w : synthetic_) parts.push_back(w.get());
+    *out = std::make_unique<SyntheticLoad>(std::move(parts));
     return Status::Ok();
   }
-  for (int64_t i = 0; i < n; ++i) {
-    if (Status s = timed(*base, i, &stats_.baseline_ns, false); !s.ok()) return s;
-  }
-  if (Status s = base->Drain(&out); !s.ok()) return s;
-  for (int64_t i = 0; i < n; ++i) {
-    if (Status s = timed(*noop, i, &stats_.noop_ns, true); !s.ok()) return s;
-  }
-  return noop->Drain(&out);
+  std::string note;
+  return load::MakeWorkload(profile_, options_, out, &note);
 }
 
 // A training profile's logged model; a restart restores its checkpoint, so the model trains up

@@ -68,4 +68,19 @@ void SyntheticWorkload::Step(int64_t step, bool compute, load::StepOutput* out) 
   }
 }
 
+Status SyntheticLoad::Step(int64_t step, load::StepOutput* out) {
+  for (size_t k = 0; k < parts_.size(); ++k) {
+    if (k == 0) {  // the common case, one writer, copies nothing.
+      parts_[0]->Step(step, true, out);
+      continue;
+    }
+    parts_[k]->Step(step, false, &part_);
+    out->scalars.insert(out->scalars.end(), part_.scalars.begin(), part_.scalars.end());
+    out->histograms.insert(out->histograms.end(), part_.histograms.begin(), part_.histograms.end());
+    out->images.insert(out->images.end(), part_.images.begin(), part_.images.end());
+    out->texts.insert(out->texts.end(), part_.texts.begin(), part_.texts.end());
+  }
+  return Status::Ok();
+}
+
 }  // namespace tbfault::runner

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "harness/core/scenario.pb.h"
+#include "harness/load/profile.h"
 #include "harness/load/step_output.h"
+#include "harness/load/workload.h"
 
 namespace tbfault::runner {
 
@@ -27,6 +29,26 @@ class SyntheticWorkload {
   std::string histogram_tag_, image_tag_, text_tag_;
   std::vector<uint8_t> pixels_;
   std::string text_;
+};
+
+// The writers' synthetic workloads side by side as one load::Workload, for load::RunAlternating: a
+// step is every writer's values of that step, with the first writer's compute.
+class SyntheticLoad : public load::Workload {
+ public:
+  explicit SyntheticLoad(std::vector<SyntheticWorkload*> parts) : parts_(std::move(parts)) {}
+  Status Step(int64_t step, load::StepOutput* out) override;
+  Status Drain(load::StepOutput* out) override {
+    out->Clear();
+    return Status::Ok();
+  }
+  int64_t value_lag() const override { return 0; }
+  std::string device() const override { return "synthetic"; }
+  const load::LoadProfile& profile() const override { return profile_; }
+
+ private:
+  std::vector<SyntheticWorkload*> parts_;
+  load::StepOutput part_;  // one writer's values, appended to the step's.
+  load::LoadProfile profile_;
 };
 
 }  // namespace tbfault::runner

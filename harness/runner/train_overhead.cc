@@ -1,9 +1,10 @@
 #include "harness/runner/train_overhead.h"
 
-#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <vector>
 
+#include "harness/load/alternating.h"
 #include "harness/runner/step_forwarder.h"
 
 namespace tbfault::runner {
@@ -52,23 +53,14 @@ Status MeasureTrainOverhead(const load::LoadProfile& profile, const TrainOptions
   out->device = workloads[kWriter]->device();
   WriterSink writer_sink(writer, out);
   double noop_sum = 0;
-  load::SummarySink sinks[3] = {load::SummarySink(),
-                                [&](const load::StepOutput& o) {
-                                  noop_sum += o.ReadEveryValue();
-                                  return Status::Ok();
-                                },
-                                [&](const load::StepOutput& o) { return writer_sink(o); }};
-  int64_t rounds = std::max<int64_t>(1, options.rounds);
-  int64_t per_round = (options.steps + rounds - 1) / rounds;
-  for (int64_t r = 0; r < rounds; ++r) {
-    int64_t first = r * per_round, n = std::min(per_round, options.steps - first);
-    if (n <= 0) break;
-    for (int m = 0; m < 3; ++m) {
-      if (Status s = load::RunSteps(*workloads[m], first, n, sinks[m], &out->times[m]); !s.ok()) {
-        (void)writer->Close();
-        return s;
-      }
-    }
+  std::vector<load::Way> ways = {
+      {workloads[kDisabled].get(), load::SummarySink(), &out->times[kDisabled]},
+      {workloads[kNoop].get(), load::NoopSink(&noop_sum), &out->times[kNoop]},
+      {workloads[kWriter].get(), [&](const load::StepOutput& o) { return writer_sink(o); },
+       &out->times[kWriter]}};
+  if (Status s = load::RunAlternating(ways, 0, options.steps, options.rounds); !s.ok()) {
+    (void)writer->Close();
+    return s;
   }
   auto t0 = Clock::now();
   out->closed = writer->Close();

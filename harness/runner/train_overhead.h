@@ -1,14 +1,15 @@
 // MeasureTrainOverhead: a writer's cost to a real training step (DESIGN.md section 8:
-// step_overhead_pct). Runs a harness/load workload three ways in one process, in alternating rounds
-// so that drift hits all three alike: logging disabled, a no-op sink (reads every value, writes
-// nothing), and the writer under test. Each way trains its own model from the same seed. Then
-// closes the writer (timed). Used by `tbfault train` and `tbfault bench-policies`.
+// step_added_us). Runs a harness/load workload three ways in one process through load::RunAlternating
+// (the scenario driver's baselines use the same routine): logging disabled, the no-op sink (reads
+// every value, writes nothing), and the writer under test. Each way trains its own model from the
+// same seed. Then closes the writer (timed). Used by `tbfault train` and `tbfault bench-policies`.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "format/status.h"
+#include "harness/load/alternating.h"
 #include "harness/load/profile.h"
 #include "harness/load/step_timer.h"
 #include "harness/load/workload.h"
@@ -17,8 +18,8 @@
 namespace tbfault::runner {
 
 struct TrainOptions {
-  int64_t steps = 5000;  // per way.
-  int64_t rounds = 5;    // the steps are split into this many alternating rounds.
+  int64_t steps = 5000;                   // per way.
+  int64_t rounds = load::kDefaultRounds;  // the steps are split into this many alternating rounds.
   load::WorkloadOptions workload;
 };
 
