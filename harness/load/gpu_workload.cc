@@ -87,3 +87,10 @@ Status MakeGpuWorkload(const LoadProfile& profile, uint64_t seed, bool sync_ever
 }
 
 }  // namespace tbfault::load
+
+extern "C" __attribute__((visibility("default"))) const tbfault::load::GpuModule*
+tbfault_gpu_module() {
+  static const tbfault::load::GpuModule module{&tbfault::load::GpuUsable,
+                                               &tbfault::load::MakeGpuWorkload};
+  return &module;
+}

@@ -1,9 +1,7 @@
 #include "harness/load/workload.h"
 
 #include "harness/load/cpu_workload.h"
-#ifdef TBFAULT_HAVE_CUDA
-#include "harness/load/gpu_workload.h"
-#endif
+#include "harness/load/gpu_module.h"
 
 namespace tbfault::load {
 
@@ -20,12 +18,8 @@ Status ParseDevice(std::string_view text, Device* out) {
 }
 
 bool GpuAvailable(std::string* why) {
-#ifdef TBFAULT_HAVE_CUDA
-  return GpuUsable(why);
-#else
-  *why = "this build has no CUDA support";
-  return false;
-#endif
+  const GpuModule* gpu = LoadGpuModule(why);
+  return gpu != nullptr && gpu->usable(why);
 }
 
 Status MakeWorkload(const LoadProfile& profile, const WorkloadOptions& options,
@@ -34,9 +28,7 @@ Status MakeWorkload(const LoadProfile& profile, const WorkloadOptions& options,
   if (options.device != Device::kCpu) {
     std::string why;
     if (GpuAvailable(&why)) {
-#ifdef TBFAULT_HAVE_CUDA
-      return MakeGpuWorkload(profile, options.seed, options.sync_every_step, out);
-#endif
+      return LoadGpuModule(&why)->make(profile, options.seed, options.sync_every_step, out);
     }
     if (options.device == Device::kGpu) return Status::Invalid("--device gpu: " + why);
     *note = "no usable GPU (" + why + "): running the workload on the CPU";
