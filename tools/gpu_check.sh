@@ -3,7 +3,8 @@
 # CUDA vs CPU agreement (load_test's GpuMatchesCpu), then the writer's cost to a real training step
 # (`tbfault train`, GPU): async vs every-event, and async with sync-every-step (the loss.item()
 # habit), on small-fast and llm-like; and, where /dev/fuse exists, a scenario with the GPU workload.
-# Usage: tools/gpu_check.sh BIN_DIR OUT_DIR   (BIN_DIR holds tbfault, load_test, faultfs)
+# Usage: tools/gpu_check.sh BIN_DIR OUT_DIR   (BIN_DIR holds tbfault, load_test, faultfs; the CUDA
+# workload is BIN_DIR/../lib/libtbfault_gpu.so, loaded on first use: carry build/lib too)
 set -u
 bin=$1 out=$2
 mkdir -p "$out"
