@@ -1,5 +1,6 @@
 #include "harness/core/profile.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "format/event_reader.h"
@@ -157,6 +158,43 @@ SeriesValue Series::value(size_t i) const {
   v.kind = kind;
   v.number = points[i].number;
   return v;
+}
+
+size_t PointList::RunOf(size_t i) const {
+  if (runs_.size() == 1) return 0;
+  auto it = std::upper_bound(runs_.begin(), runs_.end(), i,
+                             [](size_t x, const Run& r) { return x < r.from; });
+  return static_cast<size_t>(it - runs_.begin()) - 1;
+}
+
+void PointList::push_back(const Point& p) {
+  const auto step = static_cast<uint64_t>(p.step);
+  const Run run{static_cast<uint32_t>(packed_.size()), static_cast<uint32_t>(step >> 32),
+                static_cast<uint32_t>(p.offset >> 32), p.file};
+  if (packed_.empty() || tail_.step_hi != run.step_hi || tail_.offset_hi != run.offset_hi ||
+      tail_.file != run.file) {
+    runs_.push_back(run);
+    tail_ = run;
+  }
+  packed_.push_back(
+      {static_cast<uint32_t>(step), static_cast<uint32_t>(p.offset), static_cast<float>(p.number)});
+  back_step_ = p.step;
+}
+
+void PointList::pop_back() {
+  packed_.pop_back();
+  if (tail_.from == packed_.size()) {
+    runs_.pop_back();
+    tail_ = runs_.empty() ? Run{} : runs_.back();
+  }
+  back_step_ = packed_.empty() ? 0 : back().step;
+}
+
+void PointList::clear() {
+  packed_.clear();
+  runs_.clear();
+  tail_ = Run{};
+  back_step_ = 0;
 }
 
 void Series::Append(const Point& p, SeriesValue v) {

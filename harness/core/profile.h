@@ -27,22 +27,85 @@ enum class Profile { kStrict, kTbRust, kTbPython };
 std::string_view ProfileName(Profile p);  // "strict", "tb-rust", "tb-python".
 bool ParseProfile(std::string_view name, Profile* out);
 
-// One value of a series, 32 bytes: what it shows beyond `number` lives in Series::details.
+// One value of a series, as PointList yields it.
 struct Point {
   int64_t step = 0;
   uint64_t offset = 0;  // of the record's frame.
   uint32_t file = 0;    // index into RunView::files.
-  double number = 0;    // the scalar (a float widened exactly), or a histogram's total count.
+  double number = 0;    // the scalar (a float widened exactly); for other kinds, see Series::value.
+};
+
+// The points of a series, 12 bytes a point: the low 32 bits of its step and offset, and its number
+// as a float (scalars are floats; a histogram's total count is kept exactly in Series::details).
+// The high 32 bits of step and offset and the file index are kept once per run of points sharing
+// them (almost always one run a series). Points are yielded by value.
+class PointList {
+ public:
+  size_t size() const { return packed_.size(); }
+  bool empty() const { return packed_.empty(); }
+  Point operator[](size_t i) const { return At(i, RunOf(i)); }
+  Point back() const { return At(size() - 1, runs_.size() - 1); }
+  int64_t back_step() const { return back_step_; }  // back().step, without touching the points.
+  void push_back(const Point& p);
+  void pop_back();
+  void clear();
+  void reserve(size_t n) { packed_.reserve(n); }
+
+  class const_iterator {
+   public:
+    Point operator*() const { return list_->At(i_, run_); }
+    const_iterator& operator++() {
+      if (++i_ < list_->size() && run_ + 1 < list_->runs_.size() &&
+          list_->runs_[run_ + 1].from == i_) {
+        ++run_;
+      }
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+    bool operator!=(const const_iterator& o) const { return i_ != o.i_; }
+
+   private:
+    friend class PointList;
+    const_iterator(const PointList* list, size_t i) : list_(list), i_(i) {}
+    const PointList* list_;
+    size_t i_;
+    size_t run_ = 0;
+  };
+  const_iterator begin() const { return const_iterator(this, 0); }
+  const_iterator end() const { return const_iterator(this, size()); }
+
+ private:
+  struct Packed {
+    uint32_t step_lo;
+    uint32_t offset_lo;
+    float number;
+  };
+  struct Run {  // points [from, next run's from) share these.
+    uint32_t from;
+    uint32_t step_hi;
+    uint32_t offset_hi;
+    uint32_t file;
+  };
+  size_t RunOf(size_t i) const;
+  Point At(size_t i, size_t run) const {
+    const Packed& q = packed_[i];
+    const Run& r = runs_[run];
+    return {static_cast<int64_t>(uint64_t{r.step_hi} << 32 | q.step_lo),
+            uint64_t{r.offset_hi} << 32 | q.offset_lo, r.file, q.number};
+  }
+  std::vector<Packed> packed_;
+  std::vector<Run> runs_;
+  Run tail_{};  // runs_.back() (when not empty), and the last step: kept here, in cache.
+  int64_t back_step_ = 0;
 };
 
 struct Series {
   Kind kind = Kind::kUnknown;
-  std::vector<Point> points;  // in the order the reader yields them, after purges and evictions.
+  PointList points;  // in the order the reader yields them, after purges and evictions.
   // For kinds other than scalar, details[i] is the full value of points[i]; empty for scalars.
   std::vector<SeriesValue> details;
 
   SeriesValue value(size_t i) const;
-  SeriesValue value(const Point& p) const { return value(static_cast<size_t>(&p - points.data())); }
   void Append(const Point& p, SeriesValue v);
   void AppendScalar(const Point& p) { points.push_back(p); }  // kind kScalar only.
   void PopBack();

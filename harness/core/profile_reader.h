@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "format/proto/event.pb.h"
@@ -29,6 +30,23 @@ struct FileInCycle {
   bool newest = false;  // the last file of the run in name order.
 };
 
+// The tags of a run, each looked up once per value for all profiles (RunReader resolves them):
+// ids are dense, in the order first seen.
+class TagIds {
+ public:
+  uint32_t Intern(const std::string& tag) {
+    auto [it, inserted] = ids_.try_emplace(tag, static_cast<uint32_t>(names_.size()));
+    if (inserted) names_.push_back(&it->first);
+    return it->second;
+  }
+  const std::string& name(uint32_t id) const { return *names_[id]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::unordered_map<std::string, uint32_t> ids_;
+  std::vector<const std::string*> names_;  // keys of ids_ (stable: node-based).
+};
+
 class ProfileReader {
  public:
   virtual ~ProfileReader() = default;
@@ -41,10 +59,11 @@ class ProfileReader {
   // Whether the profile needs `frame` parsed as an Event.
   virtual bool NeedsParse(const ScanFrame& frame) const = 0;
   // The frame at the profile's position; `event` is the parsed Event, or null when the data does
-  // not parse (or was not parsed: NeedsParse was false). False when the profile stops reading the
-  // file here for this cycle.
-  virtual bool Frame(const FileInCycle& f, const ScanFrame& frame,
-                     const tensorboard::Event* event) = 0;
+  // not parse (or was not parsed: NeedsParse was false), and tags[i] the TagIds id of its i-th
+  // summary value (null with `event`). False when the profile stops reading the file here for
+  // this cycle.
+  virtual bool Frame(const FileInCycle& f, const ScanFrame& frame, const tensorboard::Event* event,
+                     const uint32_t* tags) = 0;
   // The scan ended at `offset` (the profile's position) with `stop`.
   virtual void Stop(const FileInCycle& f, ScanStop stop, uint64_t offset) = 0;
   // The cycle ends: the view is up to date.
@@ -54,9 +73,11 @@ class ProfileReader {
   RunView TakeView() { return std::move(view_); }  // ends the reader: no cycle after it.
 
  protected:
-  // view_.files is owned by the RunReader, which keeps it in step for every profile.
+  // view_.files is owned by the RunReader, which keeps it in step for every profile; tags_ is the
+  // RunReader's (shared by its profiles).
   friend class RunReader;
   RunView view_;
+  TagIds* tags_ = nullptr;
 };
 
 std::unique_ptr<ProfileReader> NewStrictReader();

@@ -13,6 +13,36 @@ using testing::DoubleScalarEvent;
 using testing::FileBuilder;
 using testing::TempLogdir;
 
+// PointList keeps 12 bytes a point and the high bits in runs: every 64-bit step, offset and file
+// comes back as pushed, by index, by iteration and after pops across run boundaries.
+TEST(PointListTest, KeepsFullStepsOffsetsAndFilesAcrossRuns) {
+  const std::vector<Point> pushed = {
+      {0, 16, 0, 0.5},
+      {1, 80, 0, -1.25},
+      {int64_t{5} << 32, 144, 0, 3},                            // step's high bits change.
+      {(int64_t{5} << 32) + 1, (uint64_t{9} << 32) | 7, 0, 4},  // offset's high bits change.
+      {-3, 200, 2, 5},                                          // a negative step, another file.
+      {-2, 264, 2, 6},
+      {INT64_MAX, UINT64_MAX >> 24, (1u << 24) - 1, 7},
+  };
+  PointList list;
+  for (const Point& p : pushed) list.push_back(p);
+  auto same = [](const Point& a, const Point& b) {
+    return a.step == b.step && a.offset == b.offset && a.file == b.file && a.number == b.number;
+  };
+  ASSERT_EQ(list.size(), pushed.size());
+  size_t i = 0;
+  for (const Point& p : list) EXPECT_TRUE(same(p, pushed[i++])) << i;
+  for (size_t k = pushed.size(); k-- > 0;) EXPECT_TRUE(same(list[k], pushed[k])) << k;
+  while (!list.empty()) {
+    EXPECT_TRUE(same(list.back(), pushed[list.size() - 1]));
+    EXPECT_EQ(list.back_step(), pushed[list.size() - 1].step);
+    list.pop_back();
+  }
+  list.push_back(pushed[3]);
+  EXPECT_TRUE(same(list[0], pushed[3]));
+}
+
 ProfileView Read(Profile p, const std::string& path) {
   ProfileView v;
   Status s = ReadProfile(p, path, &v);

@@ -14,6 +14,7 @@ google::protobuf::ArenaOptions RunReader::ArenaBlock(std::string* block) {
   google::protobuf::ArenaOptions o;
   o.initial_block = block->data();
   o.initial_block_size = block->size();
+  o.start_block_size = o.max_block_size = block->size();  // should a frame need more.
   return o;
 }
 
@@ -30,6 +31,7 @@ RunReader::RunReader(const std::vector<Profile>& profiles) : arena_(ArenaBlock(&
         readers_.emplace_back(p, NewTbPythonReader());
         break;
     }
+    readers_.back().second->tags_ = &tags_;
   }
 }
 
@@ -124,14 +126,21 @@ Status RunReader::ReadFile(const FileInCycle& f) {
           arena_.Reset();  // no Event of an earlier frame is referred to any more.
           frames_on_arena_ = 0;
         }
-        event = google::protobuf::Arena::Create<tensorboard::Event>(&arena_);
+        // CreateMessage, not Create: the Event's sub-messages and strings go on the arena too.
+        event = google::protobuf::Arena::CreateMessage<tensorboard::Event>(&arena_);
         if (!event->ParseFromArray(frame.data.data(), static_cast<int>(frame.data.size()))) {
           event = nullptr;
         }
       }
+      const uint32_t* tags = nullptr;
+      if (event != nullptr) {  // each tag looked up once, for every profile.
+        value_tags_.clear();
+        for (const auto& v : event->summary().value()) value_tags_.push_back(tags_.Intern(v.tag()));
+        tags = value_tags_.data();
+      }
       for (Want& w : wants) {
         if (w.done || w.pos != frame.offset) continue;
-        if (w.reader->Frame(f, frame, event)) {
+        if (w.reader->Frame(f, frame, event, tags)) {
           w.pos = frame.end;
         } else {
           w.done = true;

@@ -39,6 +39,8 @@ class RunReader {
   std::vector<std::string> files_;
   std::unordered_map<std::string, uint32_t> index_;
   uint64_t bytes_read_ = 0;
+  TagIds tags_;
+  std::vector<uint32_t> value_tags_;  // of the frame being handed out.
   // Events are parsed on an arena, reset every kFramesPerArena frames: no allocation per frame.
   // The arena's first block is ours (kept across resets), so resets do not return memory to malloc.
   static constexpr int kFramesPerArena = 1024;

@@ -70,8 +70,8 @@ class StrictReader : public ProfileReader {
 
   bool NeedsParse(const ScanFrame& frame) const override { return frame.data_crc_ok; }
 
-  bool Frame(const FileInCycle& f, const ScanFrame& frame,
-             const tensorboard::Event* event) override {
+  bool Frame(const FileInCycle& f, const ScanFrame& frame, const tensorboard::Event* event,
+             const uint32_t* tags) override {
     if (!frame.data_crc_ok) {
       Resync(f, frame.offset);
       return false;
@@ -81,7 +81,7 @@ class StrictReader : public ProfileReader {
           {format::Anomaly::kBadProto, frame.offset, frame.data.size() + 16,
            "record of " + std::to_string(frame.data.size()) + " bytes is not a valid Event"});
     } else {
-      AddEvent(f.index, frame.offset, *event);
+      AddEvent(f.index, frame.offset, *event, tags);
     }
     files_[f.index].offset = frame.end;
     return true;
@@ -105,9 +105,10 @@ class StrictReader : public ProfileReader {
     }
     view_.dropped.clear();
     std::vector<std::pair<const std::string*, const TagState*>> with_drops;
-    for (const auto& [tag, ts] : tags_) {
+    for (uint32_t tag = 0; tag < tag_states_.size(); ++tag) {
+      const TagState& ts = tag_states_[tag];
       if (!ts.drops.empty() || (ts.kind() == Kind::kUnknown && !ts.raw.empty())) {
-        with_drops.push_back({&tag, &ts});
+        with_drops.push_back({&tags_->name(tag), &ts});
       }
     }
     std::sort(with_drops.begin(), with_drops.end(),
@@ -162,7 +163,7 @@ class StrictReader : public ProfileReader {
       AnomalySink sink(offset, &anomalies);
       format::EventReader reader(window, &sink);
       format::EventRecord rec;
-      while (reader.Next(&rec)) AddEvent(f.index, offset + rec.offset, rec.event);
+      while (reader.Next(&rec)) AddEvent(f.index, offset + rec.offset, rec.event, nullptr);
       MergeZeroRuns(&anomalies, kept);
       const uint64_t good = offset + reader.records().end_of_last_record();
       if (end == f.size || window.size() < end - offset) {  // the last window.
@@ -198,14 +199,19 @@ class StrictReader : public ProfileReader {
     anomalies->erase(anomalies->begin() + static_cast<std::ptrdiff_t>(first));
   }
 
-  void AddEvent(uint32_t file, uint64_t offset, const tensorboard::Event& e) {
+  // `tags`: the values' TagIds ids, or null to look them up.
+  void AddEvent(uint32_t file, uint64_t offset, const tensorboard::Event& e, const uint32_t* tags) {
     if (!e.has_summary()) return;
-    for (const auto& v : e.summary().value()) AddValue(file, offset, e.step(), v);
+    const auto& values = e.summary().value();
+    for (int i = 0; i < values.size(); ++i) {
+      const uint32_t tag = tags != nullptr ? tags[i] : tags_->Intern(values[i].tag());
+      if (tag >= tag_states_.size()) tag_states_.resize(tags_->size());
+      AddValue(tag_states_[tag], file, offset, e.step(), values[i]);
+    }
   }
 
-  void AddValue(uint32_t file, uint64_t offset, int64_t step,
+  void AddValue(TagState& ts, uint32_t file, uint64_t offset, int64_t step,
                 const tensorboard::Summary::Value& v) {
-    TagState& ts = tags_[v.tag()];
     if (ts.plugin_kind != Kind::kUnknown) {
       Decode(ts, v.tag(), v, step, file, offset);
       return;
@@ -275,7 +281,7 @@ class StrictReader : public ProfileReader {
   static constexpr DecodeRules kRules{.scalar_requires_rank0_float = false};
   std::vector<FileState> files_;  // by RunView::files index.
   std::vector<std::vector<format::AnomalyReport>> anomalies_;
-  std::unordered_map<std::string, TagState> tags_;
+  std::vector<TagState> tag_states_;  // by TagIds id.
 };
 
 }  // namespace

@@ -27,7 +27,7 @@
 // purge drops them as purged, as the loader would; they are reported when a cycle ends.
 #include <algorithm>
 #include <map>
-#include <unordered_map>
+#include <vector>
 
 #include "harness/core/profile_reader.h"
 
@@ -68,8 +68,8 @@ class TbPythonReader : public ProfileReader {
 
   bool NeedsParse(const ScanFrame& frame) const override { return frame.data_crc_ok; }
 
-  bool Frame(const FileInCycle& f, const ScanFrame& frame,
-             const tensorboard::Event* event) override {
+  bool Frame(const FileInCycle& f, const ScanFrame& frame, const tensorboard::Event* event,
+             const uint32_t* tags) override {
     FileState& st = files_[f.index];
     if (!frame.data_crc_ok || event == nullptr) {  // (another profile may have parsed it)
       StopAt(st, frame.offset, frame.data_crc_ok ? Damage::kInvalidProto : Damage::kBadDataCrc);
@@ -82,22 +82,19 @@ class TbPythonReader : public ProfileReader {
     if (file_version_ >= 2) {
       if (e.has_session_log() && e.session_log().status() == tensorboard::SessionLog::START) {
         const std::string reason = "purged by SessionLog.START at step " + std::to_string(e.step());
-        std::vector<std::pair<const std::string*, TagState*>> all;  // in tag order.
-        for (auto& [tag, ts] : tags_) all.push_back({&tag, &ts});
-        std::sort(all.begin(), all.end(),
-                  [](const auto& x, const auto& y) { return *x.first < *y.first; });
-        for (auto& [tag, ts] : all) {
-          Purge(*ts, *tag, e.step(), DropCause::kPurgedByStart, reason, file, frame.offset);
+        for (uint32_t tag : SeenInNameOrder([](const TagState&) { return true; })) {
+          Purge(tag_states_[tag], tags_->name(tag), e.step(), DropCause::kPurgedByStart, reason,
+                file, frame.offset);
         }
       }
     } else if (e.step() < most_recent_step_ && e.has_summary()) {
       const std::string reason =
           "purged by a step regression to " + std::to_string(e.step()) + " (no file_version)";
-      for (const auto& v : e.summary().value()) {
-        auto it = tags_.find(v.tag());  // a tag seen for the first time has nothing to purge.
-        if (it == tags_.end()) continue;
-        Purge(it->second, v.tag(), e.step(), DropCause::kPurgedByRegression, reason, file,
-              frame.offset);
+      for (int i = 0; i < e.summary().value_size(); ++i) {
+        // a tag seen for the first time has nothing to purge.
+        if (tags[i] >= tag_states_.size() || !tag_states_[tags[i]].seen) continue;
+        Purge(tag_states_[tags[i]], tags_->name(tags[i]), e.step(), DropCause::kPurgedByRegression,
+              reason, file, frame.offset);
       }
     }
     // After the check, every summary event sets the most recent step, one that purged too
@@ -106,7 +103,8 @@ class TbPythonReader : public ProfileReader {
     // the suite's no-file-version restart, harness/conformance).
     if (!e.has_summary()) return true;
     most_recent_step_ = e.step();
-    for (const auto& v : e.summary().value()) Add(f, frame.offset, e.step(), v);
+    const auto& values = e.summary().value();
+    for (int i = 0; i < values.size(); ++i) Add(f, frame.offset, e.step(), tags[i], values[i]);
     return true;
   }
 
@@ -142,19 +140,18 @@ class TbPythonReader : public ProfileReader {
       }
     }
     // What tags cannot show, and the first image of each step, in tag order.
-    std::vector<std::pair<const std::string*, TagState*>> special;
-    for (auto& [tag, ts] : tags_) {
-      if (!ts.ghosts.empty() || ts.kind == Kind::kImage) special.push_back({&tag, &ts});
-    }
-    std::sort(special.begin(), special.end(),
-              [](const auto& a, const auto& b) { return *a.first < *b.first; });
-    for (auto& [tag, ts] : tags_) {  // a tag whose values were all purged is not shown.
+    const std::vector<uint32_t> special = SeenInNameOrder(
+        [](const TagState& ts) { return !ts.ghosts.empty() || ts.kind == Kind::kImage; });
+    for (uint32_t tag = 0; tag < tag_states_.size(); ++tag) {
+      TagState& ts = tag_states_[tag];  // a tag whose values were all purged is not shown.
       if (ts.series != nullptr && ts.series->points.empty()) {
-        view_.tags.erase(tag);
+        view_.tags.erase(tags_->name(tag));
         ts.series = nullptr;
       }
     }
-    for (auto& [tag, ts] : special) {
+    for (uint32_t id : special) {
+      const std::string* tag = &tags_->name(id);
+      TagState* ts = &tag_states_[id];
       for (const Ghost& g : ts->ghosts) {
         view_.dropped.push_back(
             {*tag, g.step, view_.files[g.file], g.offset, g.cause, GhostReason(*ts, g),
@@ -186,6 +183,7 @@ class TbPythonReader : public ProfileReader {
     std::string why;  // kUndecodable and friends: DecodeValue's words.
   };
   struct TagState {
+    bool seen = false;
     Kind kind = Kind::kUnknown;
     bool has_plugin = false;
     uint32_t first_file = 0;
@@ -222,11 +220,24 @@ class TbPythonReader : public ProfileReader {
     return ts.series;
   }
 
-  void Add(const FileInCycle& f, uint64_t offset, int64_t step,
+  // The ids of the tags seen whose state passes `keep`, in tag name order.
+  template <typename Keep>
+  std::vector<uint32_t> SeenInNameOrder(Keep keep) const {
+    std::vector<uint32_t> out;
+    for (uint32_t tag = 0; tag < tag_states_.size(); ++tag) {
+      if (tag_states_[tag].seen && keep(tag_states_[tag])) out.push_back(tag);
+    }
+    std::sort(out.begin(), out.end(),
+              [&](uint32_t a, uint32_t b) { return tags_->name(a) < tags_->name(b); });
+    return out;
+  }
+
+  void Add(const FileInCycle& f, uint64_t offset, int64_t step, uint32_t tag,
            const tensorboard::Summary::Value& v) {
-    auto [it, inserted] = tags_.try_emplace(v.tag());
-    TagState& ts = it->second;
-    if (inserted) {  // the tag's metadata comes from its first value (dataclass_compat).
+    if (tag >= tag_states_.size()) tag_states_.resize(tags_->size());
+    TagState& ts = tag_states_[tag];
+    if (!ts.seen) {  // the tag's metadata comes from its first value (dataclass_compat).
+      ts.seen = true;
       ts.kind = KindOfLegacyValue(v);  // migrated legacy values carry their plugin.
       ts.has_plugin = ts.kind != Kind::kUnknown || v.has_metadata();
       if (ts.kind == Kind::kUnknown && v.has_metadata()) {
@@ -251,8 +262,8 @@ class TbPythonReader : public ProfileReader {
       ts.ghosts.push_back({step, offset, f.index, DecodeFailureCause(v, ts.kind), why});
       return;
     }
-    Series& s = *Storage(ts, v.tag());
-    if (!s.points.empty() && step < s.points.back().step) ts.sorted = false;
+    Series& s = *Storage(ts, tags_->name(tag));
+    if (!s.points.empty() && step < s.points.back_step()) ts.sorted = false;
     if (common) {
       s.AppendScalar({step, offset, f.index, value.number});
     } else {
@@ -265,8 +276,8 @@ class TbPythonReader : public ProfileReader {
     const size_t first_drop = view_.dropped.size();
     Series* s = ts.kind == Kind::kImage ? &ts.images : ts.series;
     if (s != nullptr && ts.sorted) {
-      while (!s->points.empty() && s->points.back().step >= step) {
-        const Point& p = s->points.back();
+      while (!s->points.empty() && s->points.back_step() >= step) {
+        const Point p = s->points.back();
         view_.dropped.push_back(
             {tag, p.step, view_.files[p.file], p.offset, cause, reason, cause_file, cause_offset});
         s->PopBack();
@@ -276,7 +287,7 @@ class TbPythonReader : public ProfileReader {
       Series kept;
       kept.kind = s->kind;
       for (size_t i = 0; i < s->points.size(); ++i) {
-        const Point& p = s->points[i];
+        const Point p = s->points[i];
         if (p.step >= step) {
           view_.dropped.push_back({tag, p.step, view_.files[p.file], p.offset, cause, reason,
                                    cause_file, cause_offset});
@@ -285,8 +296,10 @@ class TbPythonReader : public ProfileReader {
         }
       }
       *s = std::move(kept);
-      ts.sorted = std::is_sorted(s->points.begin(), s->points.end(),
-                                 [](const Point& a, const Point& b) { return a.step < b.step; });
+      ts.sorted = true;
+      for (size_t i = 1; i < s->points.size() && ts.sorted; ++i) {
+        ts.sorted = s->points[i - 1].step <= s->points[i].step;
+      }
     }
     if (!ts.ghosts.empty()) {
       std::vector<Ghost> kept;
@@ -308,10 +321,10 @@ class TbPythonReader : public ProfileReader {
     const Series& all = ts.images;
     std::map<int64_t, size_t> first_of_step;
     for (size_t i = 0; i < all.points.size(); ++i) {
-      const Point& p = all.points[i];
+      const Point p = all.points[i];
       auto [it, inserted] = first_of_step.try_emplace(p.step, i);
       if (!inserted) {
-        const Point& first = all.points[it->second];
+        const Point first = all.points[it->second];
         view_.dropped.push_back({tag, p.step, view_.files[p.file], p.offset,
                                  DropCause::kImageStepRepeat,
                                  "tb-python's image reader keeps only the first image of a step",
@@ -329,8 +342,8 @@ class TbPythonReader : public ProfileReader {
   uint32_t cur_ = kNone;          // the file being read.
   int file_version_ = 0;
   int64_t most_recent_step_ = -1;
-  size_t permanent_drops_ = 0;  // view_.dropped before what EndCycle adds.
-  std::unordered_map<std::string, TagState> tags_;
+  size_t permanent_drops_ = 0;        // view_.dropped before what EndCycle adds.
+  std::vector<TagState> tag_states_;  // by TagIds id.
 };
 
 }  // namespace

@@ -17,7 +17,7 @@
 //   has strictly increasing steps, and eviction pops from its back.
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
+#include <vector>
 
 #include "harness/core/profile_reader.h"
 
@@ -40,8 +40,8 @@ class TbRustReader : public ProfileReader {
 
   bool NeedsParse(const ScanFrame&) const override { return true; }
 
-  bool Frame(const FileInCycle& f, const ScanFrame& frame,
-             const tensorboard::Event* event) override {
+  bool Frame(const FileInCycle& f, const ScanFrame& frame, const tensorboard::Event* event,
+             const uint32_t* tags) override {
     FileState& st = files_[f.index];
     if (event == nullptr) {
       Die(st, frame.offset, frame.data_crc_ok ? Damage::kInvalidProto : Damage::kBadDataCrc);
@@ -58,7 +58,9 @@ class TbRustReader : public ProfileReader {
     }
     st.offset = frame.end;
     if (event->has_summary()) {
-      for (const auto& v : event->summary().value()) Add(f, frame.offset, event->step(), v);
+      const auto& values = event->summary().value();
+      for (int i = 0; i < values.size(); ++i)
+        Add(f, frame.offset, event->step(), tags[i], values[i]);
     }
     return true;
   }
@@ -97,6 +99,7 @@ class TbRustReader : public ProfileReader {
     Damage damage = Damage::kTruncated;
   };
   struct TagState {
+    bool seen = false;
     Kind kind = Kind::kUnknown;
     uint32_t first_file = 0;
     uint64_t first_offset = 0;
@@ -109,11 +112,12 @@ class TbRustReader : public ProfileReader {
     st.damage = damage;
   }
 
-  void Add(const FileInCycle& f, uint64_t offset, int64_t step,
+  void Add(const FileInCycle& f, uint64_t offset, int64_t step, uint32_t tag,
            const tensorboard::Summary::Value& v) {
-    auto [it, inserted] = tags_.try_emplace(v.tag());
-    TagState& ts = it->second;
-    if (inserted) {
+    if (tag >= tag_states_.size()) tag_states_.resize(tags_->size());
+    TagState& ts = tag_states_[tag];
+    if (!ts.seen) {
+      ts.seen = true;
       ts.first_file = f.index;
       ts.first_offset = offset;
       ts.kind = v.has_metadata() ? KindOfPlugin(v.metadata().plugin_data().plugin_name())
@@ -136,15 +140,15 @@ class TbRustReader : public ProfileReader {
       return;
     }
     if (ts.series == nullptr) {
-      ts.series = &view_.tags[v.tag()];
+      ts.series = &view_.tags[tags_->name(tag)];
       ts.series->kind = ts.kind;
     }
     Series& s = *ts.series;
-    if (!s.points.empty() && s.points.back().step >= step) {
+    if (!s.points.empty() && s.points.back_step() >= step) {
       const size_t first_drop = view_.dropped.size();
       const std::string reason = "evicted by a later value at step " + std::to_string(step);
-      while (!s.points.empty() && s.points.back().step >= step) {
-        const Point& old = s.points.back();
+      while (!s.points.empty() && s.points.back_step() >= step) {
+        const Point old = s.points.back();
         view_.dropped.push_back({v.tag(), old.step, view_.files[old.file], old.offset,
                                  DropCause::kEvicted, reason, *f.path, offset});
         s.PopBack();
@@ -159,8 +163,8 @@ class TbRustReader : public ProfileReader {
   }
 
   static constexpr DecodeRules kRules{.scalar_requires_rank0_float = true};
-  std::vector<FileState> files_;  // by RunView::files index.
-  std::unordered_map<std::string, TagState> tags_;
+  std::vector<FileState> files_;      // by RunView::files index.
+  std::vector<TagState> tag_states_;  // by TagIds id.
 };
 
 }  // namespace
