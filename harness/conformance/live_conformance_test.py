@@ -19,6 +19,14 @@ gone: FINDINGS R1) happens in the same phase; the final series are equal.
 The table of first-visible phases and retractions is printed for both.
 Exit 0 agreement, 1 any disagreement, 77 (skipped) without a venv with
 tensorboard or a `series --cycles` command.
+
+--faultfs BIN: instead, probes whose writer keeps its file open, on a faultfs
+mount with read-side faults (fusefs/README.md), read by both through the
+mount: nfs_zeros (read_zeros_ms: appended bytes read as zeros for a while;
+TensorBoard's data server marks the file dead though the file on disk is
+intact) and gcsfuse_published (read_published: nothing until the fsync, the
+rest at close). Also checks the backing store holds every step. Skipped
+(77) without /dev/fuse.
 """
 
 import argparse
@@ -76,6 +84,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--profile", required=True, choices=["tb-python", "tb-rust"])
     ap.add_argument("--probe", action="append", help="only these probes (default: all)")
+    ap.add_argument("--faultfs", help="instead: the read-side fault probes on a faultfs mount")
     a = ap.parse_args()
     py = venv_python(a.venv)
     if sys.executable != py and "TBFAULT_LIVE_REEXEC" not in os.environ:
@@ -91,12 +100,19 @@ def main():
     import live_probes  # noqa: E402
     import tb_series  # noqa: E402
 
+    if a.faultfs:
+        return run_on_faultfs(a, compare, tb_series)
     names = a.probe or sorted(live_probes.LIVE)
     logdir = os.path.abspath(os.path.join(a.work, a.profile, "logdir"))
     shutil.rmtree(os.path.dirname(logdir), ignore_errors=True)
     for n in names:
         os.makedirs(os.path.join(logdir, n))
-    phases = {n: live_probes.LIVE[n]() for n in names}
+    return run_live(a, compare, tb_series, logdir, {n: live_probes.LIVE[n]() for n in names})
+
+
+def run_live(a, compare, tb_series, logdir, phases):
+    """Writes PHASES (probe -> [function(rundir)]) while both readers follow LOGDIR; compares."""
+    names = sorted(phases)
     ours_proc = subprocess.Popen(
         [a.tbfault, "series", "--profile", a.profile, "--json", "--cycles", logdir],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -109,7 +125,8 @@ def main():
                     phases[n][i](os.path.join(logdir, n))
             if i == 0:
                 srv.wait_ready()
-            real_docs.append(tb_series.settled(srv, 120, 2 * RELOAD_S + 0.5, a.profile))
+            # Ours first: a read-side fault's window (faultfs read_zeros_ms) is open right after
+            # the phase's writes, and TensorBoard polls within one reload interval of them.
             ours_proc.stdin.write("\n")
             ours_proc.stdin.flush()
             line = ours_proc.stdout.readline()
@@ -117,6 +134,7 @@ def main():
                 print("tbfault series --cycles ended early (exit %s)" % ours_proc.wait())
                 return 1
             ours_docs.append(json.loads(line))
+            real_docs.append(tb_series.settled(srv, 120, 2 * RELOAD_S + 0.5, a.profile))
     finally:
         srv.stop()
         ours_proc.stdin.close()
@@ -148,6 +166,113 @@ def main():
     print("%s: %d probes, %d phases, %s" % (a.profile, len(names), len(real_docs),
                                             "agree" if failed == 0 else "%d disagreements" % failed))
     return 1 if failed else 0
+
+
+# ------------------------------------------------- read-side faults (faultfs)
+ZEROS_MS = 5000
+READ_RULES = (
+    # NFS: reads past the last fsync/close are zeros for a while after each write.
+    'rule { ops: "read" path: "/nfs_zeros/*" effect { read_zeros_ms: %d } }\n'
+    # gcsfuse: readers see a file only up to its last fsync or close.
+    'rule { ops: ["read", "getattr", "lookup"] path: "/gcsfuse_published/*" '
+    "effect { read_published: true } }\n" % ZEROS_MS)
+
+
+def faultfs_probes(P):
+    """Probes whose writer keeps its file open between phases, on a faultfs mount."""
+    held = {}
+
+    def open_write(d, chunks, mode="wb"):
+        f = held[d] = open(os.path.join(d, P.F1), mode, buffering=0)
+        for c in chunks:
+            f.write(c)
+
+    def fsync(d):
+        os.fsync(held[d].fileno())
+
+    def close(d):
+        held.pop(d).close()
+
+    nfs = [
+        lambda d: P.write(os.path.join(d, P.F1),
+                          [P.frame(P.file_version())] + P.scalars("loss", range(3))),
+        # 3-5 appended, not yet landed: a reader within the window reads zeros past step 2.
+        lambda d: open_write(d, P.scalars("loss", range(3, 6)), "ab"),
+        close,  # the bytes land; the file on disk was intact all along.
+    ]
+    published = [
+        lambda d: open_write(d, [P.frame(P.file_version())] + P.scalars("loss", range(3))),
+        fsync,
+        lambda d: [held[d].write(c) for c in P.scalars("loss", range(3, 6))],
+        close,
+    ]
+    return {"nfs_zeros": nfs, "gcsfuse_published": published}, held
+
+
+def run_on_faultfs(a, compare, tb_series):
+    """The probes of faultfs_probes(), the logdir a faultfs mount with READ_RULES."""
+    import signal
+    import tempfile
+    import time
+
+    import probes as P  # noqa: E402
+
+    if not os.access(a.faultfs, os.X_OK):
+        skip("%s not built" % a.faultfs)
+    if not os.access("/dev/fuse", os.W_OK):
+        skip("no /dev/fuse: the faultfs probes cannot mount")
+    root = tempfile.mkdtemp(prefix="tbfault-live-")  # 0700: nobody else reaches the mount.
+    backing, mnt = os.path.join(root, "backing"), os.path.join(root, "mnt")
+    os.makedirs(backing)
+    os.makedirs(mnt)
+    phases, held = faultfs_probes(P)
+    for n in phases:
+        os.makedirs(os.path.join(backing, n))
+    with open(os.path.join(root, "rules"), "w") as f:
+        f.write(READ_RULES)
+    log = open(os.path.join(root, "faultfs.log"), "w")
+    fs = subprocess.Popen([a.faultfs, "--backing", backing, "--mount", mnt, "--control",
+                           os.path.join(root, "control.sock"), "--rules",
+                           os.path.join(root, "rules"), "-f"], stdout=log, stderr=log)
+
+    def mounted():
+        with open("/proc/mounts") as m:
+            return any(line.split()[1] == mnt for line in m)
+
+    try:
+        deadline = time.time() + 20
+        while not mounted():
+            if fs.poll() is not None or time.time() > deadline:
+                print("faultfs did not mount (exit %s)" % fs.poll())
+                return 1
+            time.sleep(0.1)
+        failed = run_live(a, compare, tb_series, mnt, phases)
+        for f in held.values():
+            f.close()
+        # The disk was intact all along: strict reading of the backing store shows every step.
+        r = subprocess.run([a.tbfault, "series", "--profile", "strict", "--json", backing],
+                           capture_output=True, text=True)
+        on_disk = json.loads(r.stdout) if r.returncode == 0 else {"runs": {}}
+        for n in phases:
+            got = steps(on_disk, n).get("loss")
+            print("%s on disk (strict, backing store): %s" % (n, got))
+            if got != list(range(6)):
+                print("  DISAGREE on disk: expected steps 0-5")
+                failed += 1
+        return failed
+    finally:
+        if fs.poll() is None:
+            fs.send_signal(signal.SIGTERM)  # faultfs unmounts and exits 0.
+            try:
+                fs.wait(15)
+            except subprocess.TimeoutExpired:
+                fs.kill()
+                fs.wait()
+        if mounted():
+            subprocess.run(["fusermount3", "-u", mnt])
+        if mounted():
+            subprocess.run(["fusermount3", "-uz", mnt])
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
