@@ -168,11 +168,13 @@ void FaultFs::Impl::Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) 
   if (::fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
     return (void)fuse_reply_err(req, errno);
   }
-  // A reader (not the writer's own fstat) sees the published size, never cached: the next stat
-  // asks again.
-  if (d.read_published && S_ISREG(st.st_mode) && (fi == nullptr || !H(fi)->writable)) {
-    uint64_t pub = in->published.load(std::memory_order_acquire);
-    st.st_size = static_cast<off_t>(std::min<uint64_t>(st.st_size, pub));
+  // A reader sees the published size; the writer's own handle (a getattr the kernel sends with it:
+  // lseek to the end, ...) the real one. Neither is cached: the next stat asks again.
+  if (d.read_published && S_ISREG(st.st_mode)) {
+    if (fi == nullptr || !H(fi)->writable) {
+      uint64_t pub = in->published.load(std::memory_order_acquire);
+      st.st_size = static_cast<off_t>(std::min<uint64_t>(st.st_size, pub));
+    }
     Trace(fs, kGetattr, PathOf(in), 0, 0, d);
     return (void)fuse_reply_attr(req, &st, 0);
   }

@@ -86,6 +86,22 @@ void PrintText(const core::ProfileView& view) {
   }
 }
 
+// Prints `view` (JSON or text); 2 with the error when reading it failed.
+int Show(const Status& s, const core::ProfileView& view, bool json) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "tbfault series: %s\n", s.ToString().c_str());
+    return 2;
+  }
+  if (json) {
+    std::printf(
+        "%s\n",
+        ToJson(view).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    PrintText(view);
+  }
+  return 0;
+}
+
 // --cycles: one reload cycle per line of stdin, the view printed after each.
 int RunCycles(core::Profile profile, const std::string& path, bool json) {
   std::map<std::string, std::unique_ptr<core::RunReader>> readers;  // kept across cycles.
@@ -101,18 +117,8 @@ int RunCycles(core::Profile profile, const std::string& path, bool json) {
       s = r->Cycle(run.files);
       view.runs[run.run] = r->reader(profile)->view();
     }
-    if (!s.ok()) {
-      std::fprintf(stderr, "tbfault series: %s\n", s.ToString().c_str());
-      return 2;
-    }
-    if (json) {
-      std::printf(
-          "%s\n",
-          ToJson(view).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    } else {
-      PrintText(view);
-      std::printf("END cycle\n");
-    }
+    if (int rc = Show(s, view, json); rc != 0) return rc;
+    if (!json) std::printf("END cycle\n");
     std::fflush(stdout);
   }
   return 0;
@@ -143,18 +149,7 @@ int RunSeries(std::span<char*> args) {
   if (cycles) return RunCycles(profile, path, json);
   core::ProfileView view;
   Status s = core::ReadProfile(profile, path, &view);
-  if (!s.ok()) {
-    std::fprintf(stderr, "tbfault series: %s\n", s.ToString().c_str());
-    return 2;
-  }
-  if (json) {
-    std::printf(
-        "%s\n",
-        ToJson(view).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else {
-    PrintText(view);
-  }
-  return 0;
+  return Show(s, view, json);
 }
 
 }  // namespace

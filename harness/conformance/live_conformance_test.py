@@ -37,23 +37,10 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
+sys.path.insert(0, HERE)
+from conformance_test import find_python, skip  # noqa: E402
+
 RELOAD_S = 1  # tb_series.Server's --reload_interval.
-
-
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(SKIP)
-
-
-def venv_python(venvs):
-    for v in venvs:
-        py = os.path.join(v, "bin", "python")
-        if os.path.exists(py) and subprocess.run(
-                [py, "-c", "import tensorboard, tensorboard_data_server"],
-                capture_output=True).returncode == 0:
-            return py
-    skip("no venv with tensorboard and tensorboard-data-server among %s" % ", ".join(venvs))
 
 
 def history(docs):
@@ -86,7 +73,7 @@ def main():
     ap.add_argument("--probe", action="append", help="only these probes (default: all)")
     ap.add_argument("--faultfs", help="instead: the read-side fault probes on a faultfs mount")
     a = ap.parse_args()
-    py = venv_python(a.venv)
+    py = find_python(a.venv)
     if sys.executable != py and "TBFAULT_LIVE_REEXEC" not in os.environ:
         os.environ["TBFAULT_LIVE_REEXEC"] = "1"  # tensorboard's modules live in the venv.
         os.execv(py, [py] + sys.argv)
@@ -95,7 +82,6 @@ def main():
     r = subprocess.run([a.tbfault, "series", "--help"], capture_output=True, text=True)
     if "--cycles" not in r.stdout + r.stderr:
         skip("`tbfault series --cycles` does not exist")
-    sys.path.insert(0, HERE)
     import compare  # noqa: E402
     import live_probes  # noqa: E402
     import tb_series  # noqa: E402
