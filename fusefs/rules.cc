@@ -181,7 +181,8 @@ std::shared_ptr<RuleEngine::State> RuleEngine::Make(const Rule& rule, std::strin
         return nullptr;
       }
       uint32_t reads = zeros ? kRead : kRead | kGetattr | kLookup;
-      if (!rule.ops().empty() && (s->ops & reads) == 0) {
+      s->ops &= reads;  // no other op matches: it would use up the rule's count.
+      if (s->ops == 0) {
         *error = std::string(field) +
                  (zeros ? ": needs the op read" : ": needs op read, getattr or lookup");
         return nullptr;
@@ -347,19 +348,11 @@ Decision RuleEngine::DecideIn(const Snapshot& snap, Op op, const char* path, uin
       case Effect::kKillSignal:
         d.kill_signal = e.kill_signal();
         break;
-      case Effect::kReadPublished:  // means nothing to other ops: the next rule may decide.
-        if (op & (kRead | kGetattr | kLookup)) {
-          d.read_published = true;
-        } else {
-          d.rule_id = 0;
-        }
+      case Effect::kReadPublished:  // the rule's ops are those it applies to (Make).
+        d.read_published = true;
         break;
       case Effect::kReadZerosMs:
-        if (op == kRead) {
-          d.read_zeros_ms = e.read_zeros_ms();
-        } else {
-          d.rule_id = 0;
-        }
+        d.read_zeros_ms = e.read_zeros_ms();
         break;
       default:
         break;
