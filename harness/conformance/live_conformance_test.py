@@ -9,8 +9,11 @@ grows after a newer one was loaded, a torn tail completed, ...) are written
 into one logdir while real TensorBoard serves it (tb-rust: the Rust data
 server, `--load_fast=true`; tb-python: `--load_fast=false`; both with
 `--reload_interval 1`) and `BIN series --profile P --json --cycles` follows it.
-After each phase TensorBoard's HTTP API is polled until its answer has stayed
-the same for two reload intervals, and our reader is fed one reload cycle.
+After each phase our reader is fed one reload cycle, and TensorBoard's HTTP
+API is polled every 0.2 s until its answer has stayed the same for two reload
+intervals; when that answer was first served (after the phase's writes; for
+the first phase, after the server first answered) is its lag, which must be
+within one reload interval (plus a poll and a snapshot's time: LAG_BOUND_S).
 
 Agreement, per probe: after every phase the series are equal (compare.py),
 so a point first becomes visible in the same phase (within one reload
@@ -35,12 +38,18 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from conformance_test import find_python, skip  # noqa: E402
 
 RELOAD_S = 1  # tb_series.Server's --reload_interval.
+POLL_S = 0.2  # how often TensorBoard's HTTP API is asked.
+SETTLE_S = 2 * RELOAD_S + 0.5  # an answer unchanged this long is what TensorBoard shows.
+# A phase's state must be served within one reload interval, plus one poll and the time a snapshot
+# takes (a few HTTP requests: up to a second on a loaded 2-core machine).
+LAG_BOUND_S = RELOAD_S + POLL_S + 1.0
 
 
 def history(docs):
@@ -58,6 +67,25 @@ def history(docs):
             retracted.append(k + (first.get(k), phase))
         before = now
     return first, retracted
+
+
+def watch(tb_series, srv, t0):
+    """Polls TensorBoard every POLL_S until its answer stayed the same for SETTLE_S.
+
+    Returns the answer, when (seconds after T0) it was first served, and the distinct answers
+    served in order."""
+    served, since = [], None
+    while True:
+        doc = tb_series.snapshot(srv)
+        now = time.time()
+        if not served or doc != served[-1]:
+            served.append(doc)
+            since = now
+        elif now - since >= SETTLE_S:
+            return doc, since - t0, served
+        if now - t0 > 120:
+            tb_series.fail("TensorBoard's answer still changing after 120 s")
+        time.sleep(POLL_S)
 
 
 def steps(doc, run):
@@ -103,7 +131,7 @@ def run_live(a, compare, tb_series, logdir, phases):
         [a.tbfault, "series", "--profile", a.profile, "--json", "--cycles", logdir],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     srv = tb_series.Server(logdir, 120, "true" if a.profile == "tb-rust" else "false")
-    ours_docs, real_docs = [], []
+    ours_docs, real_docs, lags, late_phases = [], [], [], 0
     try:
         for i in range(max(len(p) for p in phases.values())):
             for n in names:
@@ -111,6 +139,7 @@ def run_live(a, compare, tb_series, logdir, phases):
                     phases[n][i](os.path.join(logdir, n))
             if i == 0:
                 srv.wait_ready()
+            t0 = time.time()
             # Ours first: a read-side fault's window (faultfs read_zeros_ms) is open right after
             # the phase's writes, and TensorBoard polls within one reload interval of them.
             ours_proc.stdin.write("\n")
@@ -120,13 +149,21 @@ def run_live(a, compare, tb_series, logdir, phases):
                 print("tbfault series --cycles ended early (exit %s)" % ours_proc.wait())
                 return 1
             ours_docs.append(json.loads(line))
-            real_docs.append(tb_series.settled(srv, 120, 2 * RELOAD_S + 0.5, a.profile))
+            doc, lag, served = watch(tb_series, srv, t0)
+            real_docs.append(doc)
+            lags.append(lag)
+            print("%s phase %d: TensorBoard served %d distinct answer(s), the last from %.2f s "
+                  "after the writes" % (a.profile, i, len(served), lag))
+            if lag > LAG_BOUND_S:
+                print("  DISAGREE phase %d: TensorBoard showed it %.2f s after the writes, more than "
+                      "%.1f s" % (i, lag, LAG_BOUND_S))
+                late_phases += 1
     finally:
         srv.stop()
         ours_proc.stdin.close()
         ours_proc.wait()
 
-    failed = 0
+    failed = late_phases
     for n in names:
         ours_n = [{"runs": {n: d["runs"].get(n, {})}} for d in ours_docs[:len(phases[n])]]
         real_n = [{"runs": {n: d["runs"].get(n, {})}} for d in real_docs[:len(phases[n])]]
@@ -149,8 +186,9 @@ def run_live(a, compare, tb_series, logdir, phases):
             by_phase[ph] = by_phase.get(ph, 0) + 1
         print("%s %s: points first visible per phase %s; retracted (run, tag, step, shown, "
               "gone) %s" % (a.profile, n, dict(sorted(by_phase.items())), rr))
-    print("%s: %d probes, %d phases, %s" % (a.profile, len(names), len(real_docs),
-                                            "agree" if failed == 0 else "%d disagreements" % failed))
+    print("%s: %d probes, %d phases, TensorBoard's lag per phase %s s, %s" % (
+        a.profile, len(names), len(real_docs), ["%.2f" % x for x in lags],
+        "agree" if failed == 0 else "%d disagreements" % failed))
     return 1 if failed else 0
 
 
@@ -199,7 +237,6 @@ def run_on_faultfs(a, compare, tb_series):
     """The probes of faultfs_probes(), the logdir a faultfs mount with READ_RULES."""
     import signal
     import tempfile
-    import time
 
     import probes as P  # noqa: E402
 
