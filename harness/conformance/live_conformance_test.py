@@ -69,6 +69,14 @@ def history(docs):
     return first, retracted
 
 
+# Probes where our profiles are known to disagree with real TensorBoard (FINDINGS.md): the probe
+# still runs and its disagreements are printed, but they are not counted, as long as there are
+# some; once there are none the entry must go (the test fails until it does).
+KNOWN = {
+    "replaced_by_rename": "FINDINGS R2: TensorBoard keeps reading the replaced file's old inode",
+}
+
+
 def watch(tb_series, srv, t0):
     """Polls TensorBoard every POLL_S until its answer stayed the same for SETTLE_S.
 
@@ -167,19 +175,26 @@ def run_live(a, compare, tb_series, logdir, phases):
     for n in names:
         ours_n = [{"runs": {n: d["runs"].get(n, {})}} for d in ours_docs[:len(phases[n])]]
         real_n = [{"runs": {n: d["runs"].get(n, {})}} for d in real_docs[:len(phases[n])]]
+        word = "KNOWN (%s)" % KNOWN[n] if n in KNOWN else "DISAGREE"
+        disagree = 0
         for i, (o, r) in enumerate(zip(ours_n, real_n)):
             print("%s %s phase %d: ours %s real %s" % (a.profile, n, i, steps(o, n), steps(r, n)))
             for line in compare.compare(o, r):
-                print("  DISAGREE phase %d: %s" % (i, line))
-                failed += 1
+                print("  %s phase %d: %s" % (word, i, line))
+                disagree += 1
         fo, ro = history(ours_n)
         fr, rr = history(real_n)
         late = {k: (fo.get(k), fr.get(k)) for k in set(fo) | set(fr) if fo.get(k) != fr.get(k)}
         for k, (o, r) in sorted(late.items()):
-            print("  DISAGREE first visible %s: ours phase %s, real phase %s" % (k, o, r))
-        failed += len(late)
+            print("  %s first visible %s: ours phase %s, real phase %s" % (word, k, o, r))
+        disagree += len(late)
         if ro != rr:
-            print("  DISAGREE retractions: ours %s real %s" % (ro, rr))
+            print("  %s retractions: ours %s real %s" % (word, ro, rr))
+            disagree += 1
+        if n not in KNOWN:
+            failed += disagree
+        elif disagree == 0:
+            print("  FIXED: %s agrees now; remove it from KNOWN" % n)
             failed += 1
         by_phase = {}
         for ph in fr.values():
@@ -188,7 +203,8 @@ def run_live(a, compare, tb_series, logdir, phases):
               "gone) %s" % (a.profile, n, dict(sorted(by_phase.items())), rr))
     print("%s: %d probes, %d phases, TensorBoard's lag per phase %s s, %s" % (
         a.profile, len(names), len(real_docs), ["%.2f" % x for x in lags],
-        "agree" if failed == 0 else "%d disagreements" % failed))
+        ("agree" if failed == 0 else "%d disagreements" % failed) +
+        ("" if not set(KNOWN) & set(names) else " (known: %s)" % sorted(set(KNOWN) & set(names)))))
     return 1 if failed else 0
 
 
