@@ -30,6 +30,8 @@ void FaultFs::Impl::Trace(FaultFs* fs, Op op, const char* path, uint64_t bytes, 
     if (d.delay_ms) std::fprintf(fs->trace_, ":delay=%u", d.delay_ms);
     if (d.fsync_lie) std::fprintf(fs->trace_, ":fsync-lie");
     if (d.kill_signal) std::fprintf(fs->trace_, ":kill=%d", d.kill_signal);
+    if (d.read_published) std::fprintf(fs->trace_, ":read-published");
+    if (d.read_zeros_ms) std::fprintf(fs->trace_, ":read-zeros=%u", d.read_zeros_ms);
   }
   std::fputc('\n', fs->trace_);
   std::fflush(fs->trace_);
@@ -94,6 +96,7 @@ int FaultFs::Impl::MakeEntry(FaultFs* fs, Inode* parent, const char* name, const
       in->dev = e->attr.st_dev;
       in->ino = e->attr.st_ino;
       in->path.store(new std::string(path));
+      if (S_ISREG(e->attr.st_mode)) in->published.store(static_cast<uint64_t>(e->attr.st_size));
       fs->inodes_[key] = in;
     }
     in->nlookup.fetch_add(1);
@@ -137,6 +140,11 @@ void FaultFs::Impl::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) 
   fuse_entry_param e;
   int err = MakeEntry(fs, In(fs, parent), name, path.c_str(), &e);
   if (err != 0) return (void)fuse_reply_err(req, err);
+  if (d.read_published && S_ISREG(e.attr.st_mode)) {  // the size as a reader elsewhere sees it.
+    uint64_t pub = reinterpret_cast<Inode*>(e.ino)->published.load(std::memory_order_acquire);
+    e.attr.st_size = static_cast<off_t>(std::min<uint64_t>(e.attr.st_size, pub));
+    e.attr_timeout = 0;
+  }
   fuse_reply_entry(req, &e);
 }
 
@@ -151,7 +159,7 @@ void FaultFs::Impl::ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* 
   fuse_reply_none(req);
 }
 
-void FaultFs::Impl::Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+void FaultFs::Impl::Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   FaultFs* fs = Fs(req);
   Inode* in = In(fs, ino);
   Decision d;
@@ -159,6 +167,16 @@ void FaultFs::Impl::Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   struct stat st;
   if (::fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
     return (void)fuse_reply_err(req, errno);
+  }
+  // A reader sees the published size; the writer's own handle (a getattr the kernel sends with it:
+  // lseek to the end, ...) the real one. Neither is cached: the next stat asks again.
+  if (d.read_published && S_ISREG(st.st_mode)) {
+    if (fi == nullptr || !H(fi)->writable) {
+      uint64_t pub = in->published.load(std::memory_order_acquire);
+      st.st_size = static_cast<off_t>(std::min<uint64_t>(st.st_size, pub));
+    }
+    Trace(fs, kGetattr, PathOf(in), 0, 0, d);
+    return (void)fuse_reply_attr(req, &st, 0);
   }
   fuse_reply_attr(req, &st, kTimeout);
 }
@@ -186,6 +204,9 @@ void FaultFs::Impl::Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, i
     if (rc == 0)
       rc = fi ? ::ftruncate(H(fi)->fd, attr->st_size) : ::truncate(proc.c_str(), attr->st_size);
     if (rc == 0) AdjustUsed(fs, static_cast<int64_t>(attr->st_size) - before.st_size);
+    if (rc == 0 && static_cast<uint64_t>(attr->st_size) < in->published.load()) {
+      in->published.store(static_cast<uint64_t>(attr->st_size));  // a cut is seen at once.
+    }
   }
   if (rc == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
     timespec tv[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};

@@ -28,12 +28,17 @@ struct Inode {
   std::atomic<uint64_t> nlookup{0};
   std::atomic<const std::string*> path{nullptr};  // inside the mount; replaced on rename.
   std::atomic<bool> fsync_error_reported{false};
+  // Read-side faults: the size at the last fsync or close of a writing handle (regular files; as
+  // found at first sight), and when (steady clock, ns) the last write to the file was made.
+  std::atomic<uint64_t> published{0};
+  std::atomic<int64_t> last_write_ns{0};
 };
 
 struct Handle {
   int fd;
   Inode* inode;
   std::atomic<int> deferred{0};  // an errno owed to the next fsync or close.
+  bool writable = false;         // opened for writing: its reads see everything (no read fault).
 };
 
 struct DirHandle {
@@ -88,6 +93,9 @@ struct FaultFs::Impl {
                        fuse_entry_param* e);
   static void Forget(FaultFs* fs, Inode* in, uint64_t n);
   static void AdjustUsed(FaultFs* fs, int64_t delta);
+  static void Published(Inode* in, uint64_t size);  // a writer's fsync or close: readers see it.
+  static void SendRead(fuse_req_t req, FaultFs* fs, Handle* h, size_t size, off_t off,
+                       const Decision& d);
   static void Init(void* userdata, fuse_conn_info* conn);
   static void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
   static void ForgetOne(fuse_req_t req, fuse_ino_t ino, uint64_t n);

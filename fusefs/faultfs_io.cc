@@ -1,6 +1,27 @@
+#include <time.h>
+
 #include "fusefs/faultfs_impl.h"
 
 namespace faultfs {
+namespace {
+
+int64_t NowNs() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+// What a read of zeros is answered from: the kernel asks for at most 1 MiB at once (FUSE_MAX_PAGES).
+constexpr size_t kZeroBytes = 1 << 20;
+const char kZeros[kZeroBytes] = {};
+
+bool Writable(int flags) { return (flags & O_ACCMODE) != O_RDONLY; }
+
+}  // namespace
+
+void FaultFs::Impl::Published(Inode* in, uint64_t size) {
+  in->published.store(size, std::memory_order_release);
+}
 
 void FaultFs::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   FaultFs* fs = Fs(req);
@@ -12,7 +33,13 @@ void FaultFs::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Later(fs, d, [=]() mutable {
     int fd = ::open(ProcPath(in->fd).c_str(), (info.flags & ~O_NOFOLLOW) | O_CLOEXEC);
     if (fd < 0) return Reply(req, fs, kOpen, path, 0, errno, d);
-    info.fh = reinterpret_cast<uint64_t>(new Handle{fd, in});
+    auto* h = new Handle{fd, in};
+    h->writable = Writable(info.flags);
+    if (h->writable && (info.flags & O_TRUNC)) Published(in, 0);
+    // A reader under read-side faults must reach Read() (below), not the page cache the writer's
+    // writes fill: its handle does direct I/O.
+    if (!h->writable && fs->rules_.has_read_faults()) info.direct_io = 1;
+    info.fh = reinterpret_cast<uint64_t>(h);
     Trace(fs, kOpen, path, 0, 0, d);
     fuse_reply_open(req, &info);
   });
@@ -36,7 +63,11 @@ void FaultFs::Impl::Create(fuse_req_t req, fuse_ino_t parent, const char* name, 
     ::close(fd);
     return Reply(req, fs, kCreate, path.c_str(), 0, err, d);
   }
-  fi->fh = reinterpret_cast<uint64_t>(new Handle{fd, reinterpret_cast<Inode*>(e.ino)});
+  auto* h = new Handle{fd, reinterpret_cast<Inode*>(e.ino)};
+  h->writable = Writable(fi->flags);
+  if (h->writable && (fi->flags & O_TRUNC)) Published(h->inode, 0);
+  if (!h->writable && fs->rules_.has_read_faults()) fi->direct_io = 1;
+  fi->fh = reinterpret_cast<uint64_t>(h);
   Trace(fs, kCreate, path.c_str(), 0, 0, d);
   fuse_reply_create(req, &e, fi);
 }
@@ -46,13 +77,52 @@ void FaultFs::Impl::Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fus
   Handle* h = H(fi);
   Decision d;
   if (Gate(req, fs, kRead, PathOf(h->inode), size, &d)) return;
-  Later(fs, d, [=] {
-    fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
-    buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-    buf.buf[0].fd = h->fd;
-    buf.buf[0].pos = off;
-    fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
-  });
+  if (d.delay_ms == 0) return SendRead(req, fs, h, size, off, d);  // no closure to allocate.
+  Later(fs, d, [=] { SendRead(req, fs, h, size, off, d); });
+}
+
+// Spliced from the backing file; a read-side fault cuts the reply at the published length
+// (read_published) or answers zeros past it (read_zeros_ms, within the window after a write).
+// Nothing is allocated: the zeros come from a static buffer.
+void FaultFs::Impl::SendRead(fuse_req_t req, FaultFs* fs, Handle* h, size_t size, off_t off,
+                             const Decision& d) {
+  size_t data = size, zeros = 0;
+  if (!h->writable && (d.read_published || d.read_zeros_ms != 0)) {
+    uint64_t from = static_cast<uint64_t>(off);
+    uint64_t pub = h->inode->published.load(std::memory_order_acquire);
+    if (d.read_published) {
+      data = from >= pub ? 0 : static_cast<size_t>(std::min<uint64_t>(size, pub - from));
+    } else if (NowNs() - h->inode->last_write_ns.load(std::memory_order_acquire) <
+               int64_t{d.read_zeros_ms} * 1000000) {
+      struct stat st;
+      if (::fstat(h->fd, &st) != 0) return Reply(req, fs, kRead, PathOf(h->inode), size, errno, d);
+      uint64_t end = std::min<uint64_t>(from + size, static_cast<uint64_t>(st.st_size));
+      uint64_t landed = std::max(from, pub);
+      if (landed < end) {
+        data = static_cast<size_t>(landed - from);
+        zeros = static_cast<size_t>(std::min<uint64_t>(end - landed, kZeroBytes));
+      }
+    }
+    Trace(fs, kRead, PathOf(h->inode), size, static_cast<int>(data + zeros), d);
+  }
+  struct {
+    fuse_bufvec vec;
+    fuse_buf more;  // buf[1]: fuse_bufvec ends in a one-element array meant to be extended.
+  } b;
+  b.vec = FUSE_BUFVEC_INIT(data);
+  b.vec.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+  b.vec.buf[0].fd = h->fd;
+  b.vec.buf[0].pos = off;
+  fuse_buf zero = {};
+  zero.size = zeros;
+  zero.mem = const_cast<char*>(kZeros);
+  if (zeros > 0 && data == 0) {
+    b.vec.buf[0] = zero;
+  } else if (zeros > 0) {
+    b.more = zero;
+    b.vec.count = 2;
+  }
+  fuse_reply_data(req, &b.vec, FUSE_BUF_SPLICE_MOVE);
 }
 
 void FaultFs::Impl::DoWrite(fuse_req_t req, FaultFs* fs, Handle* h, const char* data, size_t size,
@@ -80,6 +150,7 @@ void FaultFs::Impl::DoWrite(fuse_req_t req, FaultFs* fs, Handle* h, const char* 
   if (n == 0 && size > 0) return Reply(req, fs, kWrite, path, size, EIO, d);
   ssize_t w = ::pwrite(h->fd, data, n, off);
   if (w < 0) return Reply(req, fs, kWrite, path, size, errno, d);
+  h->inode->last_write_ns.store(NowNs(), std::memory_order_release);
   if (growth > 0) AdjustUsed(fs, std::min<int64_t>(growth, w));
   if (d.err != 0 && d.deferred) h->deferred.store(d.err);
   if (h->inode->fsync_error_reported.load(std::memory_order_relaxed)) {
@@ -110,6 +181,8 @@ void FaultFs::Impl::Flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
     int owed = h->deferred.exchange(0);
     if (owed != 0) return Reply(req, fs, kFlush, path, 0, owed, d);
     int rc = ::close(::dup(h->fd));
+    struct stat st;
+    if (rc == 0 && h->writable && ::fstat(h->fd, &st) == 0) Published(h->inode, st.st_size);
     Reply(req, fs, kFlush, path, 0, rc == 0 ? 0 : errno, d);
   });
 }
@@ -149,9 +222,10 @@ void FaultFs::Impl::Fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_in
       }
       if (report) return Reply(req, fs, kFsync, path, 0, err, d);
     }
+    bool ok = d.fsync_lie || (datasync ? ::fdatasync(h->fd) : ::fsync(h->fd)) == 0;
+    if (!ok) return Reply(req, fs, kFsync, path, 0, errno, d);
+    if (h->writable) Published(h->inode, size);  // answered success: readers see it.
     if (d.fsync_lie) return Reply(req, fs, kFsync, path, 0, 0, d);
-    int rc = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
-    if (rc != 0) return Reply(req, fs, kFsync, path, 0, errno, d);
     fs->durability_.Synced(path, size);
     Reply(req, fs, kFsync, path, 0, 0, d);
   });

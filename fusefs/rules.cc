@@ -105,6 +105,12 @@ void RuleEngine::Publish(std::vector<std::shared_ptr<State>> rules) {
     }
     snap->hot.push_back(h);
   }
+  size_t read_rules = 0;
+  for (const auto& r : snap->rules) {
+    auto kind = r->rule.effect().kind_case();
+    read_rules += kind == Effect::kReadPublished || kind == Effect::kReadZerosMs;
+  }
+  read_rules_.store(read_rules, std::memory_order_release);
   size_.store(snap->hot.size(), std::memory_order_release);
   const Snapshot* old = current_.exchange(snap.release(), std::memory_order_seq_cst);
   WaitForDeciders();  // nobody reads `old` any more.
@@ -166,8 +172,27 @@ std::shared_ptr<RuleEngine::State> RuleEngine::Make(const Rule& rule, std::strin
         return nullptr;
       }
       break;
+    case Effect::kReadPublished:
+    case Effect::kReadZerosMs: {
+      bool zeros = e.kind_case() == Effect::kReadZerosMs;
+      const char* field = zeros ? "effect.read_zeros_ms" : "effect.read_published";
+      if (zeros ? e.read_zeros_ms() == 0 : !e.read_published()) {
+        *error = std::string(field) + (zeros ? ": must be > 0" : ": must be true");
+        return nullptr;
+      }
+      uint32_t reads = zeros ? kRead : kRead | kGetattr | kLookup;
+      s->ops &= reads;  // no other op matches: it would use up the rule's count.
+      if (s->ops == 0) {
+        *error = std::string(field) +
+                 (zeros ? ": needs the op read" : ": needs op read, getattr or lookup");
+        return nullptr;
+      }
+      break;
+    }
     case Effect::KIND_NOT_SET:
-      *error = "effect: a rule needs an effect (error, short_write, delay, fsync_lie, kill_signal)";
+      *error =
+          "effect: a rule needs an effect (error, short_write, delay, fsync_lie, kill_signal, "
+          "read_published, read_zeros_ms)";
       return nullptr;
     default:
       break;
@@ -322,6 +347,12 @@ Decision RuleEngine::DecideIn(const Snapshot& snap, Op op, const char* path, uin
         break;
       case Effect::kKillSignal:
         d.kill_signal = e.kill_signal();
+        break;
+      case Effect::kReadPublished:  // the rule's ops are those it applies to (Make).
+        d.read_published = true;
+        break;
+      case Effect::kReadZerosMs:
+        d.read_zeros_ms = e.read_zeros_ms();
         break;
       default:
         break;

@@ -29,6 +29,9 @@ struct Decision {
   uint32_t delay_ms = 0;
   bool fsync_lie = false;
   int kill_signal = 0;
+  bool read_published = false;  // read-side: cut reads (and the size) at the published length.
+  uint32_t read_zeros_ms =
+      0;  // read-side: zeros past the published length this long after a write.
   bool fired() const { return rule_id != 0; }
 };
 
@@ -49,6 +52,10 @@ class RuleEngine {
 
   // `bytes`: the write's size (0 for other ops).
   Decision Decide(Op op, const char* path, uint64_t bytes);
+
+  // Whether any rule has a read-side effect: readers then open with direct I/O, so that their reads
+  // reach the daemon instead of the page cache the writer fills.
+  bool has_read_faults() const { return read_rules_.load(std::memory_order_acquire) != 0; }
 
   // One line per rule: id, the rule in text format, hits and matches.
   std::string Describe() const;
@@ -83,7 +90,8 @@ class RuleEngine {
 
   const uint64_t seed_;
   std::atomic<const Snapshot*> current_;
-  std::atomic<size_t> size_{0};  // rules in the current snapshot.
+  std::atomic<size_t> size_{0};        // rules in the current snapshot.
+  std::atomic<size_t> read_rules_{0};  // ... of which with a read-side effect.
   ReaderShard shards_[kShards];
   std::atomic<uint32_t> epoch_{0};
   mutable std::mutex mu_;  // control side only: edits.

@@ -246,5 +246,25 @@ TEST(Rules, ErrnoNames) {
   EXPECT_EQ(ParseErrno("nope"), 0);
 }
 
+TEST(Rules, ReadSideEffectsMatchOnlyTheOpsTheyApplyTo) {
+  RuleEngine e(1);
+  Add(&e, "path: '/run/*' trigger { count: 2 } effect { read_zeros_ms: 300 }");
+  Add(&e, "ops: ['read', 'getattr', 'write'] path: '/pub/*' effect { read_published: true }");
+  EXPECT_TRUE(e.has_read_faults());
+  EXPECT_FALSE(e.Decide(kWrite, "/run/a", 10).fired());  // does not use up the count.
+  EXPECT_FALSE(e.Decide(kGetattr, "/run/a", 0).fired());
+  Decision d = e.Decide(kRead, "/run/a", 4096);
+  EXPECT_EQ(d.read_zeros_ms, 300u);
+  EXPECT_FALSE(d.read_published);
+  EXPECT_EQ(e.Decide(kRead, "/run/a", 4096).read_zeros_ms, 300u);
+  EXPECT_FALSE(e.Decide(kRead, "/run/a", 4096).fired());  // count: 2.
+  EXPECT_TRUE(e.Decide(kGetattr, "/pub/a", 0).read_published);
+  EXPECT_TRUE(e.Decide(kRead, "/pub/a", 10).read_published);
+  EXPECT_FALSE(e.Decide(kWrite, "/pub/a", 10).fired());
+  EXPECT_FALSE(e.Decide(kLookup, "/pub/a", 0).fired());  // not among its ops.
+  e.Clear();
+  EXPECT_FALSE(e.has_read_faults());
+}
+
 }  // namespace
 }  // namespace faultfs

@@ -5,17 +5,25 @@
 // with scalars as numbers ("nan", "inf", "-inf" as strings), histograms as their total count,
 // images as "<width>x<height>", texts as the string; runs and tags sorted, points in the reader's
 // order. The text form prints one line per point, then (always) why things on disk are not shown.
-// Exit 0, or 2 on bad usage or an unreadable path.
+// --cycles: a reader watching a growing logdir. Before each reload cycle one line is read from
+// stdin; the cycle reads what is new in every run (as TensorBoard's reload loop does: one cycle per
+// poll, readers kept across cycles) and prints the view after it as one line (JSON with --json);
+// stdin's end ends it. Exit 0, or 2 on bad usage or an unreadable path.
 #include <cmath>
 #include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "format/event_reader.h"
 #include "harness/cli/command.h"
 #include "harness/cli/flags.h"
 #include "harness/core/profile.h"
+#include "harness/core/run_reader.h"
 
 namespace tbfault::cli {
 namespace {
@@ -78,27 +86,8 @@ void PrintText(const core::ProfileView& view) {
   }
 }
 
-int RunSeries(std::span<char*> args) {
-  std::vector<std::string> paths;
-  bool json = false;
-  core::Profile profile = core::Profile::kStrict;
-  Flags flags("series", "--profile strict|tb-rust|tb-python [--json] LOGDIR");
-  flags.Positional("LOGDIR", &paths, 1, 1, "a logdir, a run directory or one event file");
-  flags
-      .Custom(
-          "--profile", "strict|tb-rust|tb-python",
-          [&](std::string_view name, std::string* why) {
-            if (core::ParseProfile(name, &profile)) return true;
-            *why = "unknown profile '" + std::string(name) + "'";
-            return false;
-          },
-          "", "the reader profile whose rules decide what is shown")
-      .Required();
-  flags.Bool("--json", &json, "print the series as JSON (the schema of tb_series.py)");
-  if (int rc = flags.Parse(args); rc >= 0) return rc;
-  const std::string& path = paths[0];
-  core::ProfileView view;
-  Status s = core::ReadProfile(profile, path, &view);
+// Prints `view` (JSON or text); 2 with the error when reading it failed.
+int Show(const Status& s, const core::ProfileView& view, bool json) {
   if (!s.ok()) {
     std::fprintf(stderr, "tbfault series: %s\n", s.ToString().c_str());
     return 2;
@@ -111,6 +100,56 @@ int RunSeries(std::span<char*> args) {
     PrintText(view);
   }
   return 0;
+}
+
+// --cycles: one reload cycle per line of stdin, the view printed after each.
+int RunCycles(core::Profile profile, const std::string& path, bool json) {
+  std::map<std::string, std::unique_ptr<core::RunReader>> readers;  // kept across cycles.
+  for (std::string line; std::getline(std::cin, line);) {
+    std::vector<format::RunFiles> runs;
+    Status s = format::ListRuns(path, &runs);
+    core::ProfileView view;
+    view.profile = profile;
+    for (const auto& run : runs) {
+      if (!s.ok()) break;
+      auto& r = readers[run.run];
+      if (r == nullptr) r = std::make_unique<core::RunReader>(std::vector<core::Profile>{profile});
+      s = r->Cycle(run.files);
+      view.runs[run.run] = r->reader(profile)->view();
+    }
+    if (int rc = Show(s, view, json); rc != 0) return rc;
+    if (!json) std::printf("END cycle\n");
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+int RunSeries(std::span<char*> args) {
+  std::vector<std::string> paths;
+  bool json = false;
+  core::Profile profile = core::Profile::kStrict;
+  Flags flags("series", "--profile strict|tb-rust|tb-python [--json] [--cycles] LOGDIR");
+  flags.Positional("LOGDIR", &paths, 1, 1, "a logdir, a run directory or one event file");
+  flags
+      .Custom(
+          "--profile", "strict|tb-rust|tb-python",
+          [&](std::string_view name, std::string* why) {
+            if (core::ParseProfile(name, &profile)) return true;
+            *why = "unknown profile '" + std::string(name) + "'";
+            return false;
+          },
+          "", "the reader profile whose rules decide what is shown")
+      .Required();
+  flags.Bool("--json", &json, "print the series as JSON (the schema of tb_series.py)");
+  bool cycles = false;
+  flags.Bool("--cycles", &cycles,
+             "one reload cycle per line read on stdin, the view printed after each (live)");
+  if (int rc = flags.Parse(args); rc >= 0) return rc;
+  const std::string& path = paths[0];
+  if (cycles) return RunCycles(profile, path, json);
+  core::ProfileView view;
+  Status s = core::ReadProfile(profile, path, &view);
+  return Show(s, view, json);
 }
 
 }  // namespace

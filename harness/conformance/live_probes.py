@@ -73,11 +73,60 @@ def bad_crc_then_more():
     ]
 
 
+def empty_newer_file():
+    # Another process's idle writer (or Keras's profiler) creates a file with a later name.
+    a = lambda d: os.path.join(d, P.F1)
+    b = lambda d: os.path.join(d, P.F2)
+    return [
+        lambda d: P.write(a(d), [P.frame(P.file_version())] + P.scalars("loss", range(3))),
+        lambda d: P.write(b(d), []),
+        lambda d: append(a(d), P.scalars("loss", range(3, 5))),
+    ]
+
+
+def replaced_by_rename():
+    # rsync / gsutil rsync: a longer copy is written beside the file, then renamed over it.
+    a = lambda d: os.path.join(d, P.F1)
+    tmp = lambda d: os.path.join(d, ".tmp-copy")
+    return [
+        lambda d: P.write(a(d), [P.frame(P.file_version())] + P.scalars("loss", range(3))),
+        lambda d: (P.write(tmp(d), [P.frame(P.file_version())] + P.scalars("loss", range(5))),
+                   os.rename(tmp(d), a(d))),
+    ]
+
+
+def two_ranks_same_tags():
+    # Every rank of a data-parallel job logs the same tags and steps into one run.
+    a = lambda d: os.path.join(d, P.F1)
+    b = lambda d: os.path.join(d, P.F2)
+    return [
+        lambda d: (P.write(a(d), [P.frame(P.file_version())] + P.scalars("loss", range(3))),
+                   P.write(b(d), [P.frame(P.file_version())] + P.scalars("loss", range(3)))),
+        lambda d: (append(a(d), P.scalars("loss", range(3, 5))),
+                   append(b(d), P.scalars("loss", range(3, 5)))),
+    ]
+
+
+def resumed_at_zero():
+    # A restarted job logs from step 0 again into a new file.
+    a = lambda d: os.path.join(d, P.F1)
+    b = lambda d: os.path.join(d, P.F2)
+    return [
+        lambda d: P.write(a(d), [P.frame(P.file_version())] + P.scalars("loss", range(5))),
+        lambda d: P.write(b(d), [P.frame(P.file_version())] + P.scalars("loss", range(2))),
+        lambda d: append(b(d), P.scalars("loss", range(2, 4))),
+    ]
+
+
 LIVE = {
     "older_file_grows": older_file_grows,
     "truncated_then_completed": truncated_then_completed,
     "truncated_older_then_completed": truncated_older_then_completed,
     "bad_crc_then_more": bad_crc_then_more,
+    "empty_newer_file": empty_newer_file,
+    "replaced_by_rename": replaced_by_rename,
+    "two_ranks_same_tags": two_ranks_same_tags,
+    "resumed_at_zero": resumed_at_zero,
 }
 
 
