@@ -15,7 +15,11 @@ import shlex
 import subprocess
 import sys
 
-import yaml
+try:
+    import yaml
+except ImportError:
+    print("SKIP: this python has no yaml module (Debian: apt-get install python3-yaml)")
+    sys.exit(77)
 
 TBFAULT, DIR = sys.argv[1], sys.argv[2]
 SOURCE = os.path.dirname(os.path.abspath(DIR))
