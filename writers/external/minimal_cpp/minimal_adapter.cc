@@ -8,9 +8,12 @@
 //
 // Its writer keeps the records of accepted adds in memory; flush (and sync, and close) writes them
 // with write(2) and fsyncs the file, so `written`, `flushed` and `synced` all reach `accepted`
-// then. A failed write truncates the file back to its last whole record and reports the adds it
-// held as failed, with the errno. At EOF on stdin (tbfault is gone) it exits at once, flushing
-// nothing, as the training process hosting a writer would die. Options: none (any is refused).
+// then. The event file is created durable (the file and its directory fsynced), at start or, when
+// the log directory is not writable yet, at the first flush that can; a file deleted under it is
+// replaced by a new one. A failed write truncates the file back to its last whole record and
+// reports the adds it held as failed, with the errno. At EOF on stdin (tbfault is gone) it exits
+// at once, flushing nothing, as the training process hosting a writer would die. Options: none
+// (any is refused).
 #include <fcntl.h>
 #include <google/protobuf/text_format.h>
 #include <sys/stat.h>
@@ -24,6 +27,7 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "format/proto/event.pb.h"
@@ -165,16 +169,75 @@ double Now() {
 // ---- The writer: an event file, the records of accepted adds buffered until a flush. ----
 class Writer {
  public:
-  // Errors are an errno with *why set.
+  // Errors are an errno with *why set. A file that cannot be created yet (the log directory not
+  // writable) is not one: Flush() tries again, and fails until it can.
   int Open(const std::string& logdir, std::string* why) {
-    if (::mkdir(logdir.c_str(), 0755) != 0 && errno != EEXIST) {
-      *why = "mkdir " + logdir + ": " + std::strerror(errno);
+    logdir_ = logdir;
+    if (int err = OpenFile(why); err != 0) {
+      std::fprintf(stderr, "minimal_adapter: %s; tried again at the next flush\n", why->c_str());
+    }
+    return 0;
+  }
+
+  void Append(const tensorboard::Event& event) {
+    AppendRecord(event.SerializeAsString(), &pending_);
+  }
+
+  // Writes and fsyncs the pending records; on an error, cuts the file back to its last whole
+  // record and drops them (the caller reports those adds failed). A file deleted under the writer
+  // (its run directory removed) is replaced by a new one, as a file nobody can read is no file.
+  int Flush(std::string* why) {
+    struct stat st;
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && st.st_nlink == 0) {
+      std::fprintf(stderr, "minimal_adapter: %s was deleted; starting a new file\n", file_.c_str());
+      ::close(fd_);
+      fd_ = -1;
+      deleted_ = true;
+    }
+    int err = fd_ < 0 ? OpenFile(why) : 0;
+    if (err == 0 && !WriteAll(fd_, pending_.data(), pending_.size())) {
+      err = errno;
+      *why = "write " + file_ + ": " + std::strerror(err);
+    } else if (err == 0 && ::fsync(fd_) != 0) {
+      err = errno;
+      *why = "fsync " + file_ + ": " + std::strerror(err);
+    }
+    if (err == 0) {
+      size_ += pending_.size();
+    } else if (fd_ >= 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) == 0) {
+      ::lseek(fd_, 0, SEEK_END);
+    }
+    pending_.clear();
+    return err;
+  }
+
+  int Close(std::string* why) {
+    int err = Flush(why);
+    if (fd_ >= 0 && ::close(fd_) != 0 && err == 0) {
+      err = errno;
+      *why = "close " + file_ + ": " + std::strerror(err);
+    }
+    fd_ = -1;
+    return err;
+  }
+
+  std::string file() const { return fd_ >= 0 ? file_ : ""; }
+  // Whether a flush since the last call found its file deleted (and started a new one).
+  bool TakeDeleted() { return std::exchange(deleted_, false); }
+
+ private:
+  // Creates the log directory and a new event file that starts with its version record, both
+  // durable: the file is fsynced, and so is the directory that holds its name (without that, a
+  // power cut can take the whole file, fsynced data and all).
+  int OpenFile(std::string* why) {
+    if (::mkdir(logdir_.c_str(), 0755) != 0 && errno != EEXIST) {
+      *why = "mkdir " + logdir_ + ": " + std::strerror(errno);
       return errno;
     }
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
-    file_ = logdir + "/events.out.tfevents." + std::to_string(time(nullptr)) + "." + host + "." +
-            std::to_string(getpid()) + ".0";
+    file_ = logdir_ + "/events.out.tfevents." + std::to_string(time(nullptr)) + "." + host + "." +
+            std::to_string(getpid()) + "." + std::to_string(files_++);
     fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) {
       *why = "create " + file_ + ": " + std::strerror(errno);
@@ -183,50 +246,36 @@ class Writer {
     tensorboard::Event version;
     version.set_wall_time(Now());
     version.set_file_version("brain.Event:2");
-    Append(version);
-    return Flush(why);  // the file starts with its version record, as TensorFlow's do.
-  }
-
-  void Append(const tensorboard::Event& event) {
-    AppendRecord(event.SerializeAsString(), &pending_);
-  }
-
-  // Writes and fsyncs the pending records; on an error, cuts the file back to its last whole
-  // record and drops them (the caller reports those adds failed).
-  int Flush(std::string* why) {
+    std::string header;
+    AppendRecord(version.SerializeAsString(), &header);
+    size_ = 0;
     int err = 0;
-    if (!WriteAll(fd_, pending_.data(), pending_.size())) {
+    if (!WriteAll(fd_, header.data(), header.size()) || ::fsync(fd_) != 0) {
       err = errno;
       *why = "write " + file_ + ": " + std::strerror(err);
-    } else if (::fsync(fd_) != 0) {
-      err = errno;
-      *why = "fsync " + file_ + ": " + std::strerror(err);
     }
+    const int dir = ::open(logdir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (err == 0 && (dir < 0 || ::fsync(dir) != 0)) {
+      err = errno;
+      *why = "fsync " + logdir_ + ": " + std::strerror(err);
+    }
+    if (dir >= 0) ::close(dir);
     if (err != 0) {
-      if (::ftruncate(fd_, static_cast<off_t>(size_)) == 0) ::lseek(fd_, 0, SEEK_END);
-    } else {
-      size_ += pending_.size();
+      ::close(fd_);
+      ::unlink(file_.c_str());
+      fd_ = -1;
+      return err;
     }
-    pending_.clear();
-    return err;
+    size_ = header.size();
+    return 0;
   }
 
-  int Close(std::string* why) {
-    int err = Flush(why);
-    if (::close(fd_) != 0 && err == 0) {
-      err = errno;
-      *why = "close " + file_ + ": " + std::strerror(err);
-    }
-    return err;
-  }
-
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
+  std::string logdir_, file_;
   int fd_ = -1;
-  uint64_t size_ = 0;    // bytes in the file: whole records only.
-  std::string pending_;  // records of adds not yet written.
+  int files_ = 0;         // files this writer made: the last part of their names.
+  bool deleted_ = false;  // TakeDeleted().
+  uint64_t size_ = 0;     // bytes in the file: whole records only.
+  std::string pending_;   // records of adds not yet written.
 };
 
 tensorboard::Summary::Value* NewValue(tensorboard::Event* e, const std::string& tag, int64_t step) {
@@ -381,7 +430,8 @@ int main(int argc, char** argv) {
   WriteFrame(out, hello);
 
   Marks marks;
-  uint64_t lost = 0;  // the last add reported failed.
+  uint64_t lost = 0;           // the last add reported failed.
+  uint64_t in_file_first = 1;  // the first add written to the current file.
   for (std::string frame; ReadFrame(in, &frame);) {
     pb::Request request;
     pb::Response response;
@@ -392,6 +442,16 @@ int main(int argc, char** argv) {
                request.kind_case() == pb::Request::kClose) {
       const bool close = request.kind_case() == pb::Request::kClose;
       err = close ? writer.Close(&why) : writer.Flush(&why);
+      if (writer.TakeDeleted()) {  // the adds the deleted file held went with it.
+        const uint64_t first = std::max(in_file_first, lost + 1);
+        if (marks.written >= first) {
+          pb::Failed* f = response.add_failed();
+          f->set_first_seq(first);
+          f->set_last_seq(marks.written);
+          f->set_error_number(ENOENT);
+        }
+        in_file_first = marks.written + 1;
+      }
       if (err == 0) {
         marks.written = marks.flushed = marks.synced = marks.accepted;
         response.set_fsynced(true);

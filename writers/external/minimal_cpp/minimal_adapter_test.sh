@@ -19,13 +19,16 @@ spec="external:$work/adapter"
 check=$src/ci-examples/check-writer.sh
 
 # 1. Every clean scenario passes under every reader profile (strict, tb-rust, real TensorBoard),
-#    and so does a process crash between flushes (nothing acknowledged is lost).
+#    and so do a process crash between flushes (nothing acknowledged is lost), a power cut (the
+#    file's directory fsynced too) and the run directory deleted (a new file, the old one's adds
+#    reported lost).
 "$check" "$spec" --out "$work/good" "$sc/clean.textproto" "$sc/training/small-fast-clean.textproto" \
-  "$sc/training/llm-like-crash.textproto" > "$work/good.txt" 2>&1 \
-  || { cat "$work/good.txt"; fail "the clean scenarios did not pass"; }
+  "$sc/training/llm-like-crash.textproto" "$sc/faults/power-cut-sync-plain.textproto" \
+  "$sc/faults/logdir-deleted.textproto" > "$work/good.txt" 2>&1 \
+  || { cat "$work/good.txt"; fail "the scenarios did not pass"; }
 cat "$work/good.txt"
 r=$work/good/run/results.json
-[ "$(jq '.scenarios | length' "$r")" = 3 ] || fail "want 3 results"
+[ "$(jq '.scenarios | length' "$r")" = 5 ] || fail "want 5 results"
 jq -e --arg spec "$spec" 'all(.scenarios[]; .writer == $spec and .outcome == "passed"
     and .events_logged > 0)' "$r" >/dev/null || fail "a result is not a pass by $spec"
 # What the adapter wrote is what every profile saw: all the clean run's events, images and texts
