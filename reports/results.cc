@@ -350,6 +350,14 @@ nlohmann::json ToJson(const Results& results) {
               {"host", results.host},
               {"scenarios", scenarios}};
   if (!results.benchmark.is_null()) out["benchmark"] = results.benchmark;
+  if (const auto& r = results.shard) {
+    out["shard"] = {{"index", r->index},
+                    {"total", r->total},
+                    {"selection", r->selection},
+                    {"selected", r->selected},
+                    {"shard_selected", r->shard_selected},
+                    {"binary", r->binary}};
+  }
   return out;
 }
 
@@ -373,6 +381,20 @@ Status FromJson(const nlohmann::json& j, Results* results) {
         Fail("benchmark", "expected Google Benchmark JSON with a \"benchmarks\" array");
       }
       results->benchmark = *it;
+    }
+    if (auto sh = j.find("shard"); sh != j.end()) {
+      ShardRecord r;
+      r.index = static_cast<int>(Integer(Field(*sh, "index", "shard"), "shard.index"));
+      r.total = static_cast<int>(Integer(Field(*sh, "total", "shard"), "shard.total"));
+      if (r.total < 1 || r.index < 0 || r.index >= r.total) {
+        Fail("shard", "index " + std::to_string(r.index) + " of " + std::to_string(r.total) +
+                          " is not 0 <= index < total");
+      }
+      r.selection = String(Field(*sh, "selection", "shard"), "shard.selection");
+      r.selected = Unsigned(Field(*sh, "selected", "shard"), "shard.selected");
+      r.shard_selected = Unsigned(Field(*sh, "shard_selected", "shard"), "shard.shard_selected");
+      r.binary = String(Field(*sh, "binary", "shard"), "shard.binary");
+      results->shard = r;
     }
   } catch (const FieldError& e) {
     std::string what = e.what();

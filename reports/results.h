@@ -139,10 +139,21 @@ struct ScenarioResult {
   const ProfileResult* profile(std::string_view name) const;  // null when absent.
 };
 
+// Which shard of a suite run a results file holds (tbfault run --shard; harness/runner/shard.h),
+// for tbfault merge (reports/merge.h) to check that shards are complete, disjoint and alike.
+struct ShardRecord {
+  int index = 0, total = 1;     // shard index of total, 0-based.
+  std::string selection;        // the full selection's identity (its scenarios, hashed).
+  uint64_t selected = 0;        // scenarios in the full selection ...
+  uint64_t shard_selected = 0;  // ... and in this shard.
+  std::string binary;           // the tbfault binary's identity ("SIZE-CRC32C").
+};
+
 struct Results {
   int schema_version = kSchemaVersion;
   std::string created;  // ISO 8601 UTC.
   std::string host;
+  std::optional<ShardRecord> shard;  // absent: not written by tbfault run (or merge).
   std::vector<ScenarioResult> scenarios;
   // Google Benchmark's JSON output ({"context":..., "benchmarks":[...]}) as is; null when none.
   nlohmann::json benchmark;

@@ -13,7 +13,7 @@ packages=(
   libfuse3-dev fuse3
   libpng-dev nlohmann-json3-dev
   gnuplot-nox chromium fonts-liberation
-  python3 python3-venv
+  python3 python3-venv python3-yaml
 )
 [ "$preset" = fuzz ] && packages+=(clang libclang-rt-14-dev)
 

@@ -1,9 +1,12 @@
-// tbfault run [PATH...] [--filter GLOB|label:NAME] [--seed N] [--jobs N] [--shard I/N] [--out DIR]
-//             [--junit FILE] [--json FILE] [--device cpu|gpu|auto] [--writer SPEC]
+// tbfault run [PATH...] [--filter GLOB|label:NAME] [--seed N] [--jobs N] [--shard I/N]
+//             [--shard-index I] [--shard-total N] [--out DIR] [--junit FILE] [--json FILE]
+//             [--device cpu|gpu|auto] [--writer SPEC]
 // Runs scenarios (default: all under scenarios/) with a live progress line, prints a table and
 // each failing scenario's summary, and writes the results (JSON, JUnit, Markdown, HTML) under
 // --out (prepared before anything runs: created, or emptied when an earlier tbfault run wrote it,
-// else refused; output_paths.h). --shard also honours GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS. Stale
+// else refused; output_paths.h). The shard comes from the flags or the CI system's variables
+// (runner::ResolveShard: GitLab, Kubernetes Indexed Jobs, GoogleTest), and the results record it
+// with the full selection's identity for `tbfault merge`; a shard may be empty. Stale
 // mounts a killed runner left are cleaned first; SIGINT/SIGTERM stop the run and unmount
 // everything. Exit 0 every scenario met its expectations, 1 any did not (or errored), 2 bad input,
 // 130 when interrupted.
@@ -16,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +28,7 @@
 #include "harness/cli/output_paths.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/runner.h"
+#include "harness/runner/shard.h"
 #include "harness/runner/suite.h"
 #include "reports/write_reports.h"
 #include "writers/writer_factory.h"
@@ -95,7 +100,7 @@ int RunRun(std::span<char*> args) {
   std::vector<std::string> paths;
   std::string filter, out_dir = "tbfault-results", junit, json, writer_override, bench_json;
   runner::RunOptions options;
-  int jobs = 1, shard_index = 0, shard_total = 1;
+  int jobs = 1;
   bool quiet = false;
   uint64_t seed = 0;
   Flags flags("run", "[PATH...] [FLAGS]");
@@ -106,23 +111,39 @@ int RunRun(std::span<char*> args) {
   const Flags::Flag& seed_flag =
       flags.Uint("--seed", &seed, 0, UINT64_MAX, "every scenario's seed").DefaultText("its own");
   flags.Int("--jobs", &jobs, 1, 64, "scenarios run at once");
-  auto set_shard = [&](std::string_view v, std::string* why) {
-    size_t slash = v.find('/');
-    int64_t i = 0, n = 0;
-    std::string ignored;
-    if (slash == std::string_view::npos ||
-        !ParseInt(v.substr(slash + 1), 1, 1 << 20, &n, &ignored) ||
-        !ParseInt(v.substr(0, slash), 0, n - 1, &i, &ignored)) {
-      *why = "'" + std::string(v) + "' is not I/N with 0 <= I < N";
-      return false;
-    }
-    shard_index = static_cast<int>(i);
-    shard_total = static_cast<int>(n);
-    return true;
-  };
-  const Flags::Flag& shard_flag =
-      flags.Custom("--shard", "I/N", set_shard, "0/1, or GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS",
-                   "run only the I-th of N shards of the suite");
+  runner::ShardFlags shard_flags;
+  flags.Custom(
+      "--shard", "I/N",
+      [&](std::string_view v, std::string* why) {
+        size_t slash = v.find('/');
+        int64_t i = 0, n = 0;
+        std::string ignored;
+        if (slash == std::string_view::npos ||
+            !ParseInt(v.substr(slash + 1), 1, 1 << 20, &n, &ignored) ||
+            !ParseInt(v.substr(0, slash), 0, n - 1, &i, &ignored)) {
+          *why = "'" + std::string(v) + "' is not I/N with 0 <= I < N";
+          return false;
+        }
+        shard_flags.index = static_cast<int>(i);
+        shard_flags.total = static_cast<int>(n);
+        return true;
+      },
+      "0/1",
+      "run only the I-th of N shards of the suite (the k-th scenario in name order is in shard "
+      "k mod N). Else, in this order: --shard-index/--shard-total; GitLab's CI_NODE_INDEX/"
+      "CI_NODE_TOTAL (1-based); JOB_COMPLETION_INDEX (Kubernetes Indexed Job) with --shard-total; "
+      "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS. A source that names another shard is an error");
+  int64_t shard_index_value = 0, shard_total_value = 1;
+  const Flags::Flag& shard_index_flag =
+      flags
+          .Int("--shard-index", &shard_index_value, 0, (1 << 20) - 1,
+               "this run's shard, 0-based (e.g. a GitHub Actions matrix value)")
+          .DefaultText("none");
+  const Flags::Flag& shard_total_flag =
+      flags
+          .Int("--shard-total", &shard_total_value, 1, 1 << 20,
+               "the number of shards (with --shard-index, or JOB_COMPLETION_INDEX)")
+          .DefaultText("none");
   flags.String("--out", "DIR", &out_dir,
                "each scenario's files and the reports go here; a directory an earlier run wrote "
                "is emptied first, any other non-empty one refused");
@@ -143,14 +164,25 @@ int RunRun(std::span<char*> args) {
                "Google Benchmark JSON to carry in the results (for tbfault gate)");
   flags.Bool("--quiet", &quiet, "no progress lines");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
-  const bool seed_set = seed_flag.seen(), shard_set = shard_flag.seen();
-  if (!shard_set) {
-    const char* gi = std::getenv("GTEST_SHARD_INDEX");
-    const char* gt = std::getenv("GTEST_TOTAL_SHARDS");
-    std::string why;
-    if (gi != nullptr && gt != nullptr && !set_shard(std::string(gi) + "/" + gt, &why)) {
-      return flags.Fail("GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS: " + why);
+  const bool seed_set = seed_flag.seen();
+  if (shard_index_flag.seen() || shard_total_flag.seen()) {
+    const bool both = shard_flags.index.has_value();  // --shard I/N given too.
+    if (both && shard_index_flag.seen() && shard_index_value != *shard_flags.index) {
+      return flags.Fail("--shard-index " + std::to_string(shard_index_value) +
+                        " disagrees with --shard " + std::to_string(*shard_flags.index) + "/" +
+                        std::to_string(*shard_flags.total));
     }
+    if (both && shard_total_flag.seen() && shard_total_value != *shard_flags.total) {
+      return flags.Fail("--shard-total " + std::to_string(shard_total_value) +
+                        " disagrees with --shard " + std::to_string(*shard_flags.index) + "/" +
+                        std::to_string(*shard_flags.total));
+    }
+    if (shard_index_flag.seen()) shard_flags.index = static_cast<int>(shard_index_value);
+    if (shard_total_flag.seen()) shard_flags.total = static_cast<int>(shard_total_value);
+  }
+  runner::ShardChoice shard;
+  if (Status s = runner::ResolveShard(shard_flags, std::getenv, &shard); !s.ok()) {
+    return flags.Fail(s.message());
   }
   if (paths.empty()) paths.push_back(runner::DefaultScenarioDir());
   std::vector<runner::SuiteEntry> suite;
@@ -158,13 +190,17 @@ int RunRun(std::span<char*> args) {
     std::fprintf(stderr, "tbfault run: %s\n", s.ToString().c_str());
     return 2;
   }
-  runner::Selection selection{writer_override, std::nullopt, filter, shard_index, shard_total};
+  runner::Selection selection{writer_override, std::nullopt, filter, 0, 1};
   if (seed_set) selection.seed = seed;
   std::vector<runner::SuiteEntry> selected = runner::SelectSuite(std::move(suite), selection);
   if (selected.empty()) {
     std::fprintf(stderr, "tbfault run: no scenario selected\n");
     return 2;
   }
+  // The whole selection's record, then this shard's part of it (which may be empty: a shard of a
+  // selection smaller than N writes empty results that merge counts).
+  const reports::ShardRecord shard_record = runner::ShardRecordFor(selected, shard);
+  runner::Shard(shard.index, shard.total, &selected);
   if (Status s = runner::CheckCanMount(); !s.ok()) {  // before anything runs: one line, exit 2.
     std::fprintf(stderr, "tbfault run: %s\n", s.ToString().c_str());
     return 2;
@@ -207,6 +243,7 @@ int RunRun(std::span<char*> args) {
 
   // The table, the failures, the reports.
   reports::Results results = runner::SuiteResults(outputs);
+  results.shard = shard_record;
   int passed = 0, failed = 0, errors = 0;
   std::printf("%-46s %-7s %8s %-20s %6s  %-16s %16s %7s\n", "scenario", "outcome", "logged",
               "visible s/rust/py", "viol.", "loss window", "step added", "time");

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "harness/core/scenario.h"
+#include "harness/runner/shard.h"
 
 namespace tbfault::runner {
 namespace fs = std::filesystem;
@@ -70,15 +71,6 @@ bool Selected(const scenario::Scenario& s, const std::string& filter) {
     return std::find(s.labels().begin(), s.labels().end(), label) != s.labels().end();
   }
   return fnmatch(filter.c_str(), s.name().c_str(), 0) == 0;
-}
-
-void Shard(int index, int total, std::vector<SuiteEntry>* entries) {
-  if (total <= 1) return;
-  std::vector<SuiteEntry> kept;
-  for (size_t i = 0; i < entries->size(); ++i) {
-    if (static_cast<int>(i % total) == index) kept.push_back(std::move((*entries)[i]));
-  }
-  *entries = std::move(kept);
 }
 
 std::string DefaultScenarioDir() {

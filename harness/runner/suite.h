@@ -33,9 +33,6 @@ std::vector<scenario::Scenario> ExpandWriters(const scenario::Scenario& s);
 // A glob on the name (fnmatch), or "label:NAME" for scenarios carrying that label; "" keeps all.
 bool Selected(const scenario::Scenario& s, const std::string& filter);
 
-// Keeps entries i with i % total == index.
-void Shard(int index, int total, std::vector<SuiteEntry>* entries);
-
 // The default scenario directory: ./scenarios if it exists, else the source tree's.
 std::string DefaultScenarioDir();
 
@@ -43,7 +40,7 @@ struct Selection {
   std::string writer;            // "": each scenario's own; else every file once, with this one.
   std::optional<uint64_t> seed;  // every scenario's seed.
   std::string filter;            // Selected().
-  int shard_index = 0, shard_total = 1;
+  int shard_index = 0, shard_total = 1;  // Shard() (shard.h): by scenario name.
 };
 // The entries of `suite` the selection keeps, in order, with the writer and seed applied.
 std::vector<SuiteEntry> SelectSuite(std::vector<SuiteEntry> suite, const Selection& selection);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "harness/runner/runner.h"
+#include "harness/runner/shard.h"
 
 namespace tbfault::runner {
 namespace {
@@ -41,9 +42,9 @@ TEST_F(SuiteTest, MatrixExpandsOneScenarioPerWriterSpec) {
   EXPECT_FALSE(Selected(suite[2].scenario, "label:quick"));
   EXPECT_TRUE(Selected(suite[1].scenario, "a/*"));
   EXPECT_FALSE(Selected(suite[2].scenario, "a/*"));
-  Shard(1, 2, &suite);
+  Shard(1, 2, &suite);  // by name: a/async 0, a/buffered 1, b 0 (shard_test.cc).
   ASSERT_EQ(suite.size(), 1u);
-  EXPECT_EQ(suite[0].scenario.name(), "a/async");
+  EXPECT_EQ(suite[0].scenario.name(), "a/buffered");
 }
 
 TEST_F(SuiteTest, BadFileIsOneErrorNamingFileLineAndField) {

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 
 #include "writers/external/adapter.pb.h"
 
@@ -99,9 +100,44 @@ Status ParseAdapterOptions(std::string_view spec, std::string* text) {
 
 bool ExternalWriter::IsExternalSpec(std::string_view spec) { return !AdapterName(spec).empty(); }
 
+namespace {
+
+void SetTimeouts(ExternalWriter::Options* o) {
+  if (const char* t = std::getenv("TBFAULT_ADAPTER_TIMEOUT_S"); t && *t) {
+    double secs = std::atof(t);
+    if (secs > 0) {
+      o->start_timeout = o->request_timeout =
+          std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
+    }
+  }
+}
+
+// "external:PATH" (PATH has a '/'): the adapter is the program PATH itself, run with no
+// interpreter (ADAPTER_GUIDE.md); a relative PATH is taken from the current directory.
+Status ExecutableOptions(std::string_view spec, const std::string& path, const std::string& run_dir,
+                         ExternalWriter::Options* out) {
+  ExternalWriter::Options o;
+  o.run_dir = run_dir;
+  std::error_code ec;
+  o.adapter = std::filesystem::absolute(path, ec).lexically_normal().string();
+  if (!IsFile(o.adapter) || ::access(o.adapter.c_str(), X_OK) != 0) {
+    return Status::FromErrno(
+        IsFile(o.adapter) ? EACCES : ENOENT,
+        "external writer '" + std::string(spec) + "': " + o.adapter + " is not an executable file");
+  }
+  SetTimeouts(&o);
+  *out = std::move(o);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ExternalWriter::OptionsForSpec(std::string_view spec, const std::string& run_dir,
                                       Options* out) {
   std::string name = AdapterName(spec);
+  if (spec.starts_with("external:") && name.find('/') != std::string::npos) {
+    return ExecutableOptions(spec, name, run_dir, out);  // an adapter program of any language.
+  }
   if (name.empty() || name.find('/') != std::string::npos || name.starts_with(".")) {
     return Status::Invalid("unknown external writer '" + std::string(spec) +
                            "' (tensorboardx, tensorboard, pytorch, tensorflow[:OPTIONS], "
@@ -134,13 +170,7 @@ Status ExternalWriter::OptionsForSpec(std::string_view spec, const std::string& 
     return Status::FromErrno(
         ENOENT, "external writer '" + std::string(spec) + "': no " + script + " in " + where);
   }
-  if (const char* t = std::getenv("TBFAULT_ADAPTER_TIMEOUT_S"); t && *t) {
-    double secs = std::atof(t);
-    if (secs > 0) {
-      o.start_timeout = o.request_timeout =
-          std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
-    }
-  }
+  SetTimeouts(&o);
   *out = std::move(o);
   return Status::Ok();
 }
@@ -151,6 +181,7 @@ Status ExternalWriter::Create(const Options& options, std::unique_ptr<ExternalWr
   std::string who = "adapter " + options.adapter;
   std::vector<std::string> argv = {options.python, "-u", options.adapter, "--logdir",
                                    options.run_dir};
+  if (options.python.empty()) argv = {options.adapter, "--logdir", options.run_dir};
   if (!options.adapter_options.empty()) {
     argv.insert(argv.end(), {"--options", options.adapter_options});
   }

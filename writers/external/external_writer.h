@@ -35,8 +35,8 @@ namespace tbfault::writers {
 class ExternalWriter final : public EventWriter {
  public:
   struct Options {
-    std::string python;   // the interpreter.
-    std::string adapter;  // the adapter script.
+    std::string python;   // the interpreter; "": the adapter is a program, run as is.
+    std::string adapter;  // the adapter script (or program).
     std::string run_dir;
     std::string adapter_options;  // adapter.Options in text format ("max_queue: 100"), or "".
     std::chrono::milliseconds start_timeout{60000};    // to start and create the writer.
@@ -45,7 +45,9 @@ class ExternalWriter final : public EventWriter {
 
   // Resolves a spec: "tensorboardx", "tensorboard" (alias "pytorch"), "tensorflow" (TF2
   // tf.summary), "tensorflow-v1" (tf.compat.v1.summary.FileWriter), "keras" (its TensorBoard
-  // callback in a tiny model's fit()) or "external:<name>" (the script <name>_adapter.py). The
+  // callback in a tiny model's fit()), "external:<name>" (the script <name>_adapter.py) or
+  // "external:PATH" (PATH has a '/': an adapter program of any language, run as `PATH --logdir
+  // DIR`, ADAPTER_GUIDE.md). The
   // TensorFlow writers take options after a colon, "max_queue=N,flush_millis=N,misuse=
   // outside-scope|no-step|record-if-false" (adapter.proto's Options; an adapter refuses at start
   // what it lacks). The

@@ -260,12 +260,25 @@ TEST(ExternalWriterTest, BadSpecsAreErrors) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.error_number(), ENOENT) << s.ToString();
   EXPECT_NE(s.message().find("no-such_adapter.py"), std::string::npos) << s.message();
-  for (const char* spec : {"external:", "external:../tensorboardx", "tensorboardx:extra"}) {
+  for (const char* spec : {"external:", "external:.tensorboardx", "tensorboardx:extra"}) {
     s = MakeWriter(spec, dir.path(), &w);
     EXPECT_FALSE(s.ok()) << spec;
     EXPECT_NE(s.message().find("unknown external writer"), std::string::npos) << s.message();
     EXPECT_EQ(w, nullptr);
   }
+  // A path is an adapter program (ADAPTER_GUIDE.md): it must be an executable file.
+  const std::string plain = dir.path() + "/not-a-program";
+  std::ofstream(plain) << "data\n";  // 0644.
+  for (std::string spec : {std::string("external:../tensorboardx"), "external:" + plain}) {
+    s = MakeWriter(spec, dir.path(), &w);
+    EXPECT_FALSE(s.ok()) << spec;
+    EXPECT_NE(s.message().find("is not an executable file"), std::string::npos) << s.message();
+    EXPECT_EQ(w, nullptr);
+  }
+  ExternalWriter::Options program;
+  ASSERT_TRUE(ExternalWriter::OptionsForSpec("external:/bin/true", dir.path(), &program).ok());
+  EXPECT_EQ(program.adapter, "/bin/true");
+  EXPECT_EQ(program.python, "");  // run as is.
   // Options are for the TensorFlow writers only, and typed: a bad one names itself.
   for (const char* spec : {"tensorflow:max_queue", "tensorflow:max_queue=0", "tensorflow:queue=3",
                            "tensorflow:misuse=sideways", "tensorflow:misuse=misuse-none",
