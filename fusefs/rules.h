@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <sys/types.h>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct Decision {
   bool fsync_lie = false;
   int kill_signal = 0;
   bool fired() const { return rule_id != 0; }
+
+  pid_t caller = 0;  // set by the op's handler, not by a rule: whom a crash point kills.
 };
 
 class RuleEngine {
