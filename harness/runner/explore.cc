@@ -56,28 +56,6 @@ nlohmann::json ProfilesJson(const reports::ScenarioResult& r) {
   return j;
 }
 
-// The points to try: all of 1..ops, or a seeded sample of `budget`, in op order; then the shard's.
-std::vector<uint64_t> ChoosePoints(uint64_t ops, const ExploreOptions& o) {
-  std::vector<uint64_t> all(ops);
-  std::iota(all.begin(), all.end(), uint64_t{1});
-  if (o.budget > 0 && o.budget < ops) {
-    std::mt19937_64 rng(o.sample_seed);
-    for (uint64_t i = 0; i < o.budget; ++i) {  // a partial Fisher-Yates shuffle.
-      std::uniform_int_distribution<uint64_t> pick(i, ops - 1);
-      std::swap(all[i], all[pick(rng)]);
-    }
-    all.resize(o.budget);
-    std::sort(all.begin(), all.end());
-  }
-  std::vector<uint64_t> mine;
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (static_cast<int>(i % static_cast<size_t>(o.shard_total)) == o.shard_index) {
-      mine.push_back(all[i]);
-    }
-  }
-  return mine;
-}
-
 }  // namespace
 
 std::string CrashKind::Name() const { return power_cut ? "power-cut:" + mode : "process"; }
@@ -105,6 +83,27 @@ bool ParseCrashKind(const std::string& text, CrashKind* kind, std::string* why) 
   k.mode = mode;
   *kind = k;
   return true;
+}
+
+std::vector<uint64_t> ChooseCrashPoints(uint64_t ops, const ExploreOptions& o) {
+  std::vector<uint64_t> all(ops);
+  std::iota(all.begin(), all.end(), uint64_t{1});
+  if (o.budget > 0 && o.budget < ops) {
+    std::mt19937_64 rng(o.sample_seed);
+    for (uint64_t i = 0; i < o.budget; ++i) {  // a partial Fisher-Yates shuffle.
+      std::uniform_int_distribution<uint64_t> pick(i, ops - 1);
+      std::swap(all[i], all[pick(rng)]);
+    }
+    all.resize(o.budget);
+    std::sort(all.begin(), all.end());
+  }
+  std::vector<uint64_t> mine;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(o.shard_total)) == o.shard_index) {
+      mine.push_back(all[i]);
+    }
+  }
+  return mine;
 }
 
 Status ReadTracedOps(const std::string& trace, std::vector<TracedOp>* ops,
@@ -195,7 +194,7 @@ Status Explore(const scenario::Scenario& s, const ExploreOptions& o,
   if (Status st = ReadTracedOps(clean.dir + "/trace", &ops, &none); !st.ok()) return st;
   out->ops = ops.size();
 
-  const std::vector<uint64_t> points = ChoosePoints(ops.size(), o);
+  const std::vector<uint64_t> points = ChooseCrashPoints(ops.size(), o);
   for (size_t i = 0; i < points.size(); ++i) {
     if (ro.interrupted != nullptr && ro.interrupted->load()) {
       out->interrupted = true;

@@ -86,6 +86,10 @@ std::string ExploreTable(const ExploreResult& r);
 // Called after each point (done of total).
 using ExploreProgress = std::function<void(const CrashPointResult&, size_t done, size_t total)>;
 
+// The points to try of 1..ops: all, or a seeded sample of options.budget, in op order; then the
+// shard's part (i % total == index of that list).
+std::vector<uint64_t> ChooseCrashPoints(uint64_t ops, const ExploreOptions& options);
+
 // Explores `s` (writer.spec set: one writer). Not OK for a scenario it cannot explore (restarts),
 // a bad out dir, or a clean pass that errored (its reason).
 Status Explore(const scenario::Scenario& s, const ExploreOptions& options,
