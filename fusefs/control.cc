@@ -214,6 +214,16 @@ std::string ControlServer::Handle(const std::string& request) {
       return "ERR power-cut: mode must be plain, torn, zero-fill or reorder";
     return "OK\n" + fs_->PowerCut(mode);
   }
+  if (cmd == "crash-point") {
+    CrashPointSpec spec;
+    google::protobuf::TextFormat::Parser parser;
+    Collector errors;
+    parser.RecordErrorsTo(&errors);
+    if (!parser.ParseFromString(rest, &spec)) return "ERR crash-point: " + errors.first;
+    std::string error;
+    if (!fs_->ArmCrashPoint(spec, &error)) return "ERR crash-point: " + error;
+    return "OK";
+  }
   if (cmd == "thaw") {
     fs_->Thaw();
     return "OK";

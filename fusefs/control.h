@@ -11,6 +11,7 @@
 //   quota <bytes> [short]                  OK      (0: no quota; short: cut writes at the quota)
 //   window open|close <name>               OK
 //   power-cut [plain|torn|zero-fill|reorder]   OK, then one line per change made
+//   crash-point <CrashPointSpec in text format>   OK  (crash after the Nth write-path op)
 //   thaw                                   OK
 //   status                                 OK, then frozen/quota/used, rules with hits, files with
 //                                          durable and unsynced bytes

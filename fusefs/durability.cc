@@ -12,12 +12,6 @@
 namespace faultfs {
 namespace {
 
-uint64_t HashPath(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
-  return h;
-}
-
 void Zero(int fd, uint64_t from, uint64_t to) {
   static const char zeros[4096] = {};
   while (from < to) {
@@ -49,12 +43,19 @@ std::string Durability::Parent(const std::string& path) {
   return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
+Durability::Entry& Durability::Track(const std::string& path) {
+  Entry& e = entries_[path];
+  if (e.ordinal == 0) e.ordinal = ++next_ordinal_;
+  return e;
+}
+
 void Durability::Seen(const std::string& path, uint64_t size) {
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = entries_.try_emplace(path);
   if (inserted) {
     it->second.durable = size;
     it->second.durable_name = path;
+    it->second.ordinal = ++next_ordinal_;
   }
 }
 
@@ -62,18 +63,19 @@ void Durability::Created(const std::string& path, bool is_dir) {
   std::lock_guard<std::mutex> lock(mu_);
   Entry& e = entries_[path];
   e = Entry();
+  e.ordinal = ++next_ordinal_;
   e.is_dir = is_dir;
   e.name_durable = false;
 }
 
 void Durability::Synced(const std::string& path, uint64_t size) {
   std::lock_guard<std::mutex> lock(mu_);
-  entries_[path].durable = size;
+  Track(path).durable = size;
 }
 
 void Durability::FsyncFailed(const std::string& path, uint64_t size) {
   std::lock_guard<std::mutex> lock(mu_);
-  Entry& e = entries_[path];
+  Entry& e = Track(path);
   if (size > e.durable) e.lost.emplace_back(e.durable, size);
 }
 
@@ -96,6 +98,7 @@ void Durability::Renamed(const std::string& from, const std::string& to) {
     entries_.erase(it);
   } else {
     e.durable_name = from;  // not seen before: it was there, durable, under its old name.
+    e.ordinal = ++next_ordinal_;
   }
   e.name_durable = false;  // the new name needs a sync of its directory.
   entries_[to] = e;
@@ -182,7 +185,7 @@ std::string Durability::PowerCut(CutMode mode, uint64_t seed) {
     }
     uint64_t size = static_cast<uint64_t>(st.st_size);
     uint64_t keep = std::min(size, e.durable);
-    uint64_t rng = SplitMix64(seed ^ HashPath(path));
+    uint64_t rng = SplitMix64(seed ^ SplitMix64(e.ordinal));
     for (const auto& [from, to] : e.lost) Zero(fd, from, std::min(to, keep));
     if (size > keep) {
       uint64_t new_size = keep;

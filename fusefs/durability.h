@@ -13,8 +13,11 @@
 //   torn       a seeded random prefix of the unsynced bytes;
 //   zero-fill  the unsynced bytes, as zeros (the size survives, the data does not: seen on NFS);
 //   reorder    a seeded random subset of the unsynced 4 KiB blocks, the others as zeros, cut after
-//   the
-//              last block kept.
+//              the last block kept.
+// A file's draws depend on the seed and on which file it is by the order the mount first met it
+// (created or seen), never on its name: event file names carry the time and the pid, so a draw
+// keyed by the name differed between two runs of one seed (torn and reorder cuts were not
+// replayable).
 // Paths are relative to the mount root, starting with "/". Thread-safe (one mutex, not on the write
 // path).
 #pragma once
@@ -55,12 +58,15 @@ class Durability {
     std::string durable_name;  // where it was at its last durable point; empty: never durable.
     uint64_t durable = 0;
     std::vector<std::pair<uint64_t, uint64_t>> lost;  // [from, to) lost by failed fsyncs.
+    uint64_t ordinal = 0;  // the order the mount first met it in (1-based): its draws' key.
   };
+  Entry& Track(const std::string& path);  // the entry, made (with its ordinal) if new.
   static std::string Parent(const std::string& path);
 
   const std::string root_;
   std::mutex mu_;
   std::map<std::string, Entry> entries_;
+  uint64_t next_ordinal_ = 0;
 };
 
 }  // namespace faultfs

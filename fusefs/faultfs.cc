@@ -17,8 +17,12 @@ namespace faultfs {
 
 void FaultFs::Impl::Trace(FaultFs* fs, Op op, const char* path, uint64_t bytes, int result,
                           const Decision& d) {
-  if (fs->trace_ == nullptr || (!Traced(op) && !d.fired())) return;
+  const bool counted = (op & CrashPoint::kWritePath) != 0 && (fs->trace_ || fs->crash_.armed());
+  if (!counted && (fs->trace_ == nullptr || (!Traced(op) && !d.fired()))) return;
   std::lock_guard<std::mutex> lock(fs->trace_mu_);
+  const bool crash = fs->crash_.Count(op);
+  if (crash) Crash(fs, d.caller);  // the op is done; no later op completes before the cut.
+  if (fs->trace_ == nullptr) return;
   uint64_t seq = ++fs->seq_;
   std::fprintf(fs->trace_, "%llu %.*s %s bytes=%llu result=%d",
                static_cast<unsigned long long>(seq), static_cast<int>(OpName(op).size()),
@@ -32,6 +36,10 @@ void FaultFs::Impl::Trace(FaultFs* fs, Op op, const char* path, uint64_t bytes, 
     if (d.kill_signal) std::fprintf(fs->trace_, ":kill=%d", d.kill_signal);
     if (d.read_published) std::fprintf(fs->trace_, ":read-published");
     if (d.read_zeros_ms) std::fprintf(fs->trace_, ":read-zeros=%u", d.read_zeros_ms);
+  }
+  if (crash) {
+    std::fprintf(fs->trace_, " crash=%s@%llu", fs->crash_.what(),
+                 static_cast<unsigned long long>(fs->crash_.seen()));
   }
   std::fputc('\n', fs->trace_);
   std::fflush(fs->trace_);
@@ -49,6 +57,7 @@ bool FaultFs::Impl::Gate(fuse_req_t req, FaultFs* fs, Op op, const char* path, u
     return true;
   }
   *d = fs->rules_.Decide(op, path, bytes);
+  d->caller = fuse_req_ctx(req)->pid;
   if (d->kill_signal != 0) ::kill(fuse_req_ctx(req)->pid, d->kill_signal);
   if (d->err != 0 && !d->deferred && op != kFsync) {
     Trace(fs, op, path, bytes, -d->err, *d);
@@ -56,6 +65,13 @@ bool FaultFs::Impl::Gate(fuse_req_t req, FaultFs* fs, Op op, const char* path, u
     return true;
   }
   return false;
+}
+
+// The crash point's crash (crash_point.h): the power cut first (every op from now on fails with
+// EIO), then the caller killed. Under the trace's mutex.
+void FaultFs::Impl::Crash(FaultFs* fs, pid_t caller) {
+  if (fs->crash_.power_cut()) fs->PowerCut(fs->crash_.mode());
+  if (caller > 0) ::kill(caller, SIGKILL);
 }
 
 void FaultFs::Impl::Later(FaultFs* fs, const Decision& d, std::function<void()> body) {
@@ -386,6 +402,11 @@ void FaultFs::SetQuota(uint64_t bytes, bool short_write) {
   if (bytes > 0) used_.store(BackingBytes());
   quota_.store(bytes);
   quota_short_write_.store(short_write);
+}
+
+bool FaultFs::ArmCrashPoint(const CrashPointSpec& spec, std::string* error) {
+  std::lock_guard<std::mutex> lock(trace_mu_);
+  return crash_.Arm(spec, error);
 }
 
 std::string FaultFs::PowerCut(CutMode mode) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "fusefs/crash_point.h"
 #include "fusefs/delayer.h"
 #include "fusefs/durability.h"
 #include "fusefs/rules.h"
@@ -55,6 +56,8 @@ class FaultFs {
   // Freezes the mount (every op fails with EIO), then drops what is not durable.
   std::string PowerCut(CutMode mode);
   void Thaw() { frozen_.store(false); }
+  // Arms (or, with after_op 0, disarms) the crash point (crash_point.h); the error names the field.
+  bool ArmCrashPoint(const CrashPointSpec& spec, std::string* error);
   bool frozen() const { return frozen_.load(); }
 
   // Internal to the op handlers (faultfs.cc).
@@ -77,6 +80,7 @@ class FaultFs {
   std::vector<std::unique_ptr<const std::string>> retired_paths_;  // guarded by inodes_mu_.
   FILE* trace_ = nullptr;
   std::mutex trace_mu_;
+  CrashPoint crash_;  // guarded by trace_mu_ (armed() is not).
 };
 
 }  // namespace faultfs

@@ -84,6 +84,7 @@ struct FaultFs::Impl {
   }
   static void Trace(FaultFs* fs, Op op, const char* path, uint64_t bytes, int result,
                     const Decision& d);
+  static void Crash(FaultFs* fs, pid_t caller);
   static bool Gate(fuse_req_t req, FaultFs* fs, Op op, const char* path, uint64_t bytes,
                    Decision* d);
   static void Later(FaultFs* fs, const Decision& d, std::function<void()> body);

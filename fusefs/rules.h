@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <sys/types.h>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct Decision {
   uint32_t read_zeros_ms =
       0;  // read-side: zeros past the published length this long after a write.
   bool fired() const { return rule_id != 0; }
+
+  pid_t caller = 0;  // set by the op's handler, not by a rule: whom a crash point kills.
 };
 
 class RuleEngine {

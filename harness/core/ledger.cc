@@ -38,6 +38,7 @@ struct LedgerHeader {
   std::atomic<uint64_t> flushed;
   std::atomic<uint64_t> synced;
   std::atomic<uint64_t> closed_cleanly;
+  std::atomic<uint64_t> in_flight;  // LedgerWriter::Stage: 1 + the slot of the add under way; 0.
 };
 static_assert(sizeof(LedgerHeader) <= kHeaderBytes);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
@@ -102,6 +103,7 @@ Status LedgerWriter::Create(const std::string& path, uint64_t capacity, uint32_t
   w->capacity_ = capacity;
   w->count_ = &w->header_->count;
   w->overflow_ = &w->header_->overflow;
+  w->in_flight_ = &w->header_->in_flight;
   *out = std::move(w);
   return Status::Ok();
 }
@@ -187,8 +189,13 @@ Status ReadLedger(const std::string& path, LedgerContents* out) {
       series[i] = {std::string(slot + 4, rl), std::string(slot + 4 + rl, tl)};
     }
     auto* entries = reinterpret_cast<const LedgerEntry*>(b + EntriesOffset(h->series_capacity));
-    out->events.reserve(count);
-    for (uint64_t i = 0; i < count; ++i) {
+    // An add the process died in (staged, never counted) is the last event: asked for, never
+    // accepted.
+    const uint64_t staged = h->in_flight.load(std::memory_order_acquire);
+    const bool died_in_add = staged == count + 1 && count < h->capacity &&
+                             h->closed_cleanly.load(std::memory_order_acquire) == 0;
+    out->events.reserve(count + 1);
+    for (uint64_t i = 0; i < count + (died_in_add ? 1 : 0); ++i) {
       const LedgerEntry& e = entries[i];
       LoggedEvent ev;
       ev.seq = i + 1;

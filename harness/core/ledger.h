@@ -80,6 +80,30 @@ class LedgerWriter {
       overflow_->fetch_add(1, std::memory_order_relaxed);
       return false;
     }
+    Fill(n, series, step, kind, number, digest, width, height, bytes, t_ns);
+    count_->store(n + 1, std::memory_order_release);
+    return true;
+  }
+  bool AppendScalar(uint32_t series, int64_t step, float value, uint32_t bytes, uint64_t t_ns) {
+    return Append(series, step, Kind::kScalar, value, 0, 0, 0, bytes, t_ns);
+  }
+
+  // The add call about to be made, in the next slot but not counted: a process that dies inside
+  // the call (a crash right after its write or fsync) may have put the event on disk, and the
+  // reader must know it was asked for (ReadLedger gives it as the last event, never accepted).
+  // Append then counts it; Settle() forgets it either way, once the call returned.
+  void Stage(uint32_t series, int64_t step, Kind kind, double number, uint64_t digest,
+             uint32_t width, uint32_t height, uint32_t bytes, uint64_t t_ns) {
+    uint64_t n = count_->load(std::memory_order_relaxed);
+    if (n >= capacity_) [[unlikely]] return;
+    Fill(n, series, step, kind, number, digest, width, height, bytes, t_ns);
+    in_flight_->store(n + 1, std::memory_order_release);
+  }
+  void Settle() { in_flight_->store(0, std::memory_order_release); }
+
+ private:
+  void Fill(uint64_t n, uint32_t series, int64_t step, Kind kind, double number, uint64_t digest,
+            uint32_t width, uint32_t height, uint32_t bytes, uint64_t t_ns) {
     // Ask for the line a few entries ahead now, so that the store does not wait for it.
     __builtin_prefetch(&entries_[n + 16 < capacity_ ? n + 16 : n], 1, 3);
     LedgerEntry& e = entries_[n];
@@ -93,12 +117,9 @@ class LedgerWriter {
     e.height = static_cast<uint16_t>(height > 65535 ? 65535 : height);
     e.kind = static_cast<uint8_t>(kind);
     e.pad = 0;
-    count_->store(n + 1, std::memory_order_release);
-    return true;
   }
-  bool AppendScalar(uint32_t series, int64_t step, float value, uint32_t bytes, uint64_t t_ns) {
-    return Append(series, step, Kind::kScalar, value, 0, 0, 0, bytes, t_ns);
-  }
+
+ public:
 
   // The writer's reports. Watermarks only move up (a lower report is ignored).
   void SetWatermarks(uint64_t accepted, uint64_t written, uint64_t flushed, uint64_t synced);
@@ -115,6 +136,7 @@ class LedgerWriter {
   uint64_t capacity_ = 0;
   std::atomic<uint64_t>* count_ = nullptr;
   std::atomic<uint64_t>* overflow_ = nullptr;
+  std::atomic<uint64_t>* in_flight_ = nullptr;
 };
 
 // One logged event as the verdict sees it.

@@ -67,6 +67,33 @@ TEST(LedgerTest, FullLedgerRefusesAndCounts) {
   EXPECT_EQ(c.overflow, 1u);
 }
 
+// An add the process died in is known (explore's crash right after an add call's fsync: the event
+// is on disk though the call never returned); a refused or finished one is not doubled.
+TEST(LedgerTest, AStagedAddIsTheLastEventOnlyUntilItSettles) {
+  testing::TempLogdir dir;
+  std::string path = dir.path() + "/l";
+  std::unique_ptr<LedgerWriter> w;
+  ASSERT_TRUE(LedgerWriter::Create(path, 16, 4, &w).ok());
+  uint32_t s = w->Series(".", "loss");
+  LedgerContents c;
+  w->Stage(s, 0, Kind::kScalar, 0.5, 0, 0, 0, 4, 10);  // accepted: counted once.
+  ASSERT_TRUE(w->AppendScalar(s, 0, 0.5f, 4, 10));
+  w->Settle();
+  w->Stage(s, 1, Kind::kScalar, 1.5, 0, 0, 0, 4, 20);  // refused: forgotten.
+  w->Settle();
+  ASSERT_TRUE(ReadLedger(path, &c).ok());
+  EXPECT_EQ(c.events.size(), 1u);
+  w->Stage(s, 2, Kind::kScalar, 2.5, 0, 0, 0, 4, 30);  // ... and the process dies in it.
+  ASSERT_TRUE(ReadLedger(path, &c).ok());
+  ASSERT_EQ(c.events.size(), 2u);
+  EXPECT_EQ(c.events[1].seq, 2u);
+  EXPECT_EQ(c.events[1].step, 2);
+  EXPECT_EQ(c.events[1].value.number, 2.5);
+  w->MarkClosedCleanly();  // a clean close had no add under way.
+  ASSERT_TRUE(ReadLedger(path, &c).ok());
+  EXPECT_EQ(c.events.size(), 1u);
+}
+
 // The point of the ledger: a child that appends and is SIGKILLed mid-way loses nothing it recorded.
 TEST(LedgerTest, SurvivesSigkillOfTheWritingChild) {
   testing::TempLogdir dir;

@@ -155,6 +155,10 @@ class Validator {
         return Error(at, a, "power_cut_mode", -1, path + ".power_cut_mode",
                      "unknown mode '" + a.power_cut_mode() + "' (plain, torn, zero-fill, reorder)");
       }
+      if (a.at_op() > 0 && a.kind() != scenario::Action::PROCESS_CRASH &&
+          a.kind() != scenario::Action::POWER_CUT) {
+        return Error(at, a, "at_op", -1, path + ".at_op", "only for PROCESS_CRASH and POWER_CUT");
+      }
       if (a.kind() == scenario::Action::RESTART &&
           (a.resume_from_step() < 0 || a.resume_from_step() > a.at_step())) {
         return Error(at, a, "resume_from_step", -1, path + ".resume_from_step",

@@ -62,6 +62,7 @@ class Driver {
     CloseWriters();
     return WriteStats();
   }
+  bool crash_armed() const { return crash_armed_; }
 
  private:
   Status LoadWorkload();
@@ -77,6 +78,7 @@ class Driver {
   void Log(Slot& slot, const load::StepOutput& out);
   Status Control(const std::string& request);
   [[noreturn]] void Die(core::Ending ending);
+  Status ArmCrashPoint(const scenario::Action& a);
   Status WriteStats();
 
   const DrivePlan& p_;
@@ -92,6 +94,7 @@ class Driver {
   std::vector<Slot*> live_;                   // the ones logging now.
   DriveStats stats_;
   Clock::duration logging_time_{};
+  bool crash_armed_ = false;  // ArmCrashPoint wrote the ending.
 };
 
 Status Driver::Control(const std::string& request) {
@@ -169,8 +172,16 @@ Status Driver::Apply(int64_t step) {
         if (Status s = Control("clear"); !s.ok()) return s;
         break;
       case scenario::Action::PROCESS_CRASH:
+        if (a.at_op() > 0) {
+          if (Status s = ArmCrashPoint(a); !s.ok()) return s;
+          break;
+        }
         Die(core::Ending::kProcessCrash);
       case scenario::Action::POWER_CUT: {
+        if (a.at_op() > 0) {
+          if (Status s = ArmCrashPoint(a); !s.ok()) return s;
+          break;
+        }
         std::string mode = a.power_cut_mode().empty() ? "plain" : a.power_cut_mode();
         if (Status s = Control("power-cut " + mode); !s.ok()) return s;
         Die(core::Ending::kPowerCut);
@@ -186,6 +197,18 @@ Status Driver::Apply(int64_t step) {
     }
   }
   return Status::Ok();
+}
+
+// A crash placed by op count: faultfs kills this process right after the op, so the ending is
+// written first; Drive() takes it back if the process ends any other way (the op never came).
+Status Driver::ArmCrashPoint(const scenario::Action& a) {
+  const bool cut = a.kind() == scenario::Action::POWER_CUT;
+  Status s = WriteEnding(p_.ledger, cut ? core::Ending::kPowerCut : core::Ending::kProcessCrash);
+  if (!s.ok()) return s;
+  crash_armed_ = true;
+  std::string mode = a.power_cut_mode().empty() ? "plain" : a.power_cut_mode();
+  return Control("crash-point after_op: " + std::to_string(a.at_op()) +
+                 (cut ? " power_cut: \"" + mode + "\"" : ""));
 }
 
 void Driver::Die(core::Ending ending) {
@@ -356,7 +379,10 @@ uint64_t LedgerCapacity(const scenario::Scenario& s) {
 
 Status Drive(const DrivePlan& plan) {
   Driver driver(plan);
-  return driver.Run();
+  Status s = driver.Run();
+  std::error_code ec;
+  if (driver.crash_armed()) std::filesystem::remove(plan.ledger + ".ending", ec);  // never fired.
+  return s;
 }
 
 }  // namespace tbfault::runner

@@ -26,6 +26,8 @@ template <typename AddFn>
 Status Recorder::Add(uint32_t tag, int64_t step, core::Kind kind, double number, uint64_t digest,
                      uint32_t width, uint32_t height, uint32_t bytes, AddFn add) {
   const TagIds& ids = tags_[tag];
+  ledger_->Stage(ids.series, step, kind, number, digest, width, height, bytes,
+                 std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count());
   bool timed = (adds_++ & 7) == 0;
   Clock::time_point t0 = timed ? Clock::now() : Clock::time_point();
   Status s = add(ids.writer);
@@ -45,6 +47,7 @@ Status Recorder::Add(uint32_t tag, int64_t step, core::Kind kind, double number,
     }
   }
   ledger_->SetWatermarks(m.accepted, m.written, m.flushed, m.synced);
+  ledger_->Settle();
   return s;
 }
 
