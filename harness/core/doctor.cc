@@ -267,6 +267,8 @@ std::string_view FindingKindName(FindingKind kind) {
       return "note";
     case FindingKind::kStalled:
       return "stalled";
+    case FindingKind::kSymlinkCycle:
+      return "symlink-cycle";
   }
   return "?";
 }
@@ -400,8 +402,19 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
   out->runs.clear();
   out->findings.clear();
   std::vector<format::RunFiles> runs;
-  Status s = format::ListRuns(path, &runs);
+  std::vector<std::string> cycles;
+  Status s = format::ListRuns(path, &runs, &cycles);
   if (!s.ok()) return s;
+  for (const std::string& link : cycles) {  // FINDINGS.md L2.
+    Finding& f = out->findings.emplace_back(MakeFinding(
+        FindingKind::kSymlinkCycle, {Profile::kTbPython}, (fs::path(path) / link).string(), 0));
+    f.summary =
+        "the symbolic link " + link +
+        " leads back to a directory on its own path: tb-rust enters it once, but "
+        "TensorBoard's Python loader (--load_fast=false) lists every run below it again "
+        "on each turn of the loop, about 40 times, as separate runs; with two cycles its walk "
+        "can fail (too many levels of symbolic links) and it shows no run at all";
+  }
   std::error_code ec;
   if (fs::is_regular_file(path, ec) &&
       !format::IsEventFileName(fs::path(path).filename().string())) {

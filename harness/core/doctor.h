@@ -31,6 +31,7 @@ enum class FindingKind {
   kDamagedRecord,    // strict-reader damage that no finding above accounts for.
   kNote,             // a profile's diagnostic that no finding above accounts for.
   kStalled,          // doctor --watch: the files grew for N reload cycles, no new value shown.
+  kSymlinkCycle,     // path-wide: a link back to a directory on its own path (`file`: the link).
 };
 std::string_view FindingKindName(FindingKind kind);  // "dead-file", "no-events", ...
 
@@ -58,7 +59,7 @@ struct RunDiagnosis {
 struct Diagnosis {
   std::string path;
   std::vector<RunDiagnosis> runs;
-  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile.
+  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile, kSymlinkCycle.
   size_t finding_count() const;
 };
 
@@ -73,8 +74,8 @@ void DiagnoseRun(const std::vector<std::string>& files,
                  const RunView& strict, const RunView& rust, const RunView& python,
                  RunDiagnosis* out);
 
-// Directories near PATH that hold event files: below it (following symbolic links, which listing
-// does not), else in its parent directories and their other subdirectories, nearest first; not
+// Directories near PATH that hold event files: below it (following symbolic links, as listing
+// does), else in its parent directories and their other subdirectories, nearest first; not
 // `known_dirs` (runs already read); at most `limit`, each "DIR (N event files)".
 std::vector<std::string> LocateEventFiles(const std::string& path,
                                           const std::vector<std::string>& known_dirs = {},
