@@ -32,6 +32,7 @@ enum class FindingKind {
   kNote,             // a profile's diagnostic that no finding above accounts for.
   kStalled,          // doctor --watch: the files grew for N reload cycles, no new value shown.
   kSymlinkCycle,     // path-wide: a link back to a directory on its own path (`file`: the link).
+  kNotModelled,      // values of a plugin the profiles do not model (`plugin`); nothing hidden.
 };
 std::string_view FindingKindName(FindingKind kind);  // "dead-file", "no-events", ...
 
@@ -45,6 +46,7 @@ struct Finding {
   std::string summary;               // one sentence for a user.
   std::vector<std::string> reasons;  // "tb-rust: dead: bad-data-crc at offset 96", "strict: ...".
   std::vector<std::string> where;    // kNoEvents: directories nearby that hold event files.
+  std::string plugin;                // kNotModelled: the plugin's name ("hparams", ...).
 };
 
 struct RunDiagnosis {

@@ -363,6 +363,41 @@ TEST(DoctorTest, LinkedRunsAreReadAndACycleIsSaid) {
   EXPECT_NE(d.findings[0].summary.find("about 40 times"), std::string::npos);
 }
 
+// A value of a plugin no profile models: said, per plugin, not dropped without a word.
+tensorboard::Event PluginEvent(int64_t step, const std::string& tag, const std::string& plugin,
+                               bool first) {
+  tensorboard::Event e;
+  e.set_wall_time(1.0 + step);
+  e.set_step(step);
+  auto* v = e.mutable_summary()->add_value();
+  v->set_tag(tag);
+  v->mutable_tensor()->set_dtype(tensorboard::DT_STRING);
+  v->mutable_tensor()->add_string_val("x");
+  if (first) v->mutable_metadata()->mutable_plugin_data()->set_plugin_name(plugin);
+  return e;
+}
+
+TEST(DoctorTest, PluginsNotModelledAreSaid) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  b.Add(PluginEvent(0, "_hparams_/session_start_info", "hparams", true));
+  b.Add(PluginEvent(0, "pr/curve", "pr_curves", true)).Add(PluginEvent(1, "pr/curve", "", false));
+  dir.WriteFile("run", 0, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.runs.size(), 1u);
+  std::vector<Finding> f = OfKind(d.runs[0], FindingKind::kNotModelled);
+  ASSERT_EQ(f.size(), 2u) << Dump(d);
+  EXPECT_EQ(f[0].plugin, "hparams");
+  EXPECT_EQ(f[0].values, 1u);
+  EXPECT_EQ(f[0].offset, b.offset(2));
+  EXPECT_NE(f[0].summary.find("values of plugin hparams: not modelled"), std::string::npos);
+  EXPECT_EQ(f[1].plugin, "pr_curves");
+  EXPECT_EQ(f[1].values, 2u);
+  EXPECT_EQ(f[1].tags, Tags{"pr/curve"});
+  EXPECT_TRUE(f[1].profiles.empty());  // nothing is hidden: the model just stops there.
+}
+
 TEST(DoctorTest, MissingPathIsAnError) {
   Diagnosis d;
   Status s = core::Diagnose("/nonexistent/tbfault-doctor", &d);
