@@ -1,15 +1,6 @@
 #include "format/event_reader.h"
 
-#include <algorithm>
-#include <filesystem>
-#include <map>
-#include <system_error>
-
-#include "format/file_name.h"
-
 namespace tbfault::format {
-
-namespace fs = std::filesystem;
 
 EventReader::EventReader(std::string_view contents, RecordReader::Reporter* reporter)
     : records_(contents, reporter), reporter_(reporter) {}
@@ -74,47 +65,6 @@ std::string_view EventKind(const tensorboard::Event& event) {
     default:
       return "empty";
   }
-}
-
-Status ListRuns(const std::string& path, std::vector<RunFiles>* runs) {
-  runs->clear();
-  std::error_code ec;
-  fs::file_status st = fs::status(path, ec);
-  if (ec) return Status::FromErrno(ec.value(), path);
-  if (fs::is_regular_file(st)) {
-    fs::path p(path);
-    runs->push_back({".", p.parent_path().string(), {path}});
-    return Status::Ok();
-  }
-  if (!fs::is_directory(st)) return Status::Invalid(path + ": not a file or directory");
-
-  std::map<std::string, RunFiles> by_run;
-  auto add = [&](const fs::path& file) {
-    fs::path dir = file.parent_path();
-    std::string rel = fs::relative(dir, path, ec).string();
-    if (ec || rel.empty()) rel = ".";
-    RunFiles& r = by_run[rel];
-    r.run = rel;
-    r.dir = dir.string();
-    r.files.push_back(file.string());
-  };
-  // A directory that cannot be read is an error naming it, never skipped: its runs would be
-  // missing from the answer without a word.
-  fs::recursive_directory_iterator it(path, ec), end;
-  if (ec) return Status::FromErrno(ec.value(), path);
-  while (it != end) {
-    fs::path at = it->path();
-    if (it->is_regular_file(ec) && IsEventFileName(at.filename().string())) add(at);
-    it.increment(ec);  // on failure `it` is the end: name the entry it failed past.
-    if (ec) return Status::FromErrno(ec.value(), at.string());
-  }
-  for (auto& [name, r] : by_run) {
-    std::sort(r.files.begin(), r.files.end(), [](const std::string& a, const std::string& b) {
-      return fs::path(a).filename() < fs::path(b).filename();
-    });
-    runs->push_back(std::move(r));
-  }
-  return Status::Ok();
 }
 
 }  // namespace tbfault::format

@@ -1,7 +1,6 @@
 // EventReader: the Events of one event file, on top of RecordReader. An intact frame whose data
-// does not parse as an Event is reported as kBadProto and skipped. Also: where the event files of a
-// path are (a run is a directory holding files whose basename contains "tfevents"; files in name
-// order).
+// does not parse as an Event is reported as kBadProto and skipped. ListRuns (where the event files of a
+// path are) lives in format/list_runs.h, included here for its callers.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "format/list_runs.h"  // ListRuns, once declared here
 #include "format/proto/event.pb.h"
 #include "format/record_reader.h"
 #include "format/status.h"
@@ -41,16 +41,5 @@ std::string ValueKind(const tensorboard::Summary::Value& value, std::string_view
 // "file_version", "summary", "session_log", "graph", "log_message", "run_metadata", "meta_graph",
 // or "empty".
 std::string_view EventKind(const tensorboard::Event& event);
-
-struct RunFiles {
-  std::string run;                 // relative to the listed path; "." for the path itself.
-  std::string dir;                 // as a path usable from here.
-  std::vector<std::string> files;  // full paths, in name order.
-};
-
-// PATH is an event file (one run of one file), a run directory or a logdir (searched recursively).
-// Runs come sorted by name. A missing or unreadable path, or a directory under it that cannot be
-// read, is an error naming it.
-Status ListRuns(const std::string& path, std::vector<RunFiles>* runs);
 
 }  // namespace tbfault::format

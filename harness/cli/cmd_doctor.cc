@@ -41,6 +41,7 @@ nlohmann::json ToJson(const core::Finding& f) {
                       {"summary", f.summary},
                       {"reasons", f.reasons}};
   if (f.kind == core::FindingKind::kNoEvents) j["where"] = f.where;
+  if (!f.plugin.empty()) j["plugin"] = f.plugin;
   return j;
 }
 

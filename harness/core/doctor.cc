@@ -8,6 +8,7 @@
 
 #include "format/event_reader.h"
 #include "format/file_name.h"
+#include "harness/core/plugins.h"
 #include "harness/core/run_reader.h"
 
 namespace tbfault::core {
@@ -239,6 +240,36 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   return out;
 }
 
+// Values of plugins no profile models (strict drops them as kUnknownPlugin): one finding per
+// plugin, named from the metadata of each tag's first value. A tag without any plugin metadata is
+// the missing-metadata finding's, not this one's.
+void NotModelledPlugins(const RunView& strict, std::vector<Finding>* out) {
+  std::map<std::string, Finding> by_plugin;
+  std::string tag, plugin;
+  for (const Dropped& d : strict.dropped) {
+    if (d.cause != DropCause::kUnknownPlugin) continue;
+    if (d.tag != tag) {  // a tag's drops are together, its first value first.
+      tag = d.tag;
+      plugin = PluginOfValue(d.file, d.offset, d.tag);
+    }
+    if (plugin.empty()) continue;
+    auto [it, fresh] = by_plugin.try_emplace(plugin);
+    Finding& f = it->second;
+    if (fresh) f = MakeFinding(FindingKind::kNotModelled, {}, d.file, d.offset);
+    f.plugin = plugin;
+    ++f.values;
+    f.tags.insert(d.tag);
+  }
+  for (auto& [name, f] : by_plugin) {
+    f.summary = "values of plugin " + name + ": not modelled (" + Plural(f.values, "value") +
+                " of tag(s) " + Join(f.tags) + "); tbfault does not say whether TensorBoard's " +
+                name + " dashboard shows them";
+    AddReason(&f, "strict: the tag's first value (at offset " + std::to_string(f.offset) +
+                      ") names plugin '" + name + "', which no profile reads");
+    out->push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 std::string_view FindingKindName(FindingKind kind) {
@@ -267,6 +298,10 @@ std::string_view FindingKindName(FindingKind kind) {
       return "note";
     case FindingKind::kStalled:
       return "stalled";
+    case FindingKind::kSymlinkCycle:
+      return "symlink-cycle";
+    case FindingKind::kNotModelled:
+      return "not-modelled";
   }
   return "?";
 }
@@ -337,6 +372,7 @@ void DiagnoseRun(const std::vector<std::string>& files,
       AddReason(f, std::move(reason));
     }
   }
+  NotModelledPlugins(strict, &merged);
   for (Finding& f : merged) {
     if (f.summary.empty()) f.summary = Summary(f);
   }
@@ -400,8 +436,19 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
   out->runs.clear();
   out->findings.clear();
   std::vector<format::RunFiles> runs;
-  Status s = format::ListRuns(path, &runs);
+  std::vector<std::string> cycles;
+  Status s = format::ListRuns(path, &runs, &cycles);
   if (!s.ok()) return s;
+  for (const std::string& link : cycles) {  // FINDINGS.md L2.
+    Finding& f = out->findings.emplace_back(MakeFinding(
+        FindingKind::kSymlinkCycle, {Profile::kTbPython}, (fs::path(path) / link).string(), 0));
+    f.summary =
+        "the symbolic link " + link +
+        " leads back to a directory on its own path: tb-rust enters it once, but "
+        "TensorBoard's Python loader (--load_fast=false) lists every run below it again "
+        "on each turn of the loop, about 40 times, as separate runs; with two cycles its walk "
+        "can fail (too many levels of symbolic links) and it shows no run at all";
+  }
   std::error_code ec;
   if (fs::is_regular_file(path, ec) &&
       !format::IsEventFileName(fs::path(path).filename().string())) {

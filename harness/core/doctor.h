@@ -31,6 +31,8 @@ enum class FindingKind {
   kDamagedRecord,    // strict-reader damage that no finding above accounts for.
   kNote,             // a profile's diagnostic that no finding above accounts for.
   kStalled,          // doctor --watch: the files grew for N reload cycles, no new value shown.
+  kSymlinkCycle,     // path-wide: a link back to a directory on its own path (`file`: the link).
+  kNotModelled,      // values of a plugin the profiles do not model (`plugin`); nothing hidden.
 };
 std::string_view FindingKindName(FindingKind kind);  // "dead-file", "no-events", ...
 
@@ -44,6 +46,7 @@ struct Finding {
   std::string summary;               // one sentence for a user.
   std::vector<std::string> reasons;  // "tb-rust: dead: bad-data-crc at offset 96", "strict: ...".
   std::vector<std::string> where;    // kNoEvents: directories nearby that hold event files.
+  std::string plugin;                // kNotModelled: the plugin's name ("hparams", ...).
 };
 
 struct RunDiagnosis {
@@ -58,7 +61,7 @@ struct RunDiagnosis {
 struct Diagnosis {
   std::string path;
   std::vector<RunDiagnosis> runs;
-  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile.
+  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile, kSymlinkCycle.
   size_t finding_count() const;
 };
 
@@ -73,8 +76,8 @@ void DiagnoseRun(const std::vector<std::string>& files,
                  const RunView& strict, const RunView& rust, const RunView& python,
                  RunDiagnosis* out);
 
-// Directories near PATH that hold event files: below it (following symbolic links, which listing
-// does not), else in its parent directories and their other subdirectories, nearest first; not
+// Directories near PATH that hold event files: below it (following symbolic links, as listing
+// does), else in its parent directories and their other subdirectories, nearest first; not
 // `known_dirs` (runs already read); at most `limit`, each "DIR (N event files)".
 std::vector<std::string> LocateEventFiles(const std::string& path,
                                           const std::vector<std::string>& known_dirs = {},

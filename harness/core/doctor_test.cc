@@ -313,8 +313,9 @@ TEST(DoctorTest, RunWithoutValuesAmongOthers) {
   EXPECT_NE(d.runs[1].findings[0].summary.find("1 event file"), std::string::npos);
 }
 
-// Event files reached only through a symbolic link (not followed when listing runs).
-TEST(DoctorTest, NoEventsFindsFilesBehindASymlink) {
+// Event files reached only through a symbolic link: a run, as in TensorBoard (FINDINGS.md L1);
+// until links were followed this was a no-events finding pointing at the link.
+TEST(DoctorTest, EventFilesBehindASymlinkAreARun) {
   TempLogdir dir, elsewhere;
   FileBuilder b;
   b.Version().Scalar(0, 1, true);
@@ -322,9 +323,10 @@ TEST(DoctorTest, NoEventsFindsFilesBehindASymlink) {
   std::filesystem::create_directories(dir.path() + "/logs");
   std::filesystem::create_directory_symlink(elsewhere.path() + "/run", dir.path() + "/logs/run");
   Diagnosis d = Diagnose(dir.path() + "/logs");
-  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
-  EXPECT_EQ(d.findings[0].where,
-            (std::vector<std::string>{dir.path() + "/logs/run (1 event file)"}));
+  EXPECT_TRUE(d.findings.empty()) << Dump(d);
+  ASSERT_EQ(d.runs.size(), 1u);
+  EXPECT_EQ(d.runs[0].run, "run");
+  EXPECT_EQ(d.runs[0].strict_values, 1u);
 }
 
 // Pointed at a file TensorBoard would not read by its name: said, and the file read anyway.
@@ -340,6 +342,60 @@ TEST(DoctorTest, FileWithoutTfeventsInItsName) {
   EXPECT_EQ(d.findings[0].file, file);
   ASSERT_EQ(d.runs.size(), 1u);
   EXPECT_EQ(d.runs[0].strict_values, 1u);
+}
+
+// A run reached through a symbolic link is diagnosed; a link cycle is said (FINDINGS.md L1, L2).
+TEST(DoctorTest, LinkedRunsAreReadAndACycleIsSaid) {
+  TempLogdir dir, elsewhere;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2);
+  elsewhere.WriteFile("run", 0, b.bytes());
+  dir.WriteFile("real", 0, b.bytes());
+  std::filesystem::create_directory_symlink(elsewhere.path() + "/run", dir.path() + "/linked");
+  std::filesystem::create_directory_symlink("..", dir.path() + "/real/loop");
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.runs.size(), 2u) << Dump(d);
+  EXPECT_EQ(d.runs[0].run, "linked");
+  EXPECT_EQ(d.runs[0].strict_values, 2u);
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  EXPECT_EQ(d.findings[0].kind, FindingKind::kSymlinkCycle);
+  EXPECT_EQ(d.findings[0].file, dir.path() + "/real/loop");
+  EXPECT_NE(d.findings[0].summary.find("about 40 times"), std::string::npos);
+}
+
+// A value of a plugin no profile models: said, per plugin, not dropped without a word.
+tensorboard::Event PluginEvent(int64_t step, const std::string& tag, const std::string& plugin,
+                               bool first) {
+  tensorboard::Event e;
+  e.set_wall_time(1.0 + step);
+  e.set_step(step);
+  auto* v = e.mutable_summary()->add_value();
+  v->set_tag(tag);
+  v->mutable_tensor()->set_dtype(tensorboard::DT_STRING);
+  v->mutable_tensor()->add_string_val("x");
+  if (first) v->mutable_metadata()->mutable_plugin_data()->set_plugin_name(plugin);
+  return e;
+}
+
+TEST(DoctorTest, PluginsNotModelledAreSaid) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true);
+  b.Add(PluginEvent(0, "_hparams_/session_start_info", "hparams", true));
+  b.Add(PluginEvent(0, "pr/curve", "pr_curves", true)).Add(PluginEvent(1, "pr/curve", "", false));
+  dir.WriteFile("run", 0, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.runs.size(), 1u);
+  std::vector<Finding> f = OfKind(d.runs[0], FindingKind::kNotModelled);
+  ASSERT_EQ(f.size(), 2u) << Dump(d);
+  EXPECT_EQ(f[0].plugin, "hparams");
+  EXPECT_EQ(f[0].values, 1u);
+  EXPECT_EQ(f[0].offset, b.offset(2));
+  EXPECT_NE(f[0].summary.find("values of plugin hparams: not modelled"), std::string::npos);
+  EXPECT_EQ(f[1].plugin, "pr_curves");
+  EXPECT_EQ(f[1].values, 2u);
+  EXPECT_EQ(f[1].tags, Tags{"pr/curve"});
+  EXPECT_TRUE(f[1].profiles.empty());  // nothing is hidden: the model just stops there.
 }
 
 TEST(DoctorTest, MissingPathIsAnError) {

@@ -12,11 +12,12 @@
 #include "format/file_name.h"
 #include "format/png.h"
 #include "format/record.h"
+#include "writers/mutants/record_mutants.h"
 
 namespace tbfault::writers {
 namespace {
 
-constexpr std::array<std::pair<Mutation, std::string_view>, 13> kNames = {{
+constexpr std::array<std::pair<Mutation, std::string_view>, 18> kNames = {{
     {Mutation::kNone, "control"},
     {Mutation::kSwallowWriteErrors, "swallow-errors"},
     {Mutation::kTornRecords, "torn-records"},
@@ -30,6 +31,11 @@ constexpr std::array<std::pair<Mutation, std::string_view>, 13> kNames = {{
     {Mutation::kStaleValues, "stale-values"},
     {Mutation::kDoubleWrite, "double-write"},
     {Mutation::kInitialZero, "initial-zero"},
+    {Mutation::kBadDataCrc, "bad-data-crc"},
+    {Mutation::kInvalidProto, "invalid-proto"},
+    {Mutation::kNanWallTime, "nan-wall-time"},
+    {Mutation::kRank1Scalars, "rank1-scalars"},
+    {Mutation::kForeignBytes, "foreign-bytes"},
 }};
 
 constexpr size_t kFlushBytes = 64 << 10;
@@ -132,7 +138,9 @@ bool MutantWriter::FirstValue(std::string_view tag) {
 Status MutantWriter::Append(tensorboard::Event& event) {
   if (closed_) return Status::FromErrno(EBADF, "add after close");
   event.set_wall_time(format::WallTimeNow());
-  format::AppendEventRecord(&pending_, event);
+  if (!AppendMutatedRecord(mutation_, summary_events_++, event, &pending_)) {
+    format::AppendEventRecord(&pending_, event);
+  }
   ++marks_.accepted;
   ++counters_.accepted;
   if (pending_.size() >= kFlushBytes) return WritePending();

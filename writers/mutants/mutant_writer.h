@@ -20,6 +20,8 @@
 //                                                      retry of a write that had succeeded)
 //   kInitialZero             initial-zero              records: a 0 at step 0 before each tag's
 //                                                      first scalar, never logged
+//   record mutants (bad-data-crc, invalid-proto, nan-wall-time, rank1-scalars, foreign-bytes):
+//   one broken record each, see record_mutants.h
 #pragma once
 
 #include <map>
@@ -46,6 +48,11 @@ enum class Mutation {
   kStaleValues,
   kDoubleWrite,
   kInitialZero,
+  kBadDataCrc,  // record_mutants.h from here on.
+  kInvalidProto,
+  kNanWallTime,
+  kRank1Scalars,
+  kForeignBytes,
 };
 
 // "control" for kNone; the names above otherwise. False when unknown.
@@ -97,6 +104,7 @@ class MutantWriter final : public EventWriter {
   FailedCallback on_failed_;
   ErrorCallback on_error_;
   bool closed_ = false;
+  uint64_t summary_events_ = 0;  // appended so far (record_mutants.h counts them).
 };
 
 }  // namespace tbfault::writers

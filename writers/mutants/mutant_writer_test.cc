@@ -5,6 +5,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "format/event_reader.h"
+#include "writers/mutants/record_mutants.h"
 #include "writers/policy.h"
 #include "writers/test_util.h"
 #include "writers/writer_factory.h"
@@ -185,6 +191,69 @@ TEST(Mutants, FakeSyncClaimsSynced) {
   w->AddScalar("x", 1, 1).Ignore();
   ASSERT_TRUE(w->Sync().ok());
   EXPECT_EQ(w->watermarks().synced, 1u);
+}
+
+// What the strict reader finds in the one file a record mutant writes (30 scalars, then closed).
+struct Damage {
+  std::vector<format::Anomaly> anomalies;
+  int events = 0, nan_walls = 0, rank1 = 0;
+  std::string bytes;
+};
+
+class Collect : public format::RecordReader::Reporter {
+ public:
+  explicit Collect(Damage* d) : d_(d) {}
+  void Corruption(const format::AnomalyReport& r) override { d_->anomalies.push_back(r.kind); }
+
+ private:
+  Damage* d_;
+};
+
+Damage WriteAndRead(const std::string& mutant) {
+  TempDir dir;
+  auto w = Make("mutant:" + mutant, dir.path());
+  for (int i = 0; i < 30; ++i) w->AddScalar("x", i, static_cast<float>(i)).Ignore();
+  EXPECT_TRUE(w->Close().ok());
+  Damage d;
+  std::ifstream in(w->current_file(), std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  d.bytes = ss.str();
+  Collect c(&d);
+  format::EventReader r(d.bytes, &c);
+  format::EventRecord rec;
+  while (r.Next(&rec)) {
+    ++d.events;
+    if (std::isnan(rec.event.wall_time())) ++d.nan_walls;
+    for (const auto& v : rec.event.summary().value()) {
+      if (v.tensor().tensor_shape().dim_size() == 1) ++d.rank1;
+    }
+  }
+  return d;
+}
+
+TEST(Mutants, RecordMutantsBreakExactlyTheirRecord) {
+  using format::Anomaly;
+  Damage control = WriteAndRead("control");
+  EXPECT_TRUE(control.anomalies.empty());
+  EXPECT_EQ(control.events, 31);  // file_version + 30.
+  EXPECT_EQ(control.nan_walls + control.rank1, 0);
+
+  Damage crc = WriteAndRead("bad-data-crc");
+  EXPECT_EQ(crc.anomalies, std::vector<Anomaly>{Anomaly::kBadDataCrc});
+  Damage proto = WriteAndRead("invalid-proto");
+  EXPECT_EQ(proto.anomalies, std::vector<Anomaly>{Anomaly::kBadProto});
+  EXPECT_EQ(proto.events, 30);
+  Damage nan = WriteAndRead("nan-wall-time");
+  EXPECT_TRUE(nan.anomalies.empty());
+  EXPECT_EQ(nan.nan_walls, 1);
+  Damage rank1 = WriteAndRead("rank1-scalars");
+  EXPECT_TRUE(rank1.anomalies.empty());
+  EXPECT_EQ(rank1.rank1, 30);
+  Damage foreign = WriteAndRead("foreign-bytes");
+  EXPECT_FALSE(foreign.anomalies.empty());
+  EXPECT_EQ(foreign.events, 31);  // strict resynchronises past the line.
+  EXPECT_NE(foreign.bytes.find(kForeignLine), std::string::npos);
 }
 
 }  // namespace

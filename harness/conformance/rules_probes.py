@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Writes the probe logdirs of the reader rules of issue 17 (FINDINGS.md L1-L2, ...).
+
+Usage: rules_probes.py OUTDIR      (OUTDIR is emptied and rewritten)
+
+Each logdir is a directory of OUTDIR judged on its own (real TensorBoard is
+started once per logdir):
+  symlinks/logdir   runs reached through symbolic links: a linked run, a linked
+                    tree, a linked event file, a dangling link (FINDINGS L1)
+  symlink_cycle     a run with a link back to the logdir, and a second name
+                    for the run (FINDINGS L2)
+  symlink_cycles    the same and a link of the run to itself (FINDINGS L2)
+Records are framed by probes.py's helpers; values are step + 0.5.
+"""
+
+import os
+import shutil
+import sys
+
+from probes import F1, file_version, frame, scalars, write
+
+
+def symlinks(out):
+    lg, ext = os.path.join(out, "logdir"), os.path.join(out, "elsewhere")
+    write(os.path.join(lg, "real", F1), [frame(file_version())] + scalars("loss", range(2)))
+    write(os.path.join(ext, "runA", F1), [frame(file_version())] + scalars("loss", range(3)))
+    write(os.path.join(ext, "tree", "runB", F1), [frame(file_version())] + scalars("loss", range(4)))
+    write(os.path.join(ext, "files", F1), [frame(file_version())] + scalars("loss", range(5)))
+    os.symlink(os.path.join(ext, "runA"), os.path.join(lg, "linked_run"))
+    os.symlink(os.path.join(ext, "tree"), os.path.join(lg, "linked_tree"))
+    os.makedirs(os.path.join(lg, "filelink"))
+    os.symlink(os.path.join(ext, "files", F1), os.path.join(lg, "filelink", F1))
+    os.symlink(os.path.join(out, "nonexistent"), os.path.join(lg, "dangling"))
+
+
+def symlink_cycle(lg):
+    write(os.path.join(lg, "real", F1), [frame(file_version())] + scalars("loss", range(2)))
+    os.symlink("..", os.path.join(lg, "real", "loop"))
+    os.symlink(os.path.join(lg, "real"), os.path.join(lg, "again"))
+
+
+def symlink_cycles(lg):
+    symlink_cycle(lg)
+    os.symlink(".", os.path.join(lg, "real", "self"))
+
+
+# name -> (writer, the logdir to judge, relative to OUTDIR/name)
+LOGDIRS = {
+    "symlinks": (symlinks, "logdir"),
+    "symlink_cycle": (symlink_cycle, "."),
+    "symlink_cycles": (symlink_cycles, "."),
+}
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: rules_probes.py OUTDIR", file=sys.stderr)
+        sys.exit(2)
+    out = sys.argv[1]
+    for name, (fn, _) in LOGDIRS.items():
+        d = os.path.join(out, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        fn(d)
+    for name, (_, rel) in LOGDIRS.items():
+        print("%s\t%s" % (name, rel))
+
+
+if __name__ == "__main__":
+    main()
