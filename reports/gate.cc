@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -44,8 +45,9 @@ bool IsRatioCounter(const std::string& metric) { return EndsWith(metric, "_ratio
 // One benchmark's repetitions: metric -> repetition_index -> value.
 struct Series {
   std::map<std::string, std::map<int64_t, double>> metrics;
-  std::string reference;  // from a "ref=<run_name>" label token.
-  std::string error;      // the first repetition's error_message, when it reported an error.
+  std::string reference;         // from a "ref=<run_name>" label token.
+  std::string error;             // the first repetition's error_message, when it reported an error.
+  double max_slowdown_pct = -1;  // from a "max_slowdown=<pct>" label token; < 0: none.
 };
 
 std::map<std::string, Series> Collect(const json& benchmark) {
@@ -62,6 +64,11 @@ std::map<std::string, Series> Collect(const json& benchmark) {
     std::istringstream label(b.value("label", ""));
     for (std::string token; label >> token;) {
       if (token.rfind("ref=", 0) == 0) s.reference = token.substr(4);
+      if (token.rfind("max_slowdown=", 0) == 0) {
+        char* end = nullptr;
+        double v = std::strtod(token.c_str() + 13, &end);
+        if (end != token.c_str() + 13 && *end == '\0' && v >= 0) s.max_slowdown_pct = v;
+      }
     }
     int64_t rep = b.value("repetition_index", static_cast<int64_t>(s.metrics["real_time"].size()));
     double scale = NanosPerUnit(b.value("time_unit", "ns"));
@@ -208,10 +215,13 @@ void GateBenchmarks(const Results& base, const Results& cur, const GateOptions& 
                                                             : (cm > 0 ? bm / cm - 1 : 0);
       slowdown *= 100;
       UTest t = MannWhitneyU(bv, cv);
-      std::string line = Format("%s: median %.4g -> %.4g (%.1f%% %s), U test p=%.4f (n=%zu,%zu)",
-                                what.c_str(), bm, cm, slowdown < 0 ? -slowdown : slowdown,
-                                slowdown > 0 ? "worse" : "better", t.p, bv.size(), cv.size());
-      if (t.p < options.alpha && slowdown > options.max_slowdown_pct) {
+      const double tolerance =
+          bs.max_slowdown_pct >= 0 ? bs.max_slowdown_pct : options.max_slowdown_pct;
+      std::string line =
+          Format("%s: median %.4g -> %.4g (%.1f%% %s, tolerance %.0f%%), U test p=%.4f (n=%zu,%zu)",
+                 what.c_str(), bm, cm, slowdown < 0 ? -slowdown : slowdown,
+                 slowdown > 0 ? "worse" : "better", tolerance, t.p, bv.size(), cv.size());
+      if (t.p < options.alpha && slowdown > tolerance) {
         report->regressions.push_back(line);
       } else {
         report->passes.push_back(line);

@@ -21,7 +21,9 @@
 // gate that compared no ratio at all fails. Reference convention: a benchmark whose
 // label holds the token "ref=<run_name>" is compared as the ratio of its value to that reference
 // benchmark's value in the same repetition of the same run (the repetition_index pairs them), which
-// cancels the machine's speed; see reports/SCHEMA.md.
+// cancels the machine's speed; see reports/SCHEMA.md. A label token "max_slowdown=<pct>" in the
+// baseline sets that benchmark's tolerance (its ratios' spread between runs, measured), in place
+// of GateOptions::max_slowdown_pct.
 #pragma once
 
 #include <set>

@@ -184,8 +184,24 @@ TEST(GateTest, RatiosOnlyGatesTheRatioAndNotTheAbsoluteTime) {
   EXPECT_EQ(g.regressions.size(), 1u) << g.ToText();
   EXPECT_TRUE(Mentions(g.regressions,
                        "benchmark BM_PolicyVsWrite/buffered writer_vs_write_ratio: median 4 -> 5.2 "
-                       "(30.0% worse)"))
+                       "(30.0% worse, tolerance 10%)"))
       << g.ToText();
+}
+
+// A "max_slowdown=<pct>" label token in the baseline is that benchmark's own tolerance.
+TEST(GateTest, ABaselineLabelSetsTheBenchmarksTolerance) {
+  Results base, cur;
+  base.benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/every_event", 10, 10, 9);
+  cur.benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/every_event", 14, 10, 9);
+  GateReport g = Gate(base, cur, {.ratios_only = true});
+  EXPECT_TRUE(Mentions(g.regressions, "(40.0% worse, tolerance 10%)")) << g.ToText();
+  for (auto& b : base.benchmark["benchmarks"]) b["label"] = "ratio max_slowdown=50";
+  g = Gate(base, cur, {.ratios_only = true});
+  EXPECT_FALSE(g.regressed()) << g.ToText();
+  EXPECT_TRUE(Mentions(g.passes, "(40.0% worse, tolerance 50%)")) << g.ToText();
+  cur.benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/every_event", 16, 10, 9);
+  g = Gate(base, cur, {.ratios_only = true});
+  EXPECT_TRUE(Mentions(g.regressions, "(60.0% worse, tolerance 50%)")) << g.ToText();
 }
 
 // "skipped: ..." (cannot run here) is counted; any other error is a regression; and a speed gate
