@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -22,6 +23,7 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
 
 Better Direction(const std::string& metric) {
   if (metric == "real_time") return Better::kLower;
+  if (EndsWith(metric, "_ratio")) return Better::kLower;
   if (EndsWith(metric, "_per_second") || EndsWith(metric, "_per_s")) return Better::kHigher;
   if (EndsWith(metric, "_ns") || metric.find("_ns_") != std::string::npos ||
       EndsWith(metric, "_pct")) {
@@ -37,10 +39,15 @@ double NanosPerUnit(const std::string& unit) {
   return 1;
 }
 
+// A counter measured as a ratio within each repetition (bench/gate_bench.cc): machine-independent.
+bool IsRatioCounter(const std::string& metric) { return EndsWith(metric, "_ratio"); }
+
 // One benchmark's repetitions: metric -> repetition_index -> value.
 struct Series {
   std::map<std::string, std::map<int64_t, double>> metrics;
-  std::string reference;  // from a "ref=<run_name>" label token.
+  std::string reference;         // from a "ref=<run_name>" label token.
+  std::string error;             // the first repetition's error_message, when it reported an error.
+  double max_slowdown_pct = -1;  // from a "max_slowdown=<pct>" label token; < 0: none.
 };
 
 std::map<std::string, Series> Collect(const json& benchmark) {
@@ -48,12 +55,20 @@ std::map<std::string, Series> Collect(const json& benchmark) {
   if (!benchmark.is_object() || !benchmark.contains("benchmarks")) return out;
   for (const json& b : benchmark["benchmarks"]) {
     if (!b.is_object() || b.value("run_type", "iteration") != "iteration") continue;
-    if (b.value("error_occurred", false)) continue;
     std::string name = b.value("run_name", b.value("name", ""));
     Series& s = out[name];
+    if (b.value("error_occurred", false)) {
+      if (s.error.empty()) s.error = b.value("error_message", "error");
+      continue;
+    }
     std::istringstream label(b.value("label", ""));
     for (std::string token; label >> token;) {
       if (token.rfind("ref=", 0) == 0) s.reference = token.substr(4);
+      if (token.rfind("max_slowdown=", 0) == 0) {
+        char* end = nullptr;
+        double v = std::strtod(token.c_str() + 13, &end);
+        if (end != token.c_str() + 13 && *end == '\0' && v >= 0) s.max_slowdown_pct = v;
+      }
     }
     int64_t rep = b.value("repetition_index", static_cast<int64_t>(s.metrics["real_time"].size()));
     double scale = NanosPerUnit(b.value("time_unit", "ns"));
@@ -154,10 +169,23 @@ void GateBenchmarks(const Results& base, const Results& cur, const GateOptions& 
                     GateReport* report) {
   auto b_all = Collect(base.benchmark);
   auto c_all = Collect(cur.benchmark);
+  int absolute = 0;
   for (const auto& [name, bs] : b_all) {
+    if (bs.metrics.empty()) continue;  // errored in the baseline: nothing to compare with.
     auto cit = c_all.find(name);
     if (cit == c_all.end()) {
       report->notes.push_back("benchmark " + name + ": not in the results");
+      continue;
+    }
+    if (!cit->second.error.empty()) {
+      // "skipped: ..." is a benchmark that cannot run here (no FUSE): counted, not a verdict.
+      // Any other error is a benchmark that broke, and a gate that compares nothing must fail.
+      if (cit->second.error.rfind("skipped:", 0) == 0) {
+        ++report->skipped;
+        report->notes.push_back("benchmark " + name + ": " + cit->second.error);
+      } else {
+        report->regressions.push_back("benchmark " + name + ": failed: " + cit->second.error);
+      }
       continue;
     }
     for (const auto& [metric, unused] : bs.metrics) {
@@ -171,6 +199,10 @@ void GateBenchmarks(const Results& base, const Results& cur, const GateOptions& 
         continue;
       }
       if (b_ratio) what += " (ratio to " + bs.reference + ")";
+      if (options.ratios_only && !b_ratio && !IsRatioCounter(metric)) {
+        ++absolute;
+        continue;
+      }
       const int n_min = static_cast<int>(std::min(bv.size(), cv.size()));
       if (n_min < options.min_repetitions) {
         report->notes.push_back(Format("%s: %d repetitions, the U test needs %d; not tested",
@@ -183,15 +215,28 @@ void GateBenchmarks(const Results& base, const Results& cur, const GateOptions& 
                                                             : (cm > 0 ? bm / cm - 1 : 0);
       slowdown *= 100;
       UTest t = MannWhitneyU(bv, cv);
-      std::string line = Format("%s: median %.4g -> %.4g (%.1f%% %s), U test p=%.4f (n=%zu,%zu)",
-                                what.c_str(), bm, cm, slowdown < 0 ? -slowdown : slowdown,
-                                slowdown > 0 ? "worse" : "better", t.p, bv.size(), cv.size());
-      if (t.p < options.alpha && slowdown > options.max_slowdown_pct) {
+      const double tolerance =
+          bs.max_slowdown_pct >= 0 ? bs.max_slowdown_pct : options.max_slowdown_pct;
+      std::string line =
+          Format("%s: median %.4g -> %.4g (%.1f%% %s, tolerance %.0f%%), U test p=%.4f (n=%zu,%zu)",
+                 what.c_str(), bm, cm, slowdown < 0 ? -slowdown : slowdown,
+                 slowdown > 0 ? "worse" : "better", tolerance, t.p, bv.size(), cv.size());
+      if (t.p < options.alpha && slowdown > tolerance) {
         report->regressions.push_back(line);
       } else {
         report->passes.push_back(line);
       }
+      if (b_ratio || IsRatioCounter(metric)) ++report->ratios_compared;
     }
+  }
+  if (absolute > 0) {
+    report->notes.push_back(Format("%d absolute metric(s) not gated (--ratios-only)", absolute));
+  }
+  if (options.ratios_only && report->ratios_compared == 0) {
+    report->regressions.push_back(
+        Format("benchmarks: no ratio compared (%d skipped): a speed gate that compares nothing "
+               "fails",
+               report->skipped));
   }
 }
 
@@ -203,7 +248,7 @@ std::string GateReport::ToText() const {
   for (const auto& n : notes) out += "note " + n + "\n";
   for (const auto& p : passes) out += "ok " + p + "\n";
   out += regressed() ? Format("gate: FAILED, %zu regression(s)\n", regressions.size())
-                     : Format("gate: passed (%zu compared)\n", passes.size());
+                     : Format("gate: passed (%zu compared, %d skipped)\n", passes.size(), skipped);
   return out;
 }
 

@@ -151,6 +151,82 @@ TEST(GateTest, HigherIsBetterCounters) {
   EXPECT_TRUE(Mentions(g.regressions, "BM_Add items_per_second")) << g.ToText();
 }
 
+// Google Benchmark JSON of one benchmark whose repetitions report a ratio measured inside each
+// (bench/gate_bench.cc) and an absolute time, both spread by +-1% around their medians.
+nlohmann::json RatioBenchmark(const std::string& name, double ratio, double real_ms, int reps) {
+  nlohmann::json out = {{"context", nlohmann::json::object()},
+                        {"benchmarks", nlohmann::json::array()}};
+  for (int i = 0; i < reps; ++i) {
+    double jitter = 1 + 0.01 * ((i * 7) % 5 - 2) / 2;
+    out["benchmarks"].push_back({{"name", name},
+                                 {"run_name", name},
+                                 {"run_type", "iteration"},
+                                 {"repetition_index", i},
+                                 {"real_time", real_ms * jitter},
+                                 {"time_unit", "ms"},
+                                 {"writer_vs_write_ratio", ratio * jitter}});
+  }
+  return out;
+}
+
+TEST(GateTest, RatiosOnlyGatesTheRatioAndNotTheAbsoluteTime) {
+  Results base, slower_machine, slower_writer;
+  base.benchmark = RatioBenchmark("BM_PolicyVsWrite/buffered", 4.0, 10, 9);
+  slower_machine.benchmark = RatioBenchmark("BM_PolicyVsWrite/buffered", 4.0, 20, 9);
+  slower_writer.benchmark = RatioBenchmark("BM_PolicyVsWrite/buffered", 5.2, 10, 9);
+  GateReport g = Gate(base, slower_machine, {});
+  EXPECT_TRUE(Mentions(g.regressions, "BM_PolicyVsWrite/buffered real_time")) << g.ToText();
+  g = Gate(base, slower_machine, {.ratios_only = true});
+  EXPECT_FALSE(g.regressed()) << g.ToText();
+  EXPECT_EQ(g.ratios_compared, 1);
+  EXPECT_TRUE(Mentions(g.notes, "1 absolute metric(s) not gated (--ratios-only)")) << g.ToText();
+  g = Gate(base, slower_writer, {.ratios_only = true});
+  EXPECT_EQ(g.regressions.size(), 1u) << g.ToText();
+  EXPECT_TRUE(Mentions(g.regressions,
+                       "benchmark BM_PolicyVsWrite/buffered writer_vs_write_ratio: median 4 -> 5.2 "
+                       "(30.0% worse, tolerance 10%)"))
+      << g.ToText();
+}
+
+// A "max_slowdown=<pct>" label token in the baseline is that benchmark's own tolerance.
+TEST(GateTest, ABaselineLabelSetsTheBenchmarksTolerance) {
+  Results base, cur;
+  base.benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/every_event", 10, 10, 9);
+  cur.benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/every_event", 14, 10, 9);
+  GateReport g = Gate(base, cur, {.ratios_only = true});
+  EXPECT_TRUE(Mentions(g.regressions, "(40.0% worse, tolerance 10%)")) << g.ToText();
+  for (auto& b : base.benchmark["benchmarks"]) b["label"] = "ratio max_slowdown=50";
+  g = Gate(base, cur, {.ratios_only = true});
+  EXPECT_FALSE(g.regressed()) << g.ToText();
+  EXPECT_TRUE(Mentions(g.passes, "(40.0% worse, tolerance 50%)")) << g.ToText();
+  cur.benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/every_event", 16, 10, 9);
+  g = Gate(base, cur, {.ratios_only = true});
+  EXPECT_TRUE(Mentions(g.regressions, "(60.0% worse, tolerance 50%)")) << g.ToText();
+}
+
+// "skipped: ..." (cannot run here) is counted; any other error is a regression; and a speed gate
+// that compared no ratio at all fails.
+TEST(GateTest, SkippedBenchmarksAreCountedBrokenOnesFail) {
+  Results base, skipped, broken;
+  base.benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/buffered", 1.2, 10, 9);
+  for (auto* r : {&skipped, &broken}) {
+    r->benchmark = RatioBenchmark("BM_FaultfsVsTmpfs/buffered", 1.2, 10, 9);
+    for (auto& b : r->benchmark["benchmarks"]) {
+      b["error_occurred"] = true;
+      b["error_message"] = r == &skipped ? "skipped: cannot mount faultfs: no /dev/fuse" : "EIO";
+    }
+  }
+  GateReport g = Gate(base, skipped, {});
+  EXPECT_FALSE(g.regressed()) << g.ToText();
+  EXPECT_EQ(g.skipped, 1);
+  EXPECT_TRUE(Mentions(g.notes, "benchmark BM_FaultfsVsTmpfs/buffered: skipped: cannot mount"));
+  EXPECT_NE(g.ToText().find("gate: passed (0 compared, 1 skipped)"), std::string::npos);
+  g = Gate(base, skipped, {.ratios_only = true});
+  EXPECT_TRUE(Mentions(g.regressions, "benchmarks: no ratio compared (1 skipped)")) << g.ToText();
+  g = Gate(base, broken, {});
+  EXPECT_TRUE(Mentions(g.regressions, "benchmark BM_FaultfsVsTmpfs/buffered: failed: EIO"));
+}
+
 // The CLI: exit statuses 0, 1, 2 with the built binary.
 class GateCliTest : public ::testing::Test {
  protected:
@@ -207,6 +283,18 @@ TEST_F(GateCliTest, ExitStatuses) {
   for (const auto& s : base.scenarios) excludes += " --exclude " + s.name;
   out.clear();
   EXPECT_EQ(Run("--baseline " + b + " --results " + e + excludes, &out), 0) << out;
+}
+
+TEST_F(GateCliTest, ReadsGoogleBenchmarkJsonAsIs) {
+  std::string b = (dir_ / "base.json").string(), w = (dir_ / "worse.json").string();
+  ASSERT_TRUE(WriteFile(b, RatioBenchmark("BM_X", 4.0, 10, 9).dump()).ok());
+  ASSERT_TRUE(WriteFile(w, RatioBenchmark("BM_X", 5.2, 10, 9).dump()).ok());
+  std::string out;
+  EXPECT_EQ(Run("--ratios-only --baseline " + b + " --results " + b, &out), 0) << out;
+  EXPECT_NE(out.find("gate: passed (1 compared, 0 skipped)"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(Run("--ratios-only --baseline " + b + " --results " + w, &out), 1) << out;
+  EXPECT_NE(out.find("REGRESSION benchmark BM_X writer_vs_write_ratio"), std::string::npos) << out;
 }
 
 }  // namespace

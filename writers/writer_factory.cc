@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "writers/mutants/mutant_writer.h"
+#include "writers/mutants/slow_writer.h"
 #include "writers/policy.h"
 #include "writers/summary_writer.h"
 
@@ -52,6 +53,7 @@ Status MakeWriter(std::string_view spec, const std::string& run_dir,
                            "' is an external writer, not linked into this program (link "
                            "tbfault_external)");
   }
+  if (spec.starts_with("mutant:slow-")) return MakeSlowWriter(spec.substr(7), run_dir, out);
   if (spec.starts_with("mutant:")) {
     Mutation m;
     if (!ParseMutation(spec.substr(7), &m)) {
@@ -69,6 +71,7 @@ Status MakeWriter(std::string_view spec, const std::string& run_dir,
 
 Status CheckWriterSpec(std::string_view spec) {
   if (FindMaker(spec) || IsExternalWriterSpec(spec)) return Status::Ok();
+  if (spec.starts_with("mutant:slow-")) return CheckSlowWriterSpec(spec.substr(7));
   if (spec.starts_with("mutant:")) {
     Mutation m;
     if (ParseMutation(spec.substr(7), &m)) return Status::Ok();

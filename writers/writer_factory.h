@@ -2,6 +2,7 @@
 //   "<policy spec>" or "ours:<policy spec>"  SummaryWriter with that policy (policy.h)
 //   "mutant:<name>"                          MutantWriter (mutants/mutant_writer.h);
 //   "mutant:control"                         is the honest naive writer the mutants are made from.
+//   "mutant:slow-<name>[:<policy spec>]"     SummaryWriter slowed on purpose (mutants/slow_writer.h)
 //   "tensorboardx", "tensorboard", "pytorch", "tensorflow", "tensorflow-v1", "keras",
 //   "external:<name>"
 //                                            real writers of other libraries, run through an
