@@ -165,6 +165,17 @@ if suite.get("completionMode") != "Indexed" or "--shard-total %s " % suite.get("
 if not {"merge", "gate"} <= set(commands_of(k8s_calls.get("tbfault-merge", []))):
     fail("kubernetes-merge-job.yml: the merge Job does not merge and gate")
 
+# A writer's own CI: builds tbfault and the adapter, runs check-writer.sh on an external: spec.
+ghw = load("github-actions-writer.yml")
+if ghw is not None:
+    steps = ghw.get("jobs", {}).get("tbfault", {}).get("steps", [])
+    script = "\n".join(s.get("run", "") for s in steps)
+    check_script("github-actions-writer.yml", script)
+    if not re.search(r"ci-examples/check-writer\.sh\s+\"external:", script.replace("\\\n", " ")):
+        fail("github-actions-writer.yml: does not run check-writer.sh on an external: spec")
+    if "--target tbfault faultfs minimal_adapter" not in script:
+        fail("github-actions-writer.yml: does not build tbfault, faultfs and the adapter")
+
 # The writer maintainer's script: its tbfault lines.
 with open(os.path.join(DIR, "check-writer.sh")) as f:
     calls = check_script("check-writer.sh", f.read())
