@@ -4,7 +4,8 @@ Usage: ci_examples_test.py TBFAULT_BIN CI_EXAMPLES_DIR
 
 Each YAML file must parse (PyYAML) and have the shape its comment promises: GitHub Actions, a
 matrix of shards whose size the run's --shard-total matches, a merge job after it that merges and
-gates; GitLab, a `parallel:` job and a merge job in a later stage that merges and gates. Every
+gates; GitLab, a `parallel:` job and a merge job in a later stage that merges and gates;
+Kubernetes, an Indexed Job whose --shard-total is its completions and a merge Job. Every
 tbfault command line in them and in check-writer.sh must name a command `tbfault --help` lists and
 only flags that command's --help lists; every repository file they name must exist.
 """
@@ -142,6 +143,38 @@ if gl is not None:
         fail("gitlab-ci.yml: the merge job does not merge and gate")
     if stages.index(merge.get("stage", stages[0])) <= stages.index(suite.get("stage", stages[0])):
         fail("gitlab-ci.yml: the merge job is not in a stage after the suite")
+
+# Kubernetes: an Indexed Job whose --shard-total is its completions, and a merge Job.
+k8s = []
+for name in ("kubernetes-indexed-job.yml", "kubernetes-merge-job.yml"):
+    try:
+        with open(os.path.join(DIR, name)) as f:
+            k8s += list(yaml.safe_load_all(f))
+    except yaml.YAMLError as exc:
+        fail("%s: not valid YAML: %s" % (name, str(exc).replace("\n", " ")))
+k8s_jobs = {d["metadata"]["name"]: d for d in k8s if d and d.get("kind") == "Job"}
+k8s_calls = {}
+for name, job in k8s_jobs.items():
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    script = "\n".join(container.get("command", [])[2:] + container.get("args", []))
+    k8s_calls[name] = check_script("kubernetes-indexed-job.yml: %s" % name, script)
+suite = k8s_jobs.get("tbfault-suite", {}).get("spec", {})
+args = " ".join(suite.get("template", {}).get("spec", {}).get("containers", [{}])[0].get("args", []))
+if suite.get("completionMode") != "Indexed" or "--shard-total %s " % suite.get("completions") not in args:
+    fail("kubernetes-indexed-job.yml: not an Indexed Job whose --shard-total is its completions")
+if not {"merge", "gate"} <= set(commands_of(k8s_calls.get("tbfault-merge", []))):
+    fail("kubernetes-merge-job.yml: the merge Job does not merge and gate")
+
+# A writer's own CI: builds tbfault and the adapter, runs check-writer.sh on an external: spec.
+ghw = load("github-actions-writer.yml")
+if ghw is not None:
+    steps = ghw.get("jobs", {}).get("tbfault", {}).get("steps", [])
+    script = "\n".join(s.get("run", "") for s in steps)
+    check_script("github-actions-writer.yml", script)
+    if not re.search(r"ci-examples/check-writer\.sh\s+\"external:", script.replace("\\\n", " ")):
+        fail("github-actions-writer.yml: does not run check-writer.sh on an external: spec")
+    if "--target tbfault faultfs minimal_adapter" not in script:
+        fail("github-actions-writer.yml: does not build tbfault, faultfs and the adapter")
 
 # The writer maintainer's script: its tbfault lines.
 with open(os.path.join(DIR, "check-writer.sh")) as f:

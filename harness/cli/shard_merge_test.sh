@@ -81,6 +81,10 @@ refused "$work/seed/results.json: shard 1/3 is of another selection than $s0" \
   "$s0" "$work/seed/results.json" "$s2"
 jq 'del(.scenarios[0])' "$s1" > "$work/cut.json"
 refused "$work/cut.json: shard 1/3 holds" "$s0" "$work/cut.json" "$s2"
+# An input inside --out (which merge prepares, emptying what tbfault wrote there) is refused.
+"$tbfault" merge "$work/merged/results.json" --out "$work/merged" > /dev/null 2> "$work/in.err"
+[ $? -eq 2 ] && grep -q "inside --out" "$work/in.err" && [ -f "$work/merged/results.json" ] \
+  || fail "merge into the directory of its input: $(cat "$work/in.err")"
 echo '{"schema_version": 1}' > "$work/junk.json"
 refused "$work/junk.json: scenarios: missing" "$s0" "$work/junk.json"
 

@@ -158,17 +158,26 @@ Status ExternalWriter::OptionsForSpec(std::string_view spec, const std::string& 
   } else {
     dirs = {ExeDir() + "/adapters", TBFAULT_ADAPTER_DIR};
   }
+  // In each directory, the script, else a program <name>_adapter (e.g. the minimal C++ adapter,
+  // external:minimal_cpp), run as is.
+  const std::string program = name + "_adapter";
   for (const auto& dir : dirs) {
-    if (!dir.empty() && IsFile(dir + "/" + script)) {
+    if (dir.empty()) continue;
+    if (IsFile(dir + "/" + script)) {
       o.adapter = dir + "/" + script;
+      break;
+    }
+    if (IsFile(dir + "/" + program) && ::access((dir + "/" + program).c_str(), X_OK) == 0) {
+      o.adapter = dir + "/" + program;
+      o.python.clear();
       break;
     }
   }
   if (o.adapter.empty()) {
     std::string where;
     for (const auto& dir : dirs) where += (where.empty() ? "" : ", ") + dir;
-    return Status::FromErrno(
-        ENOENT, "external writer '" + std::string(spec) + "': no " + script + " in " + where);
+    return Status::FromErrno(ENOENT, "external writer '" + std::string(spec) + "': no " + script +
+                                         " (nor a program " + program + ") in " + where);
   }
   SetTimeouts(&o);
   *out = std::move(o);

@@ -45,7 +45,8 @@ class ExternalWriter final : public EventWriter {
 
   // Resolves a spec: "tensorboardx", "tensorboard" (alias "pytorch"), "tensorflow" (TF2
   // tf.summary), "tensorflow-v1" (tf.compat.v1.summary.FileWriter), "keras" (its TensorBoard
-  // callback in a tiny model's fit()), "external:<name>" (the script <name>_adapter.py) or
+  // callback in a tiny model's fit()), "external:<name>" (the script <name>_adapter.py, else the
+  // program <name>_adapter, as "external:minimal_cpp" is the minimal C++ adapter) or
   // "external:PATH" (PATH has a '/': an adapter program of any language, run as `PATH --logdir
   // DIR`, ADAPTER_GUIDE.md). The
   // TensorFlow writers take options after a colon, "max_queue=N,flush_millis=N,misuse=

@@ -13,7 +13,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 export TBFAULT=$bin/tbfault
 sc=$src/scenarios
 # The spec names the adapter by a path that stays the same from run to run (the gate compares
-# scenarios by name, and the name carries the spec): here a link, re-pointed in step 2.
+# scenarios by name, and the name carries the spec): here a link, re-pointed in step 3.
 ln -s "$(realpath "$adapter")" "$work/adapter"
 spec="external:$work/adapter"
 check=$src/ci-examples/check-writer.sh
@@ -39,7 +39,20 @@ jq -e '.scenarios[] | select(.name | startswith("clean/")) | .events_logged as $
 find "$work/good/run" -name 'events.out.tfevents.*' | grep -q . || fail "no event file written"
 grep -q "llm-like-crash" "$work/good/survival.md" || fail "no survival row for llm-like-crash"
 
-# 2. The same spec on a program that is no adapter errors, and the gate against the run above
+# 2. A scenario selects it by name: external:minimal_cpp is the program minimal_cpp_adapter beside
+#    the Python adapters.
+cat > "$work/by-name.textproto" <<'EOT'
+description: "a clean run against the minimal C++ adapter, selected by its name"
+seed: 5
+workload { steps: 60 scalars_per_step: 3 histogram_every: 10 image_every: 20 text_every: 20 flush_every: 10 }
+writer { spec: "external:minimal_cpp" }
+EOT
+"$TBFAULT" run "$work/by-name.textproto" --out "$work/by-name" --quiet > "$work/by-name.txt" 2>&1 \
+  || { cat "$work/by-name.txt"; fail "external:minimal_cpp did not pass"; }
+jq -e '.scenarios[0] | .writer == "external:minimal_cpp" and .outcome == "passed"
+    and .events_logged > 0' "$work/by-name/results.json" >/dev/null || fail "by name: not a pass"
+
+# 3. The same spec on a program that is no adapter errors, and the gate against the run above
 #    says so: the run did go through the adapter, and the gate catches a writer that got worse.
 ln -sfn /bin/true "$work/adapter"
 "$check" "$spec" --out "$work/bad" --baseline "$r" "$sc/clean.textproto" \
