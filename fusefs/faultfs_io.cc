@@ -12,8 +12,10 @@ int64_t NowNs() {
 }
 
 // What a read of zeros is answered from: the kernel asks for at most 1 MiB at once (FUSE_MAX_PAGES).
+// Not const, so that it lies in .bss (no MiB in the binary; untouched pages are the zero page); never
+// written.
 constexpr size_t kZeroBytes = 1 << 20;
-const char kZeros[kZeroBytes] = {};
+char zeros_buffer[kZeroBytes];
 
 bool Writable(int flags) { return (flags & O_ACCMODE) != O_RDONLY; }
 
@@ -115,7 +117,7 @@ void FaultFs::Impl::SendRead(fuse_req_t req, FaultFs* fs, Handle* h, size_t size
   b.vec.buf[0].pos = off;
   fuse_buf zero = {};
   zero.size = zeros;
-  zero.mem = const_cast<char*>(kZeros);
+  zero.mem = zeros_buffer;
   if (zeros > 0 && data == 0) {
     b.vec.buf[0] = zero;
   } else if (zeros > 0) {

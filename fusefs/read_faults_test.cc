@@ -164,6 +164,7 @@ TEST(FaultfsReadFaults, ReadsPastTheLastFsyncAreZerosForAWindowAfterEachWrite) {
   EXPECT_EQ(ReadAt(r, 160, 4096), a);
   ::close(r);
   EXPECT_EQ(Slurp(m.B("/run/events")), a + b + a);  // the disk was right all along.
+  EXPECT_NE(Slurp(m.trace()).find(":read-zeros=" + std::to_string(kWindowMs)), std::string::npos);
   EXPECT_EQ(m.Unmount(), 0);
 }
 
