@@ -102,6 +102,10 @@ int RunExplore(std::span<char*> args) {
     s.mutable_writer()->add_specs(writer);
   }
   if (seed_flag.seen()) s.set_seed(seed);
+  if (Status st = runner::CheckExplorable(s); !st.ok()) {
+    std::fprintf(stderr, "tbfault explore: %s: %s\n", files[0].c_str(), st.ToString().c_str());
+    return 2;
+  }
   o.sample_seed = s.seed();
   if (Status st = runner::CheckCanMount(); !st.ok()) {
     std::fprintf(stderr, "tbfault explore: %s\n", st.ToString().c_str());

@@ -159,18 +159,25 @@ scenario::Scenario CrashPointScenario(const scenario::Scenario& s, const CrashKi
   return v;
 }
 
-Status Explore(const scenario::Scenario& s, const ExploreOptions& o,
-               const ExploreProgress& progress, ExploreResult* out) {
-  const auto started = std::chrono::steady_clock::now();
-  *out = ExploreResult();
-  CrashKind crash;
-  bool own = false;
+Status CheckExplorable(const scenario::Scenario& s) {
   for (const auto& a : s.actions()) {
     if (a.kind() == scenario::Action::RESTART) {
       return Status::Invalid("scenario '" + s.name() +
                              "' restarts its writer (RESTART): explore places one crash in one "
                              "writer process");
     }
+  }
+  return Status::Ok();
+}
+
+Status Explore(const scenario::Scenario& s, const ExploreOptions& o,
+               const ExploreProgress& progress, ExploreResult* out) {
+  const auto started = std::chrono::steady_clock::now();
+  *out = ExploreResult();
+  if (Status st = CheckExplorable(s); !st.ok()) return st;
+  CrashKind crash;
+  bool own = false;
+  for (const auto& a : s.actions()) {
     if (IsCrash(a) && !own) {
       own = true;
       crash.power_cut = a.kind() == scenario::Action::POWER_CUT;

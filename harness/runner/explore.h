@@ -98,6 +98,9 @@ using ExploreProgress = std::function<void(const CrashPointResult&, size_t done,
 // shard's part (i % total == index of that list).
 std::vector<uint64_t> ChooseCrashPoints(uint64_t ops, const ExploreOptions& options);
 
+// Not OK for a scenario explore cannot explore (one with RESTART actions), naming it.
+Status CheckExplorable(const scenario::Scenario& s);
+
 // Explores `s` (writer.spec set: one writer). Not OK for a scenario it cannot explore (restarts),
 // a bad out dir, or a clean pass that errored (its reason).
 Status Explore(const scenario::Scenario& s, const ExploreOptions& options,
