@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
         "usage: faultfs-ctl SOCKET COMMAND [ARGS...]\n"
         "commands: ping, add-rule '<textproto>', remove-rule ID, clear, quota BYTES [short],\n"
         "          window open|close NAME, power-cut [plain|torn|zero-fill|reorder], thaw,\n"
-        "          status, unmount\n");
+        "          crash-point 'after_op: N [power_cut: \"MODE\"]', status, unmount\n");
     return 2;
   }
   std::string request = argv[2];

@@ -112,6 +112,18 @@ Survival Classify(const ScenarioResult& r) {
   return worst;
 }
 
+std::string ExploredName(const std::string& base, const std::string& crash) {
+  return base + "@" + crash;
+}
+
+bool SplitExploredName(const std::string& row, std::string* base, std::string* crash) {
+  size_t at = row.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == row.size()) return false;
+  *base = row.substr(0, at);
+  *crash = row.substr(at + 1);
+  return true;
+}
+
 std::string BaseName(const ScenarioResult& r) {
   const std::string suffix = "/" + r.writer;
   if (!r.writer.empty() && r.name.size() > suffix.size() &&
@@ -225,8 +237,15 @@ std::string SurvivalMarkdown(const SurvivalMatrix& m, const SurvivalOptions& opt
             note += "; expected by the scenario";
           }
         }
-        note += " — reproduce: `tbfault run " + options.scenario_dir + "/" + row +
-                ".textproto --writer " + r.writer + " --seed " + std::to_string(r.seed) + "`";
+        std::string base, crash;
+        if (HasLabel(r, kExplored) && SplitExploredName(row, &base, &crash)) {
+          note += " — reproduce: `tbfault explore " + options.scenario_dir + "/" + base +
+                  ".textproto --writer " + r.writer + " --crash " + crash + " --seed " +
+                  std::to_string(r.seed) + "`";
+        } else {
+          note += " — reproduce: `tbfault run " + options.scenario_dir + "/" + row +
+                  ".textproto --writer " + r.writer + " --seed " + std::to_string(r.seed) + "`";
+        }
         notes.push_back(note);
         text += " [" + std::to_string(notes.size()) + "]";
       }

@@ -17,6 +17,10 @@
 // not `passes`, and every cell whose scenario did not meet its expectations, carries a citation:
 // the counts per profile, the scenario's unmet expectation or error, and the command that
 // reproduces it (`tbfault run <scenario file> --writer <spec> --seed <seed>`).
+// Explored crash points (`tbfault explore`'s results.json) carry the label kExplored and the name
+// ExploredName(base, crash) + "/<writer>": one row per explored scenario and crash kind, its cell
+// the worst point, its citation the `tbfault explore` command (the point itself is in the
+// result's error and in explore.json).
 // Columns: every-event, buffered, periodic:ms=20, async, tensorboardx, tensorboard first (those
 // present), then any other writer in name order. Rows in name order.
 #pragma once
@@ -42,6 +46,11 @@ enum class Survival {  // in order of increasing severity; the worst wins.
   kHangs,
 };
 std::string_view SurvivalName(Survival s);  // "passes", "loses unacked", ...
+
+inline constexpr std::string_view kExplored = "explored";
+// "<base>@<crash>" ("power-cut-sync-torn@power-cut:torn"); SplitExploredName undoes it.
+std::string ExploredName(const std::string& base, const std::string& crash);
+bool SplitExploredName(const std::string& row, std::string* base, std::string* crash);
 
 // The cell one scenario result earns.
 Survival Classify(const ScenarioResult& r);

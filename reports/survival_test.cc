@@ -207,6 +207,34 @@ TEST(Survival, MarkdownCitesEveryCellThatDoesNotPass) {
 
 // Columns are the writers a user chooses between; mutants and misuse scenarios are self-tests,
 // listed after the table; scenarios labelled but not "faults" are not rows.
+// tbfault explore's crash points: one row per scenario and crash, the worst point, cited by the
+// explore command.
+TEST(Survival, ExploredCrashPointsAreOneRowCitedByExplore) {
+  Results rs;
+  const std::string row = ExploredName("power-cut-sync-torn", "power-cut:torn");
+  for (uint64_t lost : {0, 3, 1}) {
+    ScenarioResult r = Make(row, "buffered", {{Verdict::kLostAcked, lost}});
+    r.labels = {"faults", std::string(kExplored)};
+    rs.scenarios.push_back(r);
+  }
+  ScenarioResult fixed = Make("power-cut-sync-torn", "buffered");
+  fixed.labels = {"faults"};
+  rs.scenarios.push_back(fixed);
+  SurvivalMatrix m = BuildSurvival({&rs});
+  ASSERT_EQ(m.rows, (std::vector<std::string>{"power-cut-sync-torn", row}));
+  const SurvivalCell* c = m.cell(row, "buffered");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->survival, Survival::kLosesAcked);
+  EXPECT_EQ(c->result->profiles[0].count(Verdict::kLostAcked), 3u);
+  std::string md = SurvivalMarkdown(m);
+  EXPECT_NE(md.find("reproduce: `tbfault explore scenarios/faults/power-cut-sync-torn.textproto "
+                    "--writer buffered --crash power-cut:torn --seed 7`"),
+            std::string::npos)
+      << md;
+  std::string base, crash;
+  EXPECT_FALSE(SplitExploredName("plain-name", &base, &crash));
+}
+
 TEST(Survival, MutantsAndMisuseAreSelfTestsNotColumns) {
   Results rs;
   rs.scenarios = {Make("crash", "buffered"),

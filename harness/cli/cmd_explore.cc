@@ -4,13 +4,16 @@
 // write-path operations in faultfs's trace, then the scenario runs once per operation (or a seeded
 // sample of --budget of them, or the --shard's part) with the crash right after it. Prints one
 // line per point, the smallest operation number with a violation and the command that replays it;
-// writes the JSON (default DIR/explore.json). A file with several writer specs is explored once
+// writes the JSON (default DIR/explore.json) and the points as results (DIR/results.json, which
+// `tbfault survival` takes: one row per explored scenario and crash, the worst point). A file with several writer specs is explored once
 // per spec. Exit 0 no point produced a violation, 1 some did (or a point errored), 2 bad input,
 // 130 when interrupted.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -94,11 +97,15 @@ int RunExplore(std::span<char*> args) {
     std::fprintf(stderr, "tbfault explore: %s\n", st.ToString().c_str());
     return 2;
   }
-  if (!writer.empty()) {
+  if (!writer.empty()) {  // named "<name>/<writer>", as `tbfault run --writer` names it.
     s.mutable_writer()->clear_specs();
-    s.mutable_writer()->set_spec(writer);
+    s.mutable_writer()->add_specs(writer);
   }
   if (seed_flag.seen()) s.set_seed(seed);
+  if (Status st = runner::CheckExplorable(s); !st.ok()) {
+    std::fprintf(stderr, "tbfault explore: %s: %s\n", files[0].c_str(), st.ToString().c_str());
+    return 2;
+  }
   o.sample_seed = s.seed();
   if (Status st = runner::CheckCanMount(); !st.ok()) {
     std::fprintf(stderr, "tbfault explore: %s\n", st.ToString().c_str());
@@ -122,6 +129,16 @@ int RunExplore(std::span<char*> args) {
   o.run.baseline_steps = 0;  // no figures wanted: the verdicts are what counts here.
 
   nlohmann::json all = nlohmann::json::array();
+  reports::Results results;  // for tbfault survival (its explored rows).
+  {
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    results.host = host;
+    time_t now = time(nullptr);
+    char created[32];
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    results.created = created;
+  }
   int found = 0;
   for (const scenario::Scenario& one : runner::ExpandWriters(s)) {
     auto progress = [&](const runner::CrashPointResult& p, size_t done, size_t total) {
@@ -140,11 +157,18 @@ int RunExplore(std::span<char*> args) {
     }
     std::printf("%s\n", runner::ExploreTable(r).c_str());
     all.push_back(runner::ToJson(r));
+    runner::AddExploredResults(r, &results);
     if (r.violations + r.errors > 0) found = 1;
     if (r.interrupted) break;
   }
   std::ofstream(json) << nlohmann::json{{"explorations", all}}.dump(2) << "\n";
-  std::printf("results %s\n", json.c_str());
+  const std::string results_file = out_dir + "/results.json";
+  if (Status st = reports::WriteResultsFile(results_file, results); !st.ok()) {
+    std::fprintf(stderr, "tbfault explore: %s\n", st.ToString().c_str());
+    return 2;
+  }
+  std::printf("explore %s; the points as results (tbfault survival takes them) %s\n", json.c_str(),
+              results_file.c_str());
   if (g_interrupted.load()) {
     std::fprintf(stderr, "tbfault explore: interrupted; every mount was unmounted\n");
     return 130;

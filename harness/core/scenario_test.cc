@@ -87,6 +87,9 @@ TEST(ScenarioTest, ErrorsNameFileLineAndField) {
        "actions { kind: RESTART at_step: 5 resume_from_step: 7 }\n",
        "actions[0].resume_from_step: must be within 0..at_step"},
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
+       "actions { kind: CLEAR at_step: 5 at_op: 3 }\n",
+       "actions[0].at_op: only for PROCESS_CRASH and POWER_CUT"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
        "faults { rule: \"x\" at_step: 11 }\n",
        "scenarios/disk_full.textproto:3:20: faults[0].at_step: outside 0..workload.steps"},
   };

@@ -8,6 +8,8 @@
 #include <numeric>
 #include <random>
 
+#include "reports/survival.h"
+
 namespace tbfault::runner {
 namespace fs = std::filesystem;
 
@@ -157,18 +159,25 @@ scenario::Scenario CrashPointScenario(const scenario::Scenario& s, const CrashKi
   return v;
 }
 
-Status Explore(const scenario::Scenario& s, const ExploreOptions& o,
-               const ExploreProgress& progress, ExploreResult* out) {
-  const auto started = std::chrono::steady_clock::now();
-  *out = ExploreResult();
-  CrashKind crash;
-  bool own = false;
+Status CheckExplorable(const scenario::Scenario& s) {
   for (const auto& a : s.actions()) {
     if (a.kind() == scenario::Action::RESTART) {
       return Status::Invalid("scenario '" + s.name() +
                              "' restarts its writer (RESTART): explore places one crash in one "
                              "writer process");
     }
+  }
+  return Status::Ok();
+}
+
+Status Explore(const scenario::Scenario& s, const ExploreOptions& o,
+               const ExploreProgress& progress, ExploreResult* out) {
+  const auto started = std::chrono::steady_clock::now();
+  *out = ExploreResult();
+  if (Status st = CheckExplorable(s); !st.ok()) return st;
+  CrashKind crash;
+  bool own = false;
+  for (const auto& a : s.actions()) {
     if (IsCrash(a) && !own) {
       own = true;
       crash.power_cut = a.kind() == scenario::Action::POWER_CUT;
@@ -211,7 +220,7 @@ Status Explore(const scenario::Scenario& s, const ExploreOptions& o,
     std::optional<TracedOp> fell;
     if (ReadTracedOps(run.dir + "/trace", &seen, &fell).ok() && fell) {
       p.fired = true;
-      p.drifted = fell->number != n || fell->op != p.op.op;
+      p.drifted = fell->number != n || fell->op != p.op.op || fell->bytes != p.op.bytes;
     }
     p.violation = run.result.outcome != reports::Outcome::kError && Violated(run.result);
     if (p.violation) {
@@ -232,6 +241,23 @@ Status Explore(const scenario::Scenario& s, const ExploreOptions& o,
   out->duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return Status::Ok();
+}
+
+void AddExploredResults(const ExploreResult& r, reports::Results* out) {
+  reports::ScenarioResult named;
+  named.name = r.scenario;
+  named.writer = r.writer;
+  const std::string row = reports::ExploredName(reports::BaseName(named), r.crash);
+  for (const auto& p : r.points) {
+    reports::ScenarioResult q = p.result;
+    q.name = row + "/" + r.writer;
+    q.labels.push_back(std::string(reports::kExplored));
+    if (p.violation) {
+      q.error = "crash after op " + std::to_string(p.op.number) + " (" + p.op.op +
+                ", replay: " + p.replay + "): " + q.error;
+    }
+    out->scenarios.push_back(std::move(q));
+  }
 }
 
 nlohmann::json ToJson(const ExploreResult& r) {

@@ -7,9 +7,12 @@
 // event in a violation class (DESIGN.md section 5): the generated scenario carries no expectations,
 // so `tbfault run` of it fails exactly then. Each violating point keeps its result directory, with
 // the generated scenario in it, and the command that replays it (`tbfault replay DIR`). The op
-// order must be the writer's own (a writer whose background thread races the training thread can
-// drift: each point records the op the crash fell on, and `drifted` says when it was not the one
-// the clean pass had there). Refused: scenarios with RESTART actions.
+// order must be the writer's own: a crash placed by op count lands on the same op in every run
+// where the writer's ops come in one order (every-event, buffered, async: one thread writes), so
+// a point replays from its seed; where a timer thread races the training thread (periodic), the
+// op sequence itself differs run to run: each point records the op the crash fell on, and
+// `drifted` says when it is not the one the clean pass had there (such a point's verdicts need
+// not replay). Refused: scenarios with RESTART actions.
 #pragma once
 
 #include <atomic>
@@ -58,9 +61,9 @@ Status ReadTracedOps(const std::string& trace, std::vector<TracedOp>* ops,
                      std::optional<TracedOp>* crashed);
 
 struct CrashPointResult {
-  TracedOp op;                     // as the clean pass had it.
-  bool fired = false;              // the crash happened (the run got that far).
-  bool drifted = false;            // it fell on another kind of op than the clean pass's.
+  TracedOp op;           // as the clean pass had it.
+  bool fired = false;    // the crash happened (the run got that far).
+  bool drifted = false;  // it fell on another op (kind or size) than the clean pass had there.
   reports::ScenarioResult result;  // name "<scenario>/crash-at-op-<n>".
   bool violation = false;          // any profile counts a violation.
   std::string dir;                 // its result directory ("" once removed).
@@ -83,12 +86,20 @@ nlohmann::json ToJson(const ExploreResult& r);
 // The readable table: one line per point tried, then the summary and the replay commands.
 std::string ExploreTable(const ExploreResult& r);
 
+// The points tried, as results for the survival matrix (reports/survival.h, explored rows): each
+// named ExploredName(base, crash) + "/<writer>" and labelled kExplored; a violating one's error
+// starts with the op and the replay command.
+void AddExploredResults(const ExploreResult& r, reports::Results* out);
+
 // Called after each point (done of total).
 using ExploreProgress = std::function<void(const CrashPointResult&, size_t done, size_t total)>;
 
 // The points to try of 1..ops: all, or a seeded sample of options.budget, in op order; then the
 // shard's part (i % total == index of that list).
 std::vector<uint64_t> ChooseCrashPoints(uint64_t ops, const ExploreOptions& options);
+
+// Not OK for a scenario explore cannot explore (one with RESTART actions), naming it.
+Status CheckExplorable(const scenario::Scenario& s);
 
 // Explores `s` (writer.spec set: one writer). Not OK for a scenario it cannot explore (restarts),
 // a bad out dir, or a clean pass that errored (its reason).

@@ -4,11 +4,15 @@
 // files, shortened so that each test stays a few seconds.
 #include "harness/runner/explore.h"
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "harness/core/scenario.h"
 #include "harness/runner/mount.h"
@@ -259,6 +263,49 @@ TEST_F(ExploreTest, TornAndReorderPowerCutsReplayFromTheirSeed) {
       }
     }
   }
+}
+
+// The command as a user runs it: the table, the smallest op and its replay, explore.json, the
+// results for survival; bad input is one line and exit 2.
+TEST_F(ExploreTest, TheCommandPrintsTheSmallestOpAndWritesItsJson) {
+  scenario::Scenario s = Load("scenarios/mutants/fake-sync.textproto");
+  s.mutable_workload()->set_steps(40);
+  s.mutable_actions(0)->set_at_step(30);
+  fs::create_directories(out_);
+  const std::string file = (out_ / "fake-sync.textproto").string();
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(s, &text);
+  std::ofstream(file) << text;
+  auto run = [](const std::string& args, std::string* output) {
+    FILE* p = popen((std::string(TBFAULT_BIN) + " explore " + args + " 2>&1").c_str(), "r");
+    char buf[4096];
+    size_t n;
+    output->clear();
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) output->append(buf, n);
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string output;
+  const std::string out = (out_ / "cli").string();
+  ASSERT_EQ(run(file + " --budget 3 --seed 33 --quiet --out " + out, &output), 1) << output;
+  EXPECT_NE(output.find("smallest violating op: "), std::string::npos) << output;
+  EXPECT_NE(output.find("replay: tbfault replay "), std::string::npos) << output;
+  std::ifstream in(out + "/explore.json");
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  const nlohmann::json& e = j["explorations"][0];
+  EXPECT_EQ(e["tried"], 3);
+  EXPECT_EQ(e["crash"], "power-cut:plain");
+  EXPECT_TRUE(e["smallest_violating_op"].is_number()) << e.dump();
+  EXPECT_TRUE(fs::exists(out + "/results.json"));
+
+  const std::string restart =
+      std::string(TBFAULT_SOURCE_DIR) + "/scenarios/faults/restart-from-checkpoint.textproto";
+  EXPECT_EQ(run(restart + " --out " + out, &output), 2);
+  EXPECT_NE(output.find("restart-from-checkpoint.textproto: "), std::string::npos) << output;
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+  EXPECT_EQ(run(file + " --crash meteor", &output), 2);
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
 }
 
 }  // namespace
