@@ -1,4 +1,5 @@
 // tbfault explore SCENARIO [--crash process|power-cut:MODE] [--budget N] [--seed S] [--shard I/N]
+//                 [--shard-index I] [--shard-total N] (or the CI system's shard, as `run` reads it)
 //                 [--writer SPEC] [--out DIR] [--json FILE] [--keep-all]
 // Crash points explored, not picked (harness/runner/explore.h): a clean pass counts the scenario's
 // write-path operations in faultfs's trace, then the scenario runs once per operation (or a seeded
@@ -21,6 +22,7 @@
 #include "harness/cli/command.h"
 #include "harness/cli/flags.h"
 #include "harness/cli/output_paths.h"
+#include "harness/cli/shard_flags.h"
 #include "harness/core/scenario.h"
 #include "harness/runner/explore.h"
 #include "harness/runner/mount.h"
@@ -58,23 +60,7 @@ int RunExplore(std::span<char*> args) {
   const Flags::Flag& seed_flag =
       flags.Uint("--seed", &seed, 0, UINT64_MAX, "the scenario's seed, and the sample's")
           .DefaultText("its own");
-  flags.Custom(
-      "--shard", "I/N",
-      [&](std::string_view v, std::string* why) {
-        size_t slash = v.find('/');
-        int64_t i = 0, n = 0;
-        std::string ignored;
-        if (slash == std::string_view::npos ||
-            !ParseInt(v.substr(slash + 1), 1, 1 << 20, &n, &ignored) ||
-            !ParseInt(v.substr(0, slash), 0, n - 1, &i, &ignored)) {
-          *why = "'" + std::string(v) + "' is not I/N with 0 <= I < N";
-          return false;
-        }
-        o.shard_index = static_cast<int>(i);
-        o.shard_total = static_cast<int>(n);
-        return true;
-      },
-      "0/1", "try only the I-th of N shards of the points chosen");
+  ShardFlagSet shard_flags(&flags, "the points chosen (the k-th is in shard k mod N)");
   flags.Custom(
       "--writer", "SPEC",
       [&](std::string_view spec, std::string* why) {
@@ -91,6 +77,10 @@ int RunExplore(std::span<char*> args) {
   flags.Bool("--keep-all", &o.keep_all, "keep every point's result directory");
   flags.Bool("--quiet", &quiet, "no progress lines");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
+  runner::ShardChoice shard;
+  if (int rc = shard_flags.Resolve(&shard); rc >= 0) return rc;
+  o.shard_index = shard.index;
+  o.shard_total = shard.total;
 
   scenario::Scenario s;
   if (Status st = core::LoadScenario(files[0], &s); !st.ok()) {

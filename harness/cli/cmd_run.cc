@@ -25,6 +25,7 @@
 #include "harness/cli/command.h"
 #include "harness/cli/flags.h"
 #include "harness/cli/output_paths.h"
+#include "harness/cli/shard_flags.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/runner.h"
 #include "harness/runner/shard.h"
@@ -110,39 +111,8 @@ int RunRun(std::span<char*> args) {
   const Flags::Flag& seed_flag =
       flags.Uint("--seed", &seed, 0, UINT64_MAX, "every scenario's seed").DefaultText("its own");
   flags.Int("--jobs", &jobs, 1, 64, "scenarios run at once");
-  runner::ShardFlags shard_flags;
-  flags.Custom(
-      "--shard", "I/N",
-      [&](std::string_view v, std::string* why) {
-        size_t slash = v.find('/');
-        int64_t i = 0, n = 0;
-        std::string ignored;
-        if (slash == std::string_view::npos ||
-            !ParseInt(v.substr(slash + 1), 1, 1 << 20, &n, &ignored) ||
-            !ParseInt(v.substr(0, slash), 0, n - 1, &i, &ignored)) {
-          *why = "'" + std::string(v) + "' is not I/N with 0 <= I < N";
-          return false;
-        }
-        shard_flags.index = static_cast<int>(i);
-        shard_flags.total = static_cast<int>(n);
-        return true;
-      },
-      "0/1",
-      "run only the I-th of N shards of the suite (the k-th scenario in name order is in shard "
-      "k mod N). Else, in this order: --shard-index/--shard-total; GitLab's CI_NODE_INDEX/"
-      "CI_NODE_TOTAL (1-based); JOB_COMPLETION_INDEX (Kubernetes Indexed Job) with --shard-total; "
-      "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS. A source that names another shard is an error");
-  int64_t shard_index_value = 0, shard_total_value = 1;
-  const Flags::Flag& shard_index_flag =
-      flags
-          .Int("--shard-index", &shard_index_value, 0, (1 << 20) - 1,
-               "this run's shard, 0-based (e.g. a GitHub Actions matrix value)")
-          .DefaultText("none");
-  const Flags::Flag& shard_total_flag =
-      flags
-          .Int("--shard-total", &shard_total_value, 1, 1 << 20,
-               "the number of shards (with --shard-index, or JOB_COMPLETION_INDEX)")
-          .DefaultText("none");
+  ShardFlagSet shard_flags(&flags,
+                           "the suite (the k-th scenario in name order is in shard k mod N)");
   flags.String("--out", "DIR", &out_dir,
                "each scenario's files and the reports go here; a directory an earlier run wrote "
                "is emptied first, any other non-empty one refused");
@@ -164,25 +134,8 @@ int RunRun(std::span<char*> args) {
   flags.Bool("--quiet", &quiet, "no progress lines");
   if (int rc = flags.Parse(args); rc >= 0) return rc;
   const bool seed_set = seed_flag.seen();
-  if (shard_index_flag.seen() || shard_total_flag.seen()) {
-    const bool both = shard_flags.index.has_value();  // --shard I/N given too.
-    if (both && shard_index_flag.seen() && shard_index_value != *shard_flags.index) {
-      return flags.Fail("--shard-index " + std::to_string(shard_index_value) +
-                        " disagrees with --shard " + std::to_string(*shard_flags.index) + "/" +
-                        std::to_string(*shard_flags.total));
-    }
-    if (both && shard_total_flag.seen() && shard_total_value != *shard_flags.total) {
-      return flags.Fail("--shard-total " + std::to_string(shard_total_value) +
-                        " disagrees with --shard " + std::to_string(*shard_flags.index) + "/" +
-                        std::to_string(*shard_flags.total));
-    }
-    if (shard_index_flag.seen()) shard_flags.index = static_cast<int>(shard_index_value);
-    if (shard_total_flag.seen()) shard_flags.total = static_cast<int>(shard_total_value);
-  }
   runner::ShardChoice shard;
-  if (Status s = runner::ResolveShard(shard_flags, std::getenv, &shard); !s.ok()) {
-    return flags.Fail(s.message());
-  }
+  if (int rc = shard_flags.Resolve(&shard); rc >= 0) return rc;
   if (paths.empty()) paths.push_back(runner::DefaultScenarioDir());
   std::vector<runner::SuiteEntry> suite;
   if (Status s = runner::LoadSuite(paths, &suite); !s.ok()) {
