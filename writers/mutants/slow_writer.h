@@ -7,7 +7,11 @@
 //                  many calls: flush, sync, close and one add in 7 are timed on the steady clock
 //                  (a timed add standing for 7) and 30% of that is repaid by busy-waiting. The
 //                  clock reads' own cost (calibrated when made) is booked against that debt, so
-//                  the slowdown is 30%, not 30% plus the timing.
+//                  the slowdown is 30%, not 30% plus the timing. In wall time: on a loaded
+//                  machine a busy-wait preempted part-way repays its debt while descheduled, so
+//                  in CPU time it slows long calls less (every-event's adds, a write each: -3% to
+//                  +27% in bench/gate_bench.cc under load 8-17 on 2 cores; buffered +32% to
+//                  +54%, async +28% to +58%).
 //
 // Spec (writer_factory.h): "mutant:<name>[:<policy spec>]", the policy "buffered" by default:
 // "mutant:slow-30pct:async:queue=1024" slows an async writer. Busy-waiting, never sleeping: a sleep
