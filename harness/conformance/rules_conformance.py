@@ -49,6 +49,56 @@ KNOWN = {("symlink_cycle", "tb-python"): ("tb-python-http", python_cycle_misread
          ("symlink_cycles", "tb-python"): ("tb-python-http", python_cycle_misread)}
 
 
+def hparams_columns(py, mode, logdir):
+    """The real hparams dashboard's columns: (hparam names, metric tags)."""
+    code = r"""
+import json, sys, time, urllib.request
+sys.path.insert(0, %r)
+import tb_series as t
+srv = t.Server(%r, 60, %r)
+try:
+    srv.wait_ready()
+    time.sleep(5)  # one reload after the runs are listed
+    req = urllib.request.Request(srv.base + "/data/plugin/hparams/experiment",
+                                 data=b'{"experimentName": ""}',
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        e = json.loads(r.read())
+    print(json.dumps([sorted(h["name"] for h in e.get("hparamInfos", [])),
+                      sorted(m["name"]["tag"] for m in e.get("metricInfos", []))]))
+finally:
+    srv.stop()
+""" % (HERE, logdir, "true" if mode == "tb-rust" else "false")
+    r = subprocess.run([py, "-c", code], capture_output=True, text=True)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def check_hparams(tbfault, py, profile, logdir):
+    """FINDINGS H1: the Python loader's hparams columns are the first session's;
+    rustboard's are the union. Our doctor's hparams-schema finding must name
+    exactly what the Python loader leaves out."""
+    real = hparams_columns(py, profile, logdir)
+    if real is None:
+        return "the hparams API did not answer"
+    doc = json.loads(subprocess.run([tbfault, "doctor", "--json", logdir], capture_output=True,
+                                    text=True).stdout)
+    f = [x for x in doc["findings"] if x["kind"] == "hparams-schema"]
+    if len(f) != 1:
+        return "doctor: %d hparams-schema findings, expected 1" % len(f)
+    said = f[0]["summary"]
+    if profile == "tb-python":
+        if real != [["lr"], ["hparam/acc"]]:
+            return "tb-python columns %s, FINDINGS H1 says the first session's" % real
+        if "hparams batch" not in said or "metrics hparam/f1" not in said:
+            return "doctor does not name batch and hparam/f1: %s" % said
+    else:
+        if real != [["batch", "lr"], ["hparam/acc", "hparam/f1"]]:
+            return "tb-rust columns %s, FINDINGS H1 says the union" % real
+        if "tb-rust, --load_fast=true, shows the union" not in said:
+            return "doctor does not say tb-rust shows the union: %s" % said
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tbfault", required=True)
@@ -88,6 +138,10 @@ def main():
             continue
         r = subprocess.run([py, os.path.join(HERE, "compare.py"), ours, real, "--label", label])
         failed += r.returncode != 0
+        if name == "hparams":
+            why = check_hparams(a.tbfault, py, a.profile, logdir)
+            print("%s: hparams columns: %s" % (label, why or "as FINDINGS H1 says"))
+            failed += why is not None
     sys.exit(1 if failed else 0)
 
 

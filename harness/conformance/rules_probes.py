@@ -10,6 +10,8 @@ started once per logdir):
   symlink_cycle     a run with a link back to the logdir, and a second name
                     for the run (FINDINGS L2)
   symlink_cycles    the same and a link of the run to itself (FINDINGS L2)
+  hparams           two tensorboardX add_hparams sessions, the second adding an
+                    hparam and a metric (FINDINGS H1)
 Records are framed by probes.py's helpers; values are step + 0.5.
 """
 
@@ -44,11 +46,29 @@ def symlink_cycles(lg):
     os.symlink(".", os.path.join(lg, "real", "self"))
 
 
+def hparams(lg):
+    """tensorboardX's add_hparams: each call writes a sub-run RUN/<time>/ holding the
+    experiment, session start/end and the metric values (FINDINGS H1). The second
+    session adds an hparam (batch) and a metric (hparam/f1)."""
+    import time
+    from tensorboardX import SummaryWriter
+    w = SummaryWriter(os.path.join(lg, "run1"))
+    for s in range(3):
+        w.add_scalar("loss", 1.0 / (s + 1), s)
+    w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5})
+    w.close()
+    time.sleep(1.1)  # tensorboardX names the sub-run and the files by the time
+    w = SummaryWriter(os.path.join(lg, "run2"))
+    w.add_hparams({"lr": 0.2, "batch": 32}, {"hparam/acc": 0.7, "hparam/f1": 0.6})
+    w.close()
+
+
 # name -> (writer, the logdir to judge, relative to OUTDIR/name)
 LOGDIRS = {
     "symlinks": (symlinks, "logdir"),
     "symlink_cycle": (symlink_cycle, "."),
     "symlink_cycles": (symlink_cycles, "."),
+    "hparams": (hparams, "."),
 }
 
 

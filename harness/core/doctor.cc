@@ -8,6 +8,7 @@
 
 #include "format/event_reader.h"
 #include "format/file_name.h"
+#include "harness/core/hparams.h"
 #include "harness/core/plugins.h"
 #include "harness/core/run_reader.h"
 
@@ -302,6 +303,8 @@ std::string_view FindingKindName(FindingKind kind) {
       return "symlink-cycle";
     case FindingKind::kNotModelled:
       return "not-modelled";
+    case FindingKind::kHParamsSchema:
+      return "hparams-schema";
   }
   return "?";
 }
@@ -458,6 +461,7 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
   }
   uint64_t files = 0, values = 0;
   std::vector<std::string> dirs;
+  std::vector<HParamsExperiment> experiments;  // in run-name order (FINDINGS.md H1).
   for (const format::RunFiles& run : runs) {
     RunReader reader({std::begin(kAllProfiles), std::end(kAllProfiles)});
     if (s = reader.Cycle(run.files); !s.ok()) return s;
@@ -468,9 +472,26 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
     RunDiagnosis& d = out->runs.emplace_back();
     d.run = run.run;
     DiagnoseRun(run.files, anomalies, strict, rust, python, &d);
+    for (const Dropped& dr : strict.dropped) {
+      std::string content;
+      HParamsExperiment e;
+      if (dr.cause == DropCause::kUnknownPlugin && dr.tag == "_hparams_/experiment" &&
+          PluginOfValue(dr.file, dr.offset, dr.tag, &content) == "hparams" &&
+          DecodeHParamsExperiment(content, &e)) {
+        e.run = run.run;
+        experiments.push_back(std::move(e));
+        break;
+      }
+    }
     files += run.files.size();
     dirs.push_back(run.dir);
     values += d.strict_values;
+  }
+  if (std::string left_out = HParamsLeftOut(experiments); !left_out.empty()) {
+    Finding& f = out->findings.emplace_back(
+        MakeFinding(FindingKind::kHParamsSchema, {Profile::kTbPython}, "", 0));
+    f.plugin = "hparams";
+    f.summary = std::move(left_out);
   }
   if (values == 0) {
     Finding f = MakeFinding(FindingKind::kNoEvents, {}, "", 0);

@@ -33,6 +33,7 @@ enum class FindingKind {
   kStalled,          // doctor --watch: the files grew for N reload cycles, no new value shown.
   kSymlinkCycle,     // path-wide: a link back to a directory on its own path (`file`: the link).
   kNotModelled,      // values of a plugin the profiles do not model (`plugin`); nothing hidden.
+  kHParamsSchema,    // path-wide: hparams/metrics of later sessions the Python loader leaves out.
 };
 std::string_view FindingKindName(FindingKind kind);  // "dead-file", "no-events", ...
 
@@ -61,7 +62,7 @@ struct RunDiagnosis {
 struct Diagnosis {
   std::string path;
   std::vector<RunDiagnosis> runs;
-  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile, kSymlinkCycle.
+  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile, kSymlinkCycle, ...
   size_t finding_count() const;
 };
 
