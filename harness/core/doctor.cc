@@ -271,6 +271,38 @@ void NotModelledPlugins(const RunView& strict, std::vector<Finding>* out) {
   }
 }
 
+// FINDINGS.md P1, logdir-wide: an invalid proto with right CRCs raises out of the Python loader's
+// reload of its run and ends TensorBoard's one reload thread, so every run reloaded after it shows
+// at most its first event, and no run is reloaded again. The reload order is the directory walk's
+// (the file system's listing order, not names), so every other run is named as hidden by it.
+struct Death {
+  size_t run;  // index in Diagnosis::runs.
+  std::string file;
+  uint64_t offset;
+};
+
+void ReloadThreadDeaths(const std::vector<Death>& deaths, Diagnosis* d) {
+  for (const Death& death : deaths) {
+    const RunDiagnosis& run = d->runs[death.run];
+    Finding w =
+        MakeFinding(FindingKind::kReloadThreadDies, {Profile::kTbPython}, death.file, death.offset);
+    for (const RunDiagnosis& other : d->runs) {
+      if (&other == &run) continue;
+      w.runs.push_back(other.run);
+      w.values += other.python_values;
+    }
+    w.summary = "an invalid record in run " + run.run + " (offset " + std::to_string(death.offset) +
+                ") ends TensorBoard's Python reload thread (--load_fast=false): " +
+                (w.runs.empty() ? std::string("no other run to hide")
+                                : "every run reloaded after it (directory-walk order) shows at "
+                                  "most its first event and none is reloaded again, so up to " +
+                                      Plural(w.values, "value") + " of " +
+                                      Plural(w.runs.size(), "other run") + " are hidden");
+    for (const std::string& r : w.runs) w.reasons.push_back("tb-python: hides run " + r);
+    d->findings.push_back(std::move(w));
+  }
+}
+
 }  // namespace
 
 std::string_view FindingKindName(FindingKind kind) {
@@ -305,6 +337,8 @@ std::string_view FindingKindName(FindingKind kind) {
       return "not-modelled";
     case FindingKind::kHParamsSchema:
       return "hparams-schema";
+    case FindingKind::kReloadThreadDies:
+      return "reload-thread-dies";
   }
   return "?";
 }
@@ -462,6 +496,7 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
   uint64_t files = 0, values = 0;
   std::vector<std::string> dirs;
   std::vector<HParamsExperiment> experiments;  // in run-name order (FINDINGS.md H1).
+  std::vector<Death> deaths;                   // FINDINGS.md P1, the first of each run.
   for (const format::RunFiles& run : runs) {
     RunReader reader({std::begin(kAllProfiles), std::end(kAllProfiles)});
     if (s = reader.Cycle(run.files); !s.ok()) return s;
@@ -472,6 +507,11 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
     RunDiagnosis& d = out->runs.emplace_back();
     d.run = run.run;
     DiagnoseRun(run.files, anomalies, strict, rust, python, &d);
+    for (const Note& note : python.notes) {
+      if (note.kind != NoteKind::kReloadThreadDies) continue;
+      deaths.push_back({out->runs.size() - 1, note.file, note.offset});
+      break;
+    }
     for (const Dropped& dr : strict.dropped) {
       std::string content;
       HParamsExperiment e;
@@ -487,6 +527,7 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
     dirs.push_back(run.dir);
     values += d.strict_values;
   }
+  ReloadThreadDeaths(deaths, out);
   if (std::string left_out = HParamsLeftOut(experiments); !left_out.empty()) {
     Finding& f = out->findings.emplace_back(
         MakeFinding(FindingKind::kHParamsSchema, {Profile::kTbPython}, "", 0));

@@ -34,6 +34,7 @@ enum class FindingKind {
   kSymlinkCycle,     // path-wide: a link back to a directory on its own path (`file`: the link).
   kNotModelled,      // values of a plugin the profiles do not model (`plugin`); nothing hidden.
   kHParamsSchema,    // path-wide: hparams/metrics of later sessions the Python loader leaves out.
+  kReloadThreadDies,  // path-wide: tb-python's reload thread dies at `file`; `runs` it hides.
 };
 std::string_view FindingKindName(FindingKind kind);  // "dead-file", "no-events", ...
 
@@ -48,6 +49,7 @@ struct Finding {
   std::vector<std::string> reasons;  // "tb-rust: dead: bad-data-crc at offset 96", "strict: ...".
   std::vector<std::string> where;    // kNoEvents: directories nearby that hold event files.
   std::string plugin;                // kNotModelled: the plugin's name ("hparams", ...).
+  std::vector<std::string> runs;     // kReloadThreadDies: the other runs it hides.
 };
 
 struct RunDiagnosis {

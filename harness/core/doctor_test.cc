@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "format/record.h"
 #include "harness/core/test_logdir.h"
 
 namespace tbfault::core {
@@ -396,6 +397,33 @@ TEST(DoctorTest, PluginsNotModelledAreSaid) {
   EXPECT_EQ(f[1].values, 2u);
   EXPECT_EQ(f[1].tags, Tags{"pr/curve"});
   EXPECT_TRUE(f[1].profiles.empty());  // nothing is hidden: the model just stops there.
+}
+
+// FINDINGS.md P1 logdir-wide: one invalid proto in one run hides every other run from tb-python.
+TEST(DoctorTest, AnInvalidProtoHidesEveryOtherRunFromThePythonLoader) {
+  TempLogdir dir;
+  FileBuilder good, bad;
+  good.Version().Scalar(0, 1, true).Scalar(1, 2);
+  bad.Version().Scalar(0, 1, true);
+  std::string junk = "\xff\xff\xff";  // field 31, wire type 7: no Event, framed with right CRCs.
+  record::AppendFrame(&bad.mutable_bytes(), junk);
+  bad.Scalar(2, 3);
+  dir.WriteFile("a", 0, good.bytes());
+  dir.WriteFile("b", 0, bad.bytes());
+  dir.WriteFile("c", 0, good.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  const Finding& f = d.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kReloadThreadDies);
+  EXPECT_EQ(f.profiles, Profiles{Profile::kTbPython});
+  EXPECT_EQ(f.runs, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(f.values, 4u);
+  EXPECT_NE(f.summary.find("in run b"), std::string::npos) << f.summary;
+  // Without the invalid record, no such finding.
+  TempLogdir clean;
+  clean.WriteFile("a", 0, good.bytes());
+  clean.WriteFile("b", 0, good.bytes());
+  EXPECT_TRUE(Diagnose(clean.path()).findings.empty());
 }
 
 TEST(DoctorTest, MissingPathIsAnError) {
