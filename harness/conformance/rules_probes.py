@@ -10,6 +10,8 @@ started once per logdir):
   symlink_cycle     a run with a link back to the logdir, and a second name
                     for the run (FINDINGS L2)
   symlink_cycles    the same and a link of the run to itself (FINDINGS L2)
+  mixed_steps       a tag fed by two step counters in one file, and a resumed
+                    run (FINDINGS M2)
   hparams           two tensorboardX add_hparams sessions, the second adding an
                     hparam and a metric (FINDINGS H1)
 Records are framed by probes.py's helpers; values are step + 0.5.
@@ -46,6 +48,20 @@ def symlink_cycles(lg):
     os.symlink(".", os.path.join(lg, "real", "self"))
 
 
+def mixed_steps(lg):
+    """One tag fed by two step counters in one file (file_version, no
+    SessionLog): a global step 0..500 and then an epoch counter at 2; a second
+    run resumes at 200 in a new file. tb-rust evicts 300..500 in both, tb-python
+    keeps both histories (FINDINGS P3); the doctor tells them apart (FINDINGS M2)."""
+    from probes import F2, scalar
+    recs = [frame(file_version())] + [frame(scalar("loss", s * 100, s + 0.5)) for s in range(6)]
+    recs.append(frame(scalar("loss", 2, 99.5, with_meta=False)))
+    write(os.path.join(lg, "mixed", F1), recs)
+    write(os.path.join(lg, "resumed", F1), recs[:-1])
+    write(os.path.join(lg, "resumed", F2), [frame(file_version()),
+                                            frame(scalar("loss", 200, 99.5, with_meta=False))])
+
+
 def hparams(lg):
     """tensorboardX's add_hparams: each call writes a sub-run RUN/<time>/ holding the
     experiment, session start/end and the metric values (FINDINGS H1). The second
@@ -68,6 +84,7 @@ LOGDIRS = {
     "symlinks": (symlinks, "logdir"),
     "symlink_cycle": (symlink_cycle, "."),
     "symlink_cycles": (symlink_cycles, "."),
+    "mixed_steps": (mixed_steps, "."),
     "hparams": (hparams, "."),
 }
 

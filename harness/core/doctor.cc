@@ -140,6 +140,12 @@ std::string Summary(const Finding& f) {
     case FindingKind::kRestartPurge:
       return n + " of earlier steps are hidden by a restart: the record at offset " + at +
              " goes back to a lower (or the same) step";
+    case FindingKind::kMixedSteps:
+      return n + " of tag(s) " + Join(f.tags) + " are hidden because the step goes back inside " +
+             "one file with no SessionLog.START (the record at offset " + at +
+             "): the tag is fed by two step counters (train and validation, per-rank and global, " +
+             "epochs counted from 0 again), not a restart; give each counter its own tag, or log " +
+             "with one global step";
     case FindingKind::kDoubleScalar:
       return n + " of scalar tag(s) " + Join(f.tags) +
              " are DT_DOUBLE and dropped (only DT_FLOAT scalars are read); the first at offset " +
@@ -214,9 +220,14 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   for (const Dropped& d : view.dropped) {
     FindingKind kind;
     if (!DroppedKind(d.cause, &kind) || !strict.Shows(d.tag, d.file, d.offset)) continue;
-    const bool restart = kind == FindingKind::kRestartPurge;
     const std::string& cause_file = d.cause_file.empty() ? d.file : d.cause_file;
     const uint64_t cause_offset = d.cause_file.empty() ? d.offset : d.cause_offset;
+    // A regression inside the values' own file, not by a SessionLog.START: mixed step counters.
+    if (kind == FindingKind::kRestartPurge && d.cause != DropCause::kPurgedByStart &&
+        cause_file == d.file) {
+      kind = FindingKind::kMixedSteps;
+    }
+    const bool restart = kind == FindingKind::kRestartPurge || kind == FindingKind::kMixedSteps;
     std::string group =
         restart ? cause_file
                 : d.tag + (kind == FindingKind::kDropped
@@ -319,6 +330,8 @@ std::string_view FindingKindName(FindingKind kind) {
       return "abandoned-file";
     case FindingKind::kRestartPurge:
       return "restart-purge";
+    case FindingKind::kMixedSteps:
+      return "mixed-step-counters";
     case FindingKind::kDoubleScalar:
       return "double-scalar";
     case FindingKind::kMissingMetadata:
@@ -378,7 +391,10 @@ void DiagnoseRun(const std::vector<std::string>& files,
   }
   auto at = [&](const std::string& file, uint64_t offset) -> Finding* {
     for (Finding& f : merged) {
-      if (f.file == file && f.offset == offset && f.kind != FindingKind::kRestartPurge) return &f;
+      if (f.file == file && f.offset == offset && f.kind != FindingKind::kRestartPurge &&
+          f.kind != FindingKind::kMixedSteps) {
+        return &f;
+      }
     }
     return nullptr;
   };

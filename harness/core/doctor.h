@@ -24,7 +24,10 @@ enum class FindingKind {
   kDeadFile,         // a bad record at `offset`: the profile never reads the rest of the file.
   kTruncatedTail,    // the file ends inside a record at `offset` (waited on, never shown).
   kAbandonedFile,    // tb-python stopped at `offset` and moved to a newer file for good.
-  kRestartPurge,     // values purged (tb-python) or evicted (tb-rust) by the record at `offset`.
+  kRestartPurge,     // values purged (tb-python) or evicted (tb-rust) by the record at `offset`
+                     // of a newer file, or by a SessionLog.START: a restart.
+  kMixedSteps,       // the same, by a step regression inside the values' own file (no START):
+                     // one tag fed by two step counters, not a restart.
   kDoubleScalar,     // DT_DOUBLE scalars, dropped by tb-rust; `offset`: the first of them.
   kMissingMetadata,  // the tag's first value (at `offset`) has no plugin metadata.
   kDropped,          // values dropped for another reason (the reasons say which).

@@ -182,7 +182,8 @@ TEST(DoctorTest, RestartPurgesAndEvicts) {
 }
 
 // Without a file_version, a step regression purges in tb-python and evicts in tb-rust: the same
-// values, for the same record, so one finding names both.
+// values, for the same record, so one finding names both. Inside one file with no SessionLog.START
+// it is two step counters feeding one tag, not a restart.
 TEST(DoctorTest, StepRegressionWithoutFileVersionIsOneFindingForBoth) {
   TempLogdir dir;
   FileBuilder a;
@@ -192,10 +193,38 @@ TEST(DoctorTest, StepRegressionWithoutFileVersionIsOneFindingForBoth) {
   Diagnosis d = Diagnose(dir.path());
   ASSERT_EQ(d.finding_count(), 1u) << Dump(d);
   const Finding& f = d.runs[0].findings[0];
-  EXPECT_EQ(f.kind, FindingKind::kRestartPurge);
+  EXPECT_EQ(f.kind, FindingKind::kMixedSteps);
   EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
   EXPECT_EQ(f.offset, a.offset(6));
   EXPECT_EQ(f.values, 3u);  // steps 3, 4, 5.
+  EXPECT_NE(f.summary.find("two step counters"), std::string::npos) << f.summary;
+}
+
+// Train and validation values of one tag on their own counters, in one file with file_version:
+// tb-rust evicts (tb-python keeps both, in load order): mixed step counters, said so; the same
+// regression at a new file (a resumed writer) is a restart.
+TEST(DoctorTest, MixedStepCountersAreNotARestart) {
+  TempLogdir dir;
+  FileBuilder a;
+  a.Version();
+  for (int s = 0; s < 6; ++s) a.Scalar(s * 100, s, s == 0);  // global step 0..500
+  a.Scalar(2, 9);                                            // an epoch counter: step 2
+  dir.WriteFile("mixed", 1, a.bytes());
+  FileBuilder b, c;
+  b.Version();
+  for (int s = 0; s < 6; ++s) b.Scalar(s * 100, s, s == 0);
+  c.Version().Scalar(200, 9, true);  // resumed from the step-200 checkpoint, in a new file
+  dir.WriteFile("resumed", 1, b.bytes());
+  dir.WriteFile("resumed", 2, c.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.runs.size(), 2u);
+  std::vector<Finding> mixed = OfKind(d.runs[0], FindingKind::kMixedSteps);
+  ASSERT_EQ(mixed.size(), 1u) << Dump(d);
+  EXPECT_EQ(mixed[0].profiles, Profiles{Profile::kTbRust});
+  EXPECT_EQ(mixed[0].values, 5u);  // steps 100..500 evicted by the value at step 2.
+  EXPECT_TRUE(OfKind(d.runs[0], FindingKind::kRestartPurge).empty());
+  ASSERT_EQ(OfKind(d.runs[1], FindingKind::kRestartPurge).size(), 1u) << Dump(d);
+  EXPECT_TRUE(OfKind(d.runs[1], FindingKind::kMixedSteps).empty());
 }
 
 TEST(DoctorTest, DoubleScalarsDroppedByRust) {
