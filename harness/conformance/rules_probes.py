@@ -14,6 +14,7 @@ started once per logdir):
                     run (FINDINGS M2)
   hparams           two tensorboardX add_hparams sessions, the second adding an
                     hparam and a metric (FINDINGS H1)
+  downsample        series longer than TensorBoard's default samples (FINDINGS D1)
 Records are framed by probes.py's helpers; values are step + 0.5.
 """
 
@@ -62,6 +63,18 @@ def mixed_steps(lg):
                                             frame(scalar("loss", 200, 99.5, with_meta=False))])
 
 
+def downsample(lg):
+    """Series longer than a chart keeps by default (FINDINGS D1): 1100 scalars,
+    60 histograms, 15 images, 120 texts, one run."""
+    from probes import histogram, image, scalar, text
+    recs = [frame(file_version())]
+    recs += [frame(scalar("loss", s, s + 0.5, with_meta=(s == 0))) for s in range(1100)]
+    recs += [frame(histogram("h", s, [1, s % 7 + 1])) for s in range(60)]
+    recs += [frame(image("img", s, 2 + s, 3)) for s in range(15)]
+    recs += [frame(text("txt", s, "t%d" % s)) for s in range(120)]
+    write(os.path.join(lg, "run", F1), recs)
+
+
 def hparams(lg):
     """tensorboardX's add_hparams: each call writes a sub-run RUN/<time>/ holding the
     experiment, session start/end and the metric values (FINDINGS H1). The second
@@ -86,6 +99,7 @@ LOGDIRS = {
     "symlink_cycles": (symlink_cycles, "."),
     "mixed_steps": (mixed_steps, "."),
     "hparams": (hparams, "."),
+    "downsample": (downsample, "."),
 }
 
 

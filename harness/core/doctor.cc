@@ -8,6 +8,7 @@
 
 #include "format/event_reader.h"
 #include "format/file_name.h"
+#include "harness/core/downsample.h"
 #include "harness/core/hparams.h"
 #include "harness/core/plugins.h"
 #include "harness/core/run_reader.h"
@@ -286,6 +287,37 @@ void NotModelledPlugins(const RunView& strict, std::vector<Finding>* out) {
 // reload of its run and ends TensorBoard's one reload thread, so every run reloaded after it shows
 // at most its first event, and no run is reloaded again. The reload order is the directory walk's
 // (the file system's listing order, not names), so every other run is named as hidden by it.
+// Series longer than a chart keeps (FINDINGS.md D1): one finding per tag, for the profiles that
+// keep the same number. Not a loss: the values are on disk and readable.
+void Downsampled(const RunView& rust, const RunView& python, std::vector<Finding>* out) {
+  for (const auto& [profile, view] :
+       {std::pair{Profile::kTbRust, &rust}, std::pair{Profile::kTbPython, &python}}) {
+    for (const auto& [tag, series] : view->tags) {
+      const uint64_t m = series.points.size();
+      const uint64_t k = SamplesShown(profile, series.kind, m);
+      if (k >= m) continue;
+      auto same = std::find_if(out->begin(), out->end(), [&](const Finding& f) {
+        return f.kind == FindingKind::kDownsampled && f.tags.count(tag) && f.values == m - k;
+      });
+      if (same != out->end()) {
+        AddProfile(&*same, profile);
+        continue;
+      }
+      const Point& first = series.points.front();
+      Finding f =
+          MakeFinding(FindingKind::kDownsampled, {profile}, view->file(first), first.offset);
+      f.values = m - k;
+      f.tags.insert(tag);
+      const std::string plugin(PluginOfKind(series.kind));
+      f.summary = std::to_string(k) + " of " + std::to_string(m) + " points of " + plugin +
+                  " tag " + tag + " shown (the last always, the others by a seeded reservoir): " +
+                  "raise --samples_per_plugin, e.g. --samples_per_plugin " + plugin + "=" +
+                  std::to_string(m);
+      out->push_back(std::move(f));
+    }
+  }
+}
+
 struct Death {
   size_t run;  // index in Diagnosis::runs.
   std::string file;
@@ -332,6 +364,8 @@ std::string_view FindingKindName(FindingKind kind) {
       return "restart-purge";
     case FindingKind::kMixedSteps:
       return "mixed-step-counters";
+    case FindingKind::kDownsampled:
+      return "downsampled";
     case FindingKind::kDoubleScalar:
       return "double-scalar";
     case FindingKind::kMissingMetadata:
@@ -426,6 +460,7 @@ void DiagnoseRun(const std::vector<std::string>& files,
     }
   }
   NotModelledPlugins(strict, &merged);
+  Downsampled(rust, python, &merged);
   for (Finding& f : merged) {
     if (f.summary.empty()) f.summary = Summary(f);
   }

@@ -26,6 +26,7 @@ enum class FindingKind {
   kAbandonedFile,    // tb-python stopped at `offset` and moved to a newer file for good.
   kRestartPurge,     // values purged (tb-python) or evicted (tb-rust) by the record at `offset`
                      // of a newer file, or by a SessionLog.START: a restart.
+  kDownsampled,      // more points than the profile's chart keeps (not lost: on disk, readable).
   kMixedSteps,       // the same, by a step regression inside the values' own file (no START):
                      // one tag fed by two step counters, not a restart.
   kDoubleScalar,     // DT_DOUBLE scalars, dropped by tb-rust; `offset`: the first of them.

@@ -455,6 +455,35 @@ TEST(DoctorTest, AnInvalidProtoHidesEveryOtherRunFromThePythonLoader) {
   EXPECT_TRUE(Diagnose(clean.path()).findings.empty());
 }
 
+// More points than a chart keeps (FINDINGS.md D1): said per tag, with the counts per loader.
+TEST(DoctorTest, LongSeriesAreDownsampled) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version();
+  for (int s = 0; s < 1200; ++s) b.Scalar(s, s, s == 0);
+  for (int s = 0; s < 150; ++s) b.Add(format::TextEvent(1.0, s, "note", "t", s == 0));
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  std::vector<Finding> f = OfKind(d.runs.at(0), FindingKind::kDownsampled);
+  ASSERT_EQ(f.size(), 3u) << Dump(d);
+  EXPECT_EQ(d.runs[0].findings.size(), 3u) << Dump(d);  // nothing else: nothing is lost.
+  const Finding* loss = nullptr;
+  for (const Finding& x : f) {
+    if (x.tags.count("loss")) loss = &x;
+  }
+  ASSERT_NE(loss, nullptr);
+  EXPECT_EQ(loss->profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
+  EXPECT_EQ(loss->values, 200u);
+  EXPECT_NE(loss->summary.find("1000 of 1200 points of scalars tag loss shown"), std::string::npos)
+      << loss->summary;
+  EXPECT_NE(loss->summary.find("--samples_per_plugin scalars=1200"), std::string::npos);
+  std::string texts;
+  for (const Finding& x : f) {
+    if (x.tags.count("note")) texts += x.summary.substr(0, x.summary.find(" points")) + ";";
+  }
+  EXPECT_EQ(texts, "100 of 150;10 of 150;");  // tb-rust keeps 100 texts, tb-python 10.
+}
+
 TEST(DoctorTest, MissingPathIsAnError) {
   Diagnosis d;
   Status s = core::Diagnose("/nonexistent/tbfault-doctor", &d);

@@ -128,7 +128,8 @@ std::string HParamsLeftOut(const std::vector<HParamsExperiment>& experiments) {
   if (!more_hp.empty()) out += "hparams " + List(more_hp) + " are not columns";
   if (!more_hp.empty() && !more_mt.empty()) out += ", ";
   if (!more_mt.empty()) out += "metrics " + List(more_mt) + " are not shown";
-  return out + " (tb-rust, --load_fast=true, shows the union)";
+  return out + " (tb-rust, --load_fast=true, also takes one session's experiment, which one varies from "
+                "start to start)";
 }
 
 }  // namespace tbfault::core

@@ -3,8 +3,9 @@
 // (_hparams_/experiment, session_start_info, session_end_info) and the metric values given to the
 // call. The hparams dashboard's columns (the experiment: hparam and metric names) come, with
 // TensorBoard's Python loader (--load_fast=false), from the FIRST run's experiment only: hparams
-// and metrics that later sessions add are not columns there. rustboard (--load_fast=true) takes
-// the union. The metric values shown are the sub-run's, not those logged in the parent run.
+// and metrics that later sessions add are not columns there. rustboard (--load_fast=true) also
+// takes one session's experiment, but which one varies from start to start (its run order is not
+// fixed). The metric values shown are the sub-run's, not those logged in the parent run.
 #pragma once
 
 #include <string>
