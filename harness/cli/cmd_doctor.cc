@@ -42,6 +42,7 @@ nlohmann::json ToJson(const core::Finding& f) {
                       {"reasons", f.reasons}};
   if (f.kind == core::FindingKind::kNoEvents) j["where"] = f.where;
   if (!f.plugin.empty()) j["plugin"] = f.plugin;
+  if (!f.runs.empty()) j["runs"] = f.runs;
   return j;
 }
 

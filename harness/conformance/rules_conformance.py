@@ -49,6 +49,122 @@ KNOWN = {("symlink_cycle", "tb-python"): ("tb-python-http", python_cycle_misread
          ("symlink_cycles", "tb-python"): ("tb-python-http", python_cycle_misread)}
 
 
+def hparams_columns(py, mode, logdir):
+    """The real hparams dashboard's columns: (hparam names, metric tags)."""
+    code = r"""
+import json, sys, time, urllib.request
+sys.path.insert(0, %r)
+import tb_series as t
+srv = t.Server(%r, 60, %r)
+try:
+    srv.wait_ready()
+    def ask():
+        req = urllib.request.Request(srv.base + "/data/plugin/hparams/experiment",
+                                     data=b'{"experimentName": ""}',
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            e = json.loads(r.read())
+        return [sorted(h["name"] for h in e.get("hparamInfos", [])),
+                sorted(m["name"]["tag"] for m in e.get("metricInfos", []))]
+    # Both runs' series listed (every run loaded), then the answer stable for 3 s.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        tags = srv.get("/data/plugin/scalars/tags")
+        if sum(1 for r in tags if "/" in r) >= 2:
+            break
+        time.sleep(0.5)
+    last = None
+    while time.time() < deadline:
+        now = ask()
+        if now == last:
+            break
+        last = now
+        time.sleep(3)
+    print(json.dumps(last))
+finally:
+    srv.stop()
+""" % (HERE, logdir, "true" if mode == "tb-rust" else "false")
+    r = subprocess.run([py, "-c", code], capture_output=True, text=True)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def check_hparams(tbfault, py, profile, logdir):
+    """FINDINGS H1: the Python loader's hparams columns are the first session's;
+    rustboard's are one session's, which one varies from start to start. Our doctor's hparams-schema finding must name
+    exactly what the Python loader leaves out."""
+    real = hparams_columns(py, profile, logdir)
+    if real is None:
+        return "the hparams API did not answer"
+    doc = json.loads(subprocess.run([tbfault, "doctor", "--json", logdir], capture_output=True,
+                                    text=True).stdout)
+    f = [x for x in doc["findings"] if x["kind"] == "hparams-schema"]
+    if len(f) != 1:
+        return "doctor: %d hparams-schema findings, expected 1" % len(f)
+    said = f[0]["summary"]
+    if profile == "tb-python":
+        if real != [["lr"], ["hparam/acc"]]:
+            return "tb-python columns %s, FINDINGS H1 says the first session's" % real
+        if "hparams batch" not in said or "metrics hparam/f1" not in said:
+            return "doctor does not name batch and hparam/f1: %s" % said
+    else:
+        if real not in ([["lr"], ["hparam/acc"]], [["batch", "lr"], ["hparam/acc", "hparam/f1"]]):
+            return "tb-rust columns %s, FINDINGS H1 says one session's" % real
+        if "which one varies from start to start" not in said:
+            return "doctor does not say what tb-rust does: %s" % said
+    return None
+
+
+def default_counts(py, mode, logdir):
+    """Points per tag the real server shows with its default --samples_per_plugin,
+    and whether the last step is among them: {tag: [count, last_kept]}."""
+    code = r"""
+import json, os, subprocess, sys, tempfile, time
+sys.path.insert(0, %r)
+import tb_series as t
+srv = t.Server.__new__(t.Server)
+srv.port = t.free_port()
+srv.base = "http://127.0.0.1:%%d" %% srv.port
+srv.timeout = 60
+srv.log = tempfile.TemporaryFile()
+exe = os.path.join(os.path.dirname(sys.executable), "tensorboard")
+srv.proc = subprocess.Popen([exe, "--logdir", %r, "--load_fast=%s", "--host", "127.0.0.1",
+                             "--port", str(srv.port), "--reload_interval", "1"],
+                            stdout=srv.log, stderr=srv.log, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+try:
+    srv.wait_ready()
+    doc = t.settled(srv, 60, 3, "x")
+    print(json.dumps({tag: s["points"] for tag, s in doc["runs"]["run"].items()}))
+finally:
+    srv.stop()
+""" % (HERE, logdir, "true" if mode == "tb-rust" else "false")
+    r = subprocess.run([py, "-c", code], capture_output=True, text=True)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def check_downsample(tbfault, py, profile, logdir, ours):
+    """FINDINGS D1: the chart keeps at most the default count per plugin, the
+    last point always; our doctor's downsampled findings say the same counts."""
+    real = default_counts(py, profile, logdir)
+    if real is None:
+        return "the server did not answer"
+    doc = json.loads(subprocess.run([tbfault, "doctor", "--json", logdir], capture_output=True,
+                                    text=True).stdout)
+    said = {}
+    for f in doc["runs"][0]["findings"]:
+        if f["kind"] == "downsampled" and profile in f["profiles"]:
+            said[f["tags"][0]] = int(f["summary"].split(" ")[0])
+    all_points = ours["runs"]["run"]
+    for tag, pts in real.items():
+        m = len(all_points[tag]["points"])
+        shown = said.get(tag, m)
+        if len(pts) != shown:
+            return "%s: TensorBoard shows %d of %d, our doctor says %d" % (tag, len(pts), m, shown)
+        if pts[-1][0] != all_points[tag]["points"][-1][0]:
+            return "%s: the last point is not kept" % tag
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tbfault", required=True)
@@ -86,8 +202,19 @@ def main():
             print("%s: %s" % (label, why or "measured difference holds (%s)" % check.__name__))
             failed += why is not None
             continue
-        r = subprocess.run([py, os.path.join(HERE, "compare.py"), ours, real, "--label", label])
-        failed += r.returncode != 0
+        if name != "downsample":  # there the chart's own limits apply: counted below instead
+            r = subprocess.run([py, os.path.join(HERE, "compare.py"), ours, real,
+                                "--label", label])
+            failed += r.returncode != 0
+        if name == "downsample":
+            with open(ours) as f1:
+                why = check_downsample(a.tbfault, py, a.profile, logdir, json.load(f1))
+            print("%s: default samples: %s" % (label, why or "as FINDINGS D1 says"))
+            failed += why is not None
+        if name == "hparams":
+            why = check_hparams(a.tbfault, py, a.profile, logdir)
+            print("%s: hparams columns: %s" % (label, why or "as FINDINGS H1 says"))
+            failed += why is not None
     sys.exit(1 if failed else 0)
 
 

@@ -10,6 +10,11 @@ started once per logdir):
   symlink_cycle     a run with a link back to the logdir, and a second name
                     for the run (FINDINGS L2)
   symlink_cycles    the same and a link of the run to itself (FINDINGS L2)
+  mixed_steps       a tag fed by two step counters in one file, and a resumed
+                    run (FINDINGS M2)
+  hparams           two tensorboardX add_hparams sessions, the second adding an
+                    hparam and a metric (FINDINGS H1)
+  downsample        series longer than TensorBoard's default samples (FINDINGS D1)
 Records are framed by probes.py's helpers; values are step + 0.5.
 """
 
@@ -44,11 +49,57 @@ def symlink_cycles(lg):
     os.symlink(".", os.path.join(lg, "real", "self"))
 
 
+def mixed_steps(lg):
+    """One tag fed by two step counters in one file (file_version, no
+    SessionLog): a global step 0..500 and then an epoch counter at 2; a second
+    run resumes at 200 in a new file. tb-rust evicts 300..500 in both, tb-python
+    keeps both histories (FINDINGS P3); the doctor tells them apart (FINDINGS M2)."""
+    from probes import F2, scalar
+    recs = [frame(file_version())] + [frame(scalar("loss", s * 100, s + 0.5)) for s in range(6)]
+    recs.append(frame(scalar("loss", 2, 99.5, with_meta=False)))
+    write(os.path.join(lg, "mixed", F1), recs)
+    write(os.path.join(lg, "resumed", F1), recs[:-1])
+    write(os.path.join(lg, "resumed", F2), [frame(file_version()),
+                                            frame(scalar("loss", 200, 99.5, with_meta=False))])
+
+
+def downsample(lg):
+    """Series longer than a chart keeps by default (FINDINGS D1): 1100 scalars,
+    60 histograms, 15 images, 120 texts, one run."""
+    from probes import histogram, image, scalar, text
+    recs = [frame(file_version())]
+    recs += [frame(scalar("loss", s, s + 0.5, with_meta=(s == 0))) for s in range(1100)]
+    recs += [frame(histogram("h", s, [1, s % 7 + 1])) for s in range(60)]
+    recs += [frame(image("img", s, 2 + s, 3)) for s in range(15)]
+    recs += [frame(text("txt", s, "t%d" % s)) for s in range(120)]
+    write(os.path.join(lg, "run", F1), recs)
+
+
+def hparams(lg):
+    """tensorboardX's add_hparams: each call writes a sub-run RUN/<time>/ holding the
+    experiment, session start/end and the metric values (FINDINGS H1). The second
+    session adds an hparam (batch) and a metric (hparam/f1)."""
+    import time
+    from tensorboardX import SummaryWriter
+    w = SummaryWriter(os.path.join(lg, "run1"))
+    for s in range(3):
+        w.add_scalar("loss", 1.0 / (s + 1), s)
+    w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5})
+    w.close()
+    time.sleep(1.1)  # tensorboardX names the sub-run and the files by the time
+    w = SummaryWriter(os.path.join(lg, "run2"))
+    w.add_hparams({"lr": 0.2, "batch": 32}, {"hparam/acc": 0.7, "hparam/f1": 0.6})
+    w.close()
+
+
 # name -> (writer, the logdir to judge, relative to OUTDIR/name)
 LOGDIRS = {
     "symlinks": (symlinks, "logdir"),
     "symlink_cycle": (symlink_cycle, "."),
     "symlink_cycles": (symlink_cycles, "."),
+    "mixed_steps": (mixed_steps, "."),
+    "hparams": (hparams, "."),
+    "downsample": (downsample, "."),
 }
 
 

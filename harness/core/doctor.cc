@@ -8,6 +8,8 @@
 
 #include "format/event_reader.h"
 #include "format/file_name.h"
+#include "harness/core/downsample.h"
+#include "harness/core/hparams.h"
 #include "harness/core/plugins.h"
 #include "harness/core/run_reader.h"
 
@@ -139,6 +141,12 @@ std::string Summary(const Finding& f) {
     case FindingKind::kRestartPurge:
       return n + " of earlier steps are hidden by a restart: the record at offset " + at +
              " goes back to a lower (or the same) step";
+    case FindingKind::kMixedSteps:
+      return n + " of tag(s) " + Join(f.tags) + " are hidden because the step goes back inside " +
+             "one file with no SessionLog.START (the record at offset " + at +
+             "): the tag is fed by two step counters (train and validation, per-rank and global, " +
+             "epochs counted from 0 again), not a restart; give each counter its own tag, or log " +
+             "with one global step";
     case FindingKind::kDoubleScalar:
       return n + " of scalar tag(s) " + Join(f.tags) +
              " are DT_DOUBLE and dropped (only DT_FLOAT scalars are read); the first at offset " +
@@ -213,9 +221,14 @@ std::vector<Finding> ProfileFindings(Profile profile, const RunView& view,
   for (const Dropped& d : view.dropped) {
     FindingKind kind;
     if (!DroppedKind(d.cause, &kind) || !strict.Shows(d.tag, d.file, d.offset)) continue;
-    const bool restart = kind == FindingKind::kRestartPurge;
     const std::string& cause_file = d.cause_file.empty() ? d.file : d.cause_file;
     const uint64_t cause_offset = d.cause_file.empty() ? d.offset : d.cause_offset;
+    // A regression inside the values' own file, not by a SessionLog.START: mixed step counters.
+    if (kind == FindingKind::kRestartPurge && d.cause != DropCause::kPurgedByStart &&
+        cause_file == d.file) {
+      kind = FindingKind::kMixedSteps;
+    }
+    const bool restart = kind == FindingKind::kRestartPurge || kind == FindingKind::kMixedSteps;
     std::string group =
         restart ? cause_file
                 : d.tag + (kind == FindingKind::kDropped
@@ -270,6 +283,69 @@ void NotModelledPlugins(const RunView& strict, std::vector<Finding>* out) {
   }
 }
 
+// FINDINGS.md P1, logdir-wide: an invalid proto with right CRCs raises out of the Python loader's
+// reload of its run and ends TensorBoard's one reload thread, so every run reloaded after it shows
+// at most its first event, and no run is reloaded again. The reload order is the directory walk's
+// (the file system's listing order, not names), so every other run is named as hidden by it.
+// Series longer than a chart keeps (FINDINGS.md D1): one finding per tag, for the profiles that
+// keep the same number. Not a loss: the values are on disk and readable.
+void Downsampled(const RunView& rust, const RunView& python, std::vector<Finding>* out) {
+  for (const auto& [profile, view] :
+       {std::pair{Profile::kTbRust, &rust}, std::pair{Profile::kTbPython, &python}}) {
+    for (const auto& [tag, series] : view->tags) {
+      const uint64_t m = series.points.size();
+      const uint64_t k = SamplesShown(profile, series.kind, m);
+      if (k >= m) continue;
+      auto same = std::find_if(out->begin(), out->end(), [&](const Finding& f) {
+        return f.kind == FindingKind::kDownsampled && f.tags.count(tag) && f.values == m - k;
+      });
+      if (same != out->end()) {
+        AddProfile(&*same, profile);
+        continue;
+      }
+      const Point& first = series.points.front();
+      Finding f =
+          MakeFinding(FindingKind::kDownsampled, {profile}, view->file(first), first.offset);
+      f.values = m - k;
+      f.tags.insert(tag);
+      const std::string plugin(PluginOfKind(series.kind));
+      f.summary = std::to_string(k) + " of " + std::to_string(m) + " points of " + plugin +
+                  " tag " + tag + " shown (the last always, the others by a seeded reservoir): " +
+                  "raise --samples_per_plugin, e.g. --samples_per_plugin " + plugin + "=" +
+                  std::to_string(m);
+      out->push_back(std::move(f));
+    }
+  }
+}
+
+struct Death {
+  size_t run;  // index in Diagnosis::runs.
+  std::string file;
+  uint64_t offset;
+};
+
+void ReloadThreadDeaths(const std::vector<Death>& deaths, Diagnosis* d) {
+  for (const Death& death : deaths) {
+    const RunDiagnosis& run = d->runs[death.run];
+    Finding w =
+        MakeFinding(FindingKind::kReloadThreadDies, {Profile::kTbPython}, death.file, death.offset);
+    for (const RunDiagnosis& other : d->runs) {
+      if (&other == &run) continue;
+      w.runs.push_back(other.run);
+      w.values += other.python_values;
+    }
+    w.summary = "an invalid record in run " + run.run + " (offset " + std::to_string(death.offset) +
+                ") ends TensorBoard's Python reload thread (--load_fast=false): " +
+                (w.runs.empty() ? std::string("no other run to hide")
+                                : "every run reloaded after it (directory-walk order) shows at "
+                                  "most its first event and none is reloaded again, so up to " +
+                                      Plural(w.values, "value") + " of " +
+                                      Plural(w.runs.size(), "other run") + " are hidden");
+    for (const std::string& r : w.runs) w.reasons.push_back("tb-python: hides run " + r);
+    d->findings.push_back(std::move(w));
+  }
+}
+
 }  // namespace
 
 std::string_view FindingKindName(FindingKind kind) {
@@ -286,6 +362,10 @@ std::string_view FindingKindName(FindingKind kind) {
       return "abandoned-file";
     case FindingKind::kRestartPurge:
       return "restart-purge";
+    case FindingKind::kMixedSteps:
+      return "mixed-step-counters";
+    case FindingKind::kDownsampled:
+      return "downsampled";
     case FindingKind::kDoubleScalar:
       return "double-scalar";
     case FindingKind::kMissingMetadata:
@@ -302,6 +382,10 @@ std::string_view FindingKindName(FindingKind kind) {
       return "symlink-cycle";
     case FindingKind::kNotModelled:
       return "not-modelled";
+    case FindingKind::kHParamsSchema:
+      return "hparams-schema";
+    case FindingKind::kReloadThreadDies:
+      return "reload-thread-dies";
   }
   return "?";
 }
@@ -341,7 +425,10 @@ void DiagnoseRun(const std::vector<std::string>& files,
   }
   auto at = [&](const std::string& file, uint64_t offset) -> Finding* {
     for (Finding& f : merged) {
-      if (f.file == file && f.offset == offset && f.kind != FindingKind::kRestartPurge) return &f;
+      if (f.file == file && f.offset == offset && f.kind != FindingKind::kRestartPurge &&
+          f.kind != FindingKind::kMixedSteps) {
+        return &f;
+      }
     }
     return nullptr;
   };
@@ -373,6 +460,7 @@ void DiagnoseRun(const std::vector<std::string>& files,
     }
   }
   NotModelledPlugins(strict, &merged);
+  Downsampled(rust, python, &merged);
   for (Finding& f : merged) {
     if (f.summary.empty()) f.summary = Summary(f);
   }
@@ -458,6 +546,8 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
   }
   uint64_t files = 0, values = 0;
   std::vector<std::string> dirs;
+  std::vector<HParamsExperiment> experiments;  // in run-name order (FINDINGS.md H1).
+  std::vector<Death> deaths;                   // FINDINGS.md P1, the first of each run.
   for (const format::RunFiles& run : runs) {
     RunReader reader({std::begin(kAllProfiles), std::end(kAllProfiles)});
     if (s = reader.Cycle(run.files); !s.ok()) return s;
@@ -468,9 +558,32 @@ Status Diagnose(const std::string& path, Diagnosis* out) {
     RunDiagnosis& d = out->runs.emplace_back();
     d.run = run.run;
     DiagnoseRun(run.files, anomalies, strict, rust, python, &d);
+    for (const Note& note : python.notes) {
+      if (note.kind != NoteKind::kReloadThreadDies) continue;
+      deaths.push_back({out->runs.size() - 1, note.file, note.offset});
+      break;
+    }
+    for (const Dropped& dr : strict.dropped) {
+      std::string content;
+      HParamsExperiment e;
+      if (dr.cause == DropCause::kUnknownPlugin && dr.tag == "_hparams_/experiment" &&
+          PluginOfValue(dr.file, dr.offset, dr.tag, &content) == "hparams" &&
+          DecodeHParamsExperiment(content, &e)) {
+        e.run = run.run;
+        experiments.push_back(std::move(e));
+        break;
+      }
+    }
     files += run.files.size();
     dirs.push_back(run.dir);
     values += d.strict_values;
+  }
+  ReloadThreadDeaths(deaths, out);
+  if (std::string left_out = HParamsLeftOut(experiments); !left_out.empty()) {
+    Finding& f = out->findings.emplace_back(
+        MakeFinding(FindingKind::kHParamsSchema, {Profile::kTbPython}, "", 0));
+    f.plugin = "hparams";
+    f.summary = std::move(left_out);
   }
   if (values == 0) {
     Finding f = MakeFinding(FindingKind::kNoEvents, {}, "", 0);

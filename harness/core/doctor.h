@@ -24,7 +24,11 @@ enum class FindingKind {
   kDeadFile,         // a bad record at `offset`: the profile never reads the rest of the file.
   kTruncatedTail,    // the file ends inside a record at `offset` (waited on, never shown).
   kAbandonedFile,    // tb-python stopped at `offset` and moved to a newer file for good.
-  kRestartPurge,     // values purged (tb-python) or evicted (tb-rust) by the record at `offset`.
+  kRestartPurge,     // values purged (tb-python) or evicted (tb-rust) by the record at `offset`
+                     // of a newer file, or by a SessionLog.START: a restart.
+  kDownsampled,      // more points than the profile's chart keeps (not lost: on disk, readable).
+  kMixedSteps,       // the same, by a step regression inside the values' own file (no START):
+                     // one tag fed by two step counters, not a restart.
   kDoubleScalar,     // DT_DOUBLE scalars, dropped by tb-rust; `offset`: the first of them.
   kMissingMetadata,  // the tag's first value (at `offset`) has no plugin metadata.
   kDropped,          // values dropped for another reason (the reasons say which).
@@ -33,6 +37,8 @@ enum class FindingKind {
   kStalled,          // doctor --watch: the files grew for N reload cycles, no new value shown.
   kSymlinkCycle,     // path-wide: a link back to a directory on its own path (`file`: the link).
   kNotModelled,      // values of a plugin the profiles do not model (`plugin`); nothing hidden.
+  kHParamsSchema,    // path-wide: hparams/metrics of later sessions the Python loader leaves out.
+  kReloadThreadDies,  // path-wide: tb-python's reload thread dies at `file`; `runs` it hides.
 };
 std::string_view FindingKindName(FindingKind kind);  // "dead-file", "no-events", ...
 
@@ -47,6 +53,7 @@ struct Finding {
   std::vector<std::string> reasons;  // "tb-rust: dead: bad-data-crc at offset 96", "strict: ...".
   std::vector<std::string> where;    // kNoEvents: directories nearby that hold event files.
   std::string plugin;                // kNotModelled: the plugin's name ("hparams", ...).
+  std::vector<std::string> runs;     // kReloadThreadDies: the other runs it hides.
 };
 
 struct RunDiagnosis {
@@ -61,7 +68,7 @@ struct RunDiagnosis {
 struct Diagnosis {
   std::string path;
   std::vector<RunDiagnosis> runs;
-  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile, kSymlinkCycle.
+  std::vector<Finding> findings;  // path-wide: kNoEvents, kNotEventFile, kSymlinkCycle, ...
   size_t finding_count() const;
 };
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "format/record.h"
 #include "harness/core/test_logdir.h"
 
 namespace tbfault::core {
@@ -181,7 +182,8 @@ TEST(DoctorTest, RestartPurgesAndEvicts) {
 }
 
 // Without a file_version, a step regression purges in tb-python and evicts in tb-rust: the same
-// values, for the same record, so one finding names both.
+// values, for the same record, so one finding names both. Inside one file with no SessionLog.START
+// it is two step counters feeding one tag, not a restart.
 TEST(DoctorTest, StepRegressionWithoutFileVersionIsOneFindingForBoth) {
   TempLogdir dir;
   FileBuilder a;
@@ -191,10 +193,38 @@ TEST(DoctorTest, StepRegressionWithoutFileVersionIsOneFindingForBoth) {
   Diagnosis d = Diagnose(dir.path());
   ASSERT_EQ(d.finding_count(), 1u) << Dump(d);
   const Finding& f = d.runs[0].findings[0];
-  EXPECT_EQ(f.kind, FindingKind::kRestartPurge);
+  EXPECT_EQ(f.kind, FindingKind::kMixedSteps);
   EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
   EXPECT_EQ(f.offset, a.offset(6));
   EXPECT_EQ(f.values, 3u);  // steps 3, 4, 5.
+  EXPECT_NE(f.summary.find("two step counters"), std::string::npos) << f.summary;
+}
+
+// Train and validation values of one tag on their own counters, in one file with file_version:
+// tb-rust evicts (tb-python keeps both, in load order): mixed step counters, said so; the same
+// regression at a new file (a resumed writer) is a restart.
+TEST(DoctorTest, MixedStepCountersAreNotARestart) {
+  TempLogdir dir;
+  FileBuilder a;
+  a.Version();
+  for (int s = 0; s < 6; ++s) a.Scalar(s * 100, s, s == 0);  // global step 0..500
+  a.Scalar(2, 9);                                            // an epoch counter: step 2
+  dir.WriteFile("mixed", 1, a.bytes());
+  FileBuilder b, c;
+  b.Version();
+  for (int s = 0; s < 6; ++s) b.Scalar(s * 100, s, s == 0);
+  c.Version().Scalar(200, 9, true);  // resumed from the step-200 checkpoint, in a new file
+  dir.WriteFile("resumed", 1, b.bytes());
+  dir.WriteFile("resumed", 2, c.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.runs.size(), 2u);
+  std::vector<Finding> mixed = OfKind(d.runs[0], FindingKind::kMixedSteps);
+  ASSERT_EQ(mixed.size(), 1u) << Dump(d);
+  EXPECT_EQ(mixed[0].profiles, Profiles{Profile::kTbRust});
+  EXPECT_EQ(mixed[0].values, 5u);  // steps 100..500 evicted by the value at step 2.
+  EXPECT_TRUE(OfKind(d.runs[0], FindingKind::kRestartPurge).empty());
+  ASSERT_EQ(OfKind(d.runs[1], FindingKind::kRestartPurge).size(), 1u) << Dump(d);
+  EXPECT_TRUE(OfKind(d.runs[1], FindingKind::kMixedSteps).empty());
 }
 
 TEST(DoctorTest, DoubleScalarsDroppedByRust) {
@@ -396,6 +426,62 @@ TEST(DoctorTest, PluginsNotModelledAreSaid) {
   EXPECT_EQ(f[1].values, 2u);
   EXPECT_EQ(f[1].tags, Tags{"pr/curve"});
   EXPECT_TRUE(f[1].profiles.empty());  // nothing is hidden: the model just stops there.
+}
+
+// FINDINGS.md P1 logdir-wide: one invalid proto in one run hides every other run from tb-python.
+TEST(DoctorTest, AnInvalidProtoHidesEveryOtherRunFromThePythonLoader) {
+  TempLogdir dir;
+  FileBuilder good, bad;
+  good.Version().Scalar(0, 1, true).Scalar(1, 2);
+  bad.Version().Scalar(0, 1, true);
+  std::string junk = "\xff\xff\xff";  // field 31, wire type 7: no Event, framed with right CRCs.
+  record::AppendFrame(&bad.mutable_bytes(), junk);
+  bad.Scalar(2, 3);
+  dir.WriteFile("a", 0, good.bytes());
+  dir.WriteFile("b", 0, bad.bytes());
+  dir.WriteFile("c", 0, good.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.findings.size(), 1u) << Dump(d);
+  const Finding& f = d.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kReloadThreadDies);
+  EXPECT_EQ(f.profiles, Profiles{Profile::kTbPython});
+  EXPECT_EQ(f.runs, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(f.values, 4u);
+  EXPECT_NE(f.summary.find("in run b"), std::string::npos) << f.summary;
+  // Without the invalid record, no such finding.
+  TempLogdir clean;
+  clean.WriteFile("a", 0, good.bytes());
+  clean.WriteFile("b", 0, good.bytes());
+  EXPECT_TRUE(Diagnose(clean.path()).findings.empty());
+}
+
+// More points than a chart keeps (FINDINGS.md D1): said per tag, with the counts per loader.
+TEST(DoctorTest, LongSeriesAreDownsampled) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version();
+  for (int s = 0; s < 1200; ++s) b.Scalar(s, s, s == 0);
+  for (int s = 0; s < 150; ++s) b.Add(format::TextEvent(1.0, s, "note", "t", s == 0));
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  std::vector<Finding> f = OfKind(d.runs.at(0), FindingKind::kDownsampled);
+  ASSERT_EQ(f.size(), 3u) << Dump(d);
+  EXPECT_EQ(d.runs[0].findings.size(), 3u) << Dump(d);  // nothing else: nothing is lost.
+  const Finding* loss = nullptr;
+  for (const Finding& x : f) {
+    if (x.tags.count("loss")) loss = &x;
+  }
+  ASSERT_NE(loss, nullptr);
+  EXPECT_EQ(loss->profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
+  EXPECT_EQ(loss->values, 200u);
+  EXPECT_NE(loss->summary.find("1000 of 1200 points of scalars tag loss shown"), std::string::npos)
+      << loss->summary;
+  EXPECT_NE(loss->summary.find("--samples_per_plugin scalars=1200"), std::string::npos);
+  std::string texts;
+  for (const Finding& x : f) {
+    if (x.tags.count("note")) texts += x.summary.substr(0, x.summary.find(" points")) + ";";
+  }
+  EXPECT_EQ(texts, "100 of 150;10 of 150;");  // tb-rust keeps 100 texts, tb-python 10.
 }
 
 TEST(DoctorTest, MissingPathIsAnError) {

@@ -10,7 +10,8 @@
 
 namespace tbfault::core {
 
-std::string PluginOfValue(const std::string& file, uint64_t offset, const std::string& tag) {
+std::string PluginOfValue(const std::string& file, uint64_t offset, const std::string& tag,
+                          std::string* content) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return "";
   std::string out;
@@ -27,6 +28,7 @@ std::string PluginOfValue(const std::string& file, uint64_t offset, const std::s
       for (const auto& v : event.summary().value()) {
         if (v.tag() == tag) {
           out = v.metadata().plugin_data().plugin_name();
+          if (content != nullptr) *content = v.metadata().plugin_data().content();
           break;
         }
       }

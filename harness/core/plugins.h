@@ -12,7 +12,9 @@ namespace tbfault::core {
 
 // The plugin_name of `tag`'s value in the event record whose frame starts at `offset` of `file`;
 // "" when the record cannot be read, holds no value of `tag`, or that value has no plugin
-// metadata (the "(no plugin)" of a raw tensor).
-std::string PluginOfValue(const std::string& file, uint64_t offset, const std::string& tag);
+// metadata (the "(no plugin)" of a raw tensor). `content` (may be null) receives the plugin's
+// metadata content.
+std::string PluginOfValue(const std::string& file, uint64_t offset, const std::string& tag,
+                          std::string* content = nullptr);
 
 }  // namespace tbfault::core

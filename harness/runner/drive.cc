@@ -192,6 +192,13 @@ Status Driver::Apply(int64_t step) {
         if (ec) return Status::FromErrno(ec.value(), "delete " + run_dir_);
         break;
       }
+      case scenario::Action::DELETE_FILE: {  // the newest writer's current event file.
+        std::string file = slots_.empty() ? "" : slots_.back()->writer->current_file();
+        if (file.empty() || ::unlink(file.c_str()) != 0) {
+          return Status::FromErrno(file.empty() ? ENOENT : errno, "delete " + file);
+        }
+        break;
+      }
       default:
         break;  // RESTART: the runner ended this process's range here.
     }

@@ -1,0 +1,34 @@
+// Downsampling (FINDINGS.md D1): TensorBoard keeps at most a number of points per series, by
+// plugin (`--samples_per_plugin`), always the last one, and chooses the others with a seeded
+// reservoir (the same choice on every start, a different one per loader). What a chart shows by
+// default, measured over the HTTP API with no --samples_per_plugin:
+//   kind        tb-rust (--load_fast=true)   tb-python (--load_fast=false)
+//   scalar      1000                          1000
+//   histogram   51                            51
+//   image       10                            10
+//   text        100                           10
+// With --samples_per_plugin PLUGIN=K both show K. The profiles show every point; this rule says
+// how many a chart keeps (the counts, not the reservoir's exact choice).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "harness/core/profile.h"
+
+namespace tbfault::core {
+
+// "scalars", "histograms", "images", "text" for those kinds; "" otherwise.
+std::string_view PluginOfKind(Kind kind);
+
+// The points a chart of `kind` shows by default under `profile` (strict: no limit, 0).
+uint64_t DefaultSamples(Profile profile, Kind kind);
+
+// Points shown of a series of `points` under `profile`, with the --samples_per_plugin values in
+// `spec` (plugin -> K) overriding the defaults.
+uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
+                      const std::map<std::string, uint64_t, std::less<>>& spec = {});
+
+}  // namespace tbfault::core
