@@ -246,7 +246,15 @@ void Sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Doctor)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
 BENCHMARK(BM_Series)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
-BENCHMARK(BM_TbRustServer)->Apply(Sizes)->Args({10000000, 10, 0})->UseManualTime()->Iterations(1);
+BENCHMARK(BM_TbRustServer)->Apply(Sizes)->UseManualTime()->Iterations(1);
+// 1e7: minutes a run, so once.
+BENCHMARK(BM_TbRustServer)
+    ->ArgNames({"events", "tags", "heavy"})
+    ->Args({10000000, 10, 0})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TbPythonLoader)
     ->ArgNames({"events", "tags", "heavy"})
     ->Args({100000, 10, 0})
