@@ -1,14 +1,16 @@
 // Reader-profile benchmarks (issue 14): `tbfault doctor` (all three profiles, one pass) and
 // `tbfault series` (one profile) on generated logdirs of 1e5, 1e6 and 1e7 scalar events over 10 or
-// 1000 tags, and on a histogram/image-heavy logdir; side by side, TensorBoard's Python loader
-// (EventAccumulator from the venv) on the same logdir. Counters: bytes_per_second (event-file bytes
+// 1000 tags, and on a histogram/image-heavy logdir; side by side, real TensorBoard from the venv on
+// the same logdirs: its Rust data server (`tensorboard --load_fast=true`, timed from its start until
+// its HTTP API serves every value, by bench/tb_rust_serve.py) and its Python loader
+// (EventAccumulator). Counters: bytes_per_second (event-file bytes
 // read), values (summary values strict decodes), peak_rss_mb (the process's peak resident set
 // during the benchmark, reset before it) and rss_bytes_per_value.
 //   build/bin/profile_bench --benchmark_repetitions=5 --benchmark_out=profile.json
 //     --benchmark_out_format=json
 // Logdirs are written once under $TBFAULT_BENCH_DIR (default /tmp/tbfault-profile-bench) and kept.
-// The Python loader runs as $TBFAULT_VENV/bin/python (default build/venv); if it is missing the
-// benchmark is skipped with an error, not faked.
+// TensorBoard runs from $TBFAULT_VENV (default build/venv); if it is missing the benchmark is
+// skipped with an error, not faked.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -157,17 +159,55 @@ void BM_Series(benchmark::State& state) {
   });
 }
 
+std::string VenvPython(benchmark::State& state) {
+  const char* venv = std::getenv("TBFAULT_VENV");
+  const std::string python = std::string(venv != nullptr ? venv : "build/venv") + "/bin/python";
+  if (::access(python.c_str(), X_OK) != 0) {
+    state.SkipWithError(("no " + python).c_str());
+    return "";
+  }
+  return python;
+}
+
+// Real TensorBoard with its Rust data server, from its start until its HTTP API serves every value
+// of the logdir (bench/tb_rust_serve.py polls the tag of the last record, then counts every tag's
+// values). Manual time: what the script measured; counters: values served, start-up seconds.
+void BM_TbRustServer(benchmark::State& state) {
+  const int64_t events = state.range(0), tags = state.range(1);
+  const bool heavy = state.range(2) != 0;
+  const std::string dir = Logdir(events, tags, heavy);
+  const uint64_t bytes = Bytes(dir);
+  const std::string python = VenvPython(state);
+  if (python.empty()) return;
+  // The last record: an image at step events/10 - 1 (heavy), else the last tag round-robin.
+  const std::string probe = heavy ? "images input " + std::to_string(events / 10)
+                                  : "scalars train/metric_" + std::to_string((events - 1) % tags) +
+                                        " " + std::to_string(events / tags);
+  const std::string cmd = python + " " TB_RUST_SERVE_PY " " + dir + " " + std::to_string(events) +
+                          " " + probe + " --timeout 1800";
+  double served = 0, ready = 0;
+  for (auto _ : state) {
+    FILE* p = ::popen(cmd.c_str(), "r");
+    double seconds = 0;
+    if (p == nullptr || std::fscanf(p, "%lf %lf %lf", &seconds, &served, &ready) != 3) {
+      state.SkipWithError("tb_rust_serve.py failed (its message is on stderr)");
+    }
+    if (p != nullptr && ::pclose(p) != 0) state.SkipWithError("tb_rust_serve.py exited non-zero");
+    state.SetIterationTime(seconds);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.counters["values"] = served;
+  state.counters["startup_s"] = ready;
+  state.counters["file_mb"] = bytes / 1e6;
+}
+
 // TensorBoard's Python loader (EventAccumulator, keep-all) loading the same run until every value
 // is read; the value count it prints is checked against what the profiles read.
 void BM_TbPythonLoader(benchmark::State& state) {
   const std::string dir = Logdir(state.range(0), state.range(1), state.range(2) != 0);
   const uint64_t bytes = Bytes(dir);
-  const char* venv = std::getenv("TBFAULT_VENV");
-  const std::string python = std::string(venv != nullptr ? venv : "build/venv") + "/bin/python";
-  if (::access(python.c_str(), X_OK) != 0) {
-    state.SkipWithError(("no " + python).c_str());
-    return;
-  }
+  const std::string python = VenvPython(state);
+  if (python.empty()) return;
   const std::string cmd =
       python +
       " -c 'import sys\n"
@@ -206,6 +246,15 @@ void Sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Doctor)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
 BENCHMARK(BM_Series)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
+BENCHMARK(BM_TbRustServer)->Apply(Sizes)->UseManualTime()->Iterations(1);
+// 1e7: minutes a run, so once.
+BENCHMARK(BM_TbRustServer)
+    ->ArgNames({"events", "tags", "heavy"})
+    ->Args({10000000, 10, 0})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Repetitions(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TbPythonLoader)
     ->ArgNames({"events", "tags", "heavy"})
     ->Args({100000, 10, 0})

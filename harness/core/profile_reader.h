@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -31,20 +32,31 @@ struct FileInCycle {
 };
 
 // The tags of a run, each looked up once per value for all profiles (RunReader resolves them):
-// ids are dense, in the order first seen.
+// ids are dense, in the order first seen. Writers log the same tags in the same order step after
+// step, so the tag that followed the previous one last time is tried first (one comparison).
 class TagIds {
  public:
   uint32_t Intern(const std::string& tag) {
+    if (last_ != kNone && next_[last_] != kNone && names_[next_[last_]] == tag) {
+      return last_ = next_[last_];
+    }
     auto [it, inserted] = ids_.try_emplace(tag, static_cast<uint32_t>(names_.size()));
-    if (inserted) names_.push_back(&it->first);
-    return it->second;
+    if (inserted) {
+      names_.push_back(tag);
+      next_.push_back(kNone);
+    }
+    if (last_ != kNone) next_[last_] = it->second;
+    return last_ = it->second;
   }
-  const std::string& name(uint32_t id) const { return *names_[id]; }
+  const std::string& name(uint32_t id) const { return names_[id]; }
   size_t size() const { return names_.size(); }
 
  private:
+  static constexpr uint32_t kNone = UINT32_MAX;
   std::unordered_map<std::string, uint32_t> ids_;
-  std::vector<const std::string*> names_;  // keys of ids_ (stable: node-based).
+  std::deque<std::string> names_;  // by id (a deque: references stay valid).
+  std::vector<uint32_t> next_;     // by id: the id interned after it last time.
+  uint32_t last_ = kNone;
 };
 
 class ProfileReader {

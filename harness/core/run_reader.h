@@ -43,7 +43,8 @@ class RunReader {
   std::vector<uint32_t> value_tags_;  // of the frame being handed out.
   // Events are parsed on an arena, reset every kFramesPerArena frames: no allocation per frame.
   // The arena's first block is ours (kept across resets), so resets do not return memory to malloc.
-  static constexpr int kFramesPerArena = 1024;
+  // Resets are frequent so that the part of it in use stays in cache (~512 bytes a scalar event).
+  static constexpr int kFramesPerArena = 64;
   static google::protobuf::ArenaOptions ArenaBlock(std::string* block);
   std::string arena_block_;
   google::protobuf::Arena arena_;

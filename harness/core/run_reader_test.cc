@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 
 #include "harness/core/doctor.h"
 #include "harness/core/test_logdir.h"
@@ -15,6 +16,22 @@ namespace {
 using testing::FileBuilder;
 using testing::TempLogdir;
 using Steps = std::vector<int64_t>;
+
+// TagIds tries the tag that followed the previous one last time: round-robin, changed orders,
+// repeats and new tags all get the ids a plain map gives (first seen, dense).
+TEST(TagIdsTest, IdsAreFirstSeenOrderWhateverTheOrderOfLookups) {
+  const std::vector<std::string> lookups = {"a", "b", "c", "a", "b", "c", "a", "c", "b", "b",
+                                            "d", "a", "b", "c", "d", "d", "c", "b", "a", "e"};
+  TagIds ids;
+  std::map<std::string, uint32_t> expected;
+  for (const std::string& tag : lookups) {
+    const uint32_t want =
+        expected.try_emplace(tag, static_cast<uint32_t>(expected.size())).first->second;
+    EXPECT_EQ(ids.Intern(tag), want) << tag;
+    EXPECT_EQ(ids.name(want), tag);
+  }
+  EXPECT_EQ(ids.size(), expected.size());
+}
 
 Steps StepsOf(const RunView& v, const std::string& tag = "loss") {
   Steps out;
