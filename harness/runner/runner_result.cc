@@ -100,6 +100,23 @@ void FillProfiles(const core::ScenarioVerdict& v, const scenario::Scenario& s,
   }
 }
 
+void FillLive(const std::vector<core::LiveJudgement>& live, reports::ScenarioResult* r) {
+  for (const core::LiveJudgement& l : live) {
+    for (reports::ProfileResult& p : r->profiles) {
+      if (p.profile != core::ProfileName(l.profile)) continue;
+      p.passed = p.passed && l.met;
+      reports::Figures& f = p.figures;
+      f.lag_ms_p50 = l.lag_ms_p50;
+      f.lag_ms_p99 = l.lag_ms_p99;
+      f.lag_ms_max = l.lag_ms_max;
+      f.lag_steps_p50 = l.lag_steps_p50;
+      f.lag_steps_p99 = l.lag_steps_p99;
+      f.lag_steps_max = l.lag_steps_max;
+      f.stale_ms_max = l.stale_ms_max;
+    }
+  }
+}
+
 void FillTimeline(const std::vector<core::LoggedEvent>& events, const core::ScenarioVerdict& v,
                   int64_t steps, reports::ScenarioResult* r) {
   int64_t stride = std::max<int64_t>(1, (steps + 49) / 50);

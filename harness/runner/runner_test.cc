@@ -185,9 +185,14 @@ TEST_F(RunnerTest, RestartFromAnEarlierStepIsEvictedByTbRustOnly) {
     writer { spec: "every-event" }
     actions { kind: PROCESS_CRASH at_step: 30 }
     actions { kind: RESTART at_step: 30 resume_from_step: 20 }
-    expect { profile: "tb-rust" verdicts { verdict: "hidden" exactly: 10 } }
+    expect { profile: "tb-rust" verdicts { verdict: "hidden" exactly: 10 }
+             verdicts { verdict: "retracted" at_least: 0 } }
   )");
+  // Retracted: shown live before the restart evicted them, if the live reader polled between.
   EXPECT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error << o.verdict.summary;
+  EXPECT_LE(Count(o, "tb-rust", V::kRetracted), 10u);
+  EXPECT_EQ(Count(o, "strict", V::kRetracted), 0u);
+  EXPECT_EQ(Count(o, "tb-python", V::kRetracted), 0u);
   EXPECT_EQ(o.result.events_logged, 30u + 30u);
   EXPECT_EQ(Count(o, "strict", V::kVisible), 60u);
   EXPECT_EQ(Count(o, "tb-python", V::kVisible), 60u);
