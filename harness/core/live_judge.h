@@ -29,8 +29,9 @@
 
 namespace tbfault::core {
 
-// When each writer process ended: its events are those with seq <= last_seq (and above the
-// previous process's), and `end_ns` is when the runner saw it exit (steady clock).
+// When each writer process stopped running its writers: its events are those with seq <=
+// last_seq (and above the previous process's); `end_ns` (steady clock) is when its final close
+// began, or when the runner saw it exit if it never closed (a crash).
 struct ProcessEnd {
   uint64_t last_seq = 0;
   uint64_t end_ns = 0;

@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <vector>
 
+#include "format/events.h"
+#include "format/file_name.h"
 #include "format/status.h"
 #include "fusefs/control_client.h"
 #include "harness/core/ledger.h"
@@ -58,6 +61,9 @@ class Driver {
     }
     if (Status s = WriteOpened(p_.ledger); !s.ok()) return s;  // the watchdog starts.
     if (Status s = LogSteps(); !s.ok()) return s;
+    stats_.close_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+            .count());
     CloseWriters();
     return WriteStats();
   }
@@ -75,6 +81,7 @@ class Driver {
   bool Cleared(const scenario::Fault& f, int64_t step) const;
   void Log(Slot& slot, const load::StepOutput& out);
   Status Control(const std::string& request);
+  Status WriteEmptyFile();
   [[noreturn]] void Die(core::Ending ending);
   Status WriteStats();
 
@@ -180,10 +187,30 @@ Status Driver::Apply(int64_t step) {
         if (ec) return Status::FromErrno(ec.value(), "delete " + run_dir_);
         break;
       }
+      case scenario::Action::EMPTY_FILE:
+        if (Status s = WriteEmptyFile(); !s.ok()) return s;
+        break;
       default:
         break;  // RESTART: the runner ended this process's range here.
     }
   }
+  return Status::Ok();
+}
+
+// An idle writer's file: its name a second later than now (so later than the writer's, which
+// was named when it opened), only the file_version record in it.
+Status Driver::WriteEmptyFile() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const std::string path =
+      run_dir_ + "/" + format::EventFileName(now + 1, "idle", getpid(), 0, ".profile-empty");
+  std::string bytes;
+  format::AppendEventRecord(&bytes, format::FileVersionEvent(static_cast<double>(now)));
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  out.close();
+  if (!out) return Status::FromErrno(EIO, "write " + path);
   return Status::Ok();
 }
 
@@ -229,7 +256,7 @@ Status Driver::LoadWorkload() {
   }
   for (int k = 0; k < parallel_; ++k) {
     std::string prefix;  // "w<k>/" (appended: GCC 12 warns falsely on "w" + std::string).
-    if (k > 0) prefix.append("w").append(std::to_string(k)).append("/");
+    if (k > 0 && !w_.same_tags()) prefix.append("w").append(std::to_string(k)).append("/");
     synthetic_.push_back(std::make_unique<SyntheticWorkload>(w_, s_.seed(), prefix));
   }
   return Status::Ok();

@@ -248,11 +248,14 @@ MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
     for (auto& g : segments_) g.ending = core::Ending::kPowerCut;
   }
   if (MaybeError e = MergeLedgers(plan.ledger, ending); e) return e;
-  ends_.push_back({events_.size(), end_ns});
   DriveStats stats;
   if (Status st = DriveStats::Read(plan.stats, &stats); st.ok()) {
+    // "While the writer ran": until its final close began, or the process ended.
+    ends_.push_back(
+        {events_.size(), stats.close_ns > 0 ? std::min(stats.close_ns, end_ns) : end_ns});
     stats_.push_back(std::move(stats));
   } else {
+    ends_.push_back({events_.size(), end_ns});
     out_->notes +=
         "no figures from writer process " + std::to_string(k) + ": " + st.ToString() + "\n";
   }
