@@ -173,7 +173,15 @@ json ScenarioToJson(const ScenarioResult& s) {
   for (const auto& p : s.profiles) profiles.push_back(ProfileToJson(p));
   json figures = FiguresToJson(s.figures);
   json faults = json::array();
-  for (const auto& f : s.faults) faults.push_back({{"step", f.step}, {"label", f.label}});
+  for (const auto& f : s.faults) {
+    json mark = {{"step", f.step}, {"label", f.label}};
+    if (f.t_ms) mark["t_ms"] = *f.t_ms;
+    faults.push_back(mark);
+  }
+  json live_timeline = json::array();
+  for (const auto& t : s.live_timeline) {
+    live_timeline.push_back({{"t_ms", t.t_ms}, {"logged", t.logged}, {"visible", t.visible}});
+  }
   json timeline = json::array();
   for (const auto& t : s.timeline) {
     timeline.push_back({{"step", t.step}, {"logged", t.logged}, {"visible", t.visible}});
@@ -188,6 +196,7 @@ json ScenarioToJson(const ScenarioResult& s) {
               {"figures", figures},
               {"faults", faults},
               {"timeline", timeline},
+              {"live_timeline", live_timeline},
               {"step_times_ms",
                {{"without_logging", s.step_times.without_logging_ms},
                 {"with_logging", s.step_times.with_logging_ms},
@@ -234,8 +243,14 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
     const json& a = Array(*it, w + ".faults");
     for (size_t i = 0; i < a.size(); ++i) {
       std::string fw = Index(w + ".faults", i);
-      s.faults.push_back({Integer(Field(a[i], "step", fw), fw + ".step"),
-                          String(Field(a[i], "label", fw), fw + ".label")});
+      FaultMark m{Integer(Field(a[i], "step", fw), fw + ".step"),
+                  String(Field(a[i], "label", fw), fw + ".label"), std::nullopt};
+      double t = 0;
+      if (a[i].contains("t_ms")) {
+        Optional(a[i], "t_ms", fw, Number, &t);
+        m.t_ms = t;
+      }
+      s.faults.push_back(std::move(m));
     }
   }
   it = j.find("timeline");
@@ -252,6 +267,22 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
         t.visible[profile] = Unsigned(n, tw + ".visible." + profile);
       }
       s.timeline.push_back(std::move(t));
+    }
+  }
+  it = j.find("live_timeline");
+  if (it != j.end()) {
+    const json& a = Array(*it, w + ".live_timeline");
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string tw = Index(w + ".live_timeline", i);
+      LivePoint t;
+      t.t_ms = Number(Field(a[i], "t_ms", tw), tw + ".t_ms");
+      t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
+      const json& visible = Field(a[i], "visible", tw);
+      if (!visible.is_object()) Fail(tw + ".visible", "expected an object");
+      for (const auto& [profile, n] : visible.items()) {
+        t.visible[profile] = Unsigned(n, tw + ".visible." + profile);
+      }
+      s.live_timeline.push_back(std::move(t));
     }
   }
   it = j.find("step_times_ms");

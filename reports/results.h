@@ -120,6 +120,16 @@ struct FaultMark {  // A fault or action at a step, drawn on the timeline ("powe
                     // ...).
   int64_t step = 0;
   std::string label;
+  std::optional<double> t_ms;  // when the job reached the step (live timeline's clock), if known.
+};
+
+// What a user watching TensorBoard saw: at the end of each live reader cycle (ms since the job's
+// first add call), the events logged so far and the points each profile showed — which drops
+// when points are retracted.
+struct LivePoint {
+  double t_ms = 0;
+  uint64_t logged = 0;
+  std::map<std::string, uint64_t> visible;  // by profile.
 };
 
 struct StepTimes {  // Samples of training step time, for distributions.
@@ -142,6 +152,7 @@ struct ScenarioResult {
   Figures figures;
   std::vector<FaultMark> faults;
   std::vector<TimelinePoint> timeline;
+  std::vector<LivePoint> live_timeline;  // at most ~200 cycles, every drop kept.
   StepTimes step_times;
 
   const ProfileResult* profile(std::string_view name) const;  // null when absent.

@@ -384,6 +384,7 @@ void ScenarioRun::FillResult() {
   r_.events_logged = v.events_logged;
   FillProfiles(v, s_, &r_);
   FillLive(live_judgements_, &r_);
+  FillLiveTimeline(events_, live_->record(), &r_);
   FillTimeline(events_, v, s_.workload().steps(), &r_);
   FillFigures(stats_, &r_, &out_->notes);
 }
