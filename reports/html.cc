@@ -50,6 +50,29 @@ std::string ProfileCounts(const ProfileResult& p) {
   return out.empty() ? "no events" : out;
 }
 
+// " n1 n2 n3": the profiles' counts in kProfiles order, NaN where absent (a timeline's columns).
+std::string ProfileColumns(const std::map<std::string, uint64_t>& visible) {
+  std::string out;
+  for (auto p : kProfiles) {
+    auto it = visible.find(std::string(p));
+    out += " " + (it == visible.end() ? std::string("NaN") : std::to_string(it->second));
+  }
+  return out;
+}
+
+// The end of a timeline script: its data block closed, then logged and one line per profile.
+std::string TimelinePlot(const char* logged_with, const char* word) {
+  std::string out = std::string("EOD\nplot $d using 1:2 with ") + logged_with +
+                    " lw 2 lc rgb '#444444' title 'logged'";
+  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
+  for (size_t i = 0; i < kProfiles.size(); ++i) {
+    out += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " +
+           std::to_string(i + 1) + " lc rgb '" + colors[i] + "' title " +
+           GnuplotQuote(std::string(word) + " (" + std::string(kProfiles[i]) + ")");
+  }
+  return out + "\n";
+}
+
 std::string LiveFigures(const Figures& f) {
   if (!f.lag_ms_max) return "–";
   std::string out = Fmt("%.0f", *f.lag_ms_p50) + "/" + Fmt("%.0f", *f.lag_ms_p99) + "/" +
@@ -166,20 +189,9 @@ std::string TimelineScript(const ScenarioResult& s) {
   script += "$d << EOD\n";
   for (const auto& t : s.timeline) {
     script += std::to_string(t.step) + " " + std::to_string(t.logged);
-    for (auto p : kProfiles) {
-      auto it = t.visible.find(std::string(p));
-      script += " " + (it == t.visible.end() ? std::string("NaN") : std::to_string(it->second));
-    }
-    script += "\n";
+    script += ProfileColumns(t.visible) + "\n";
   }
-  script += "EOD\nplot $d using 1:2 with lines lw 2 lc rgb '#444444' title 'logged'";
-  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
-  for (size_t i = 0; i < kProfiles.size(); ++i) {
-    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " +
-              std::to_string(i + 1) + " lc rgb '" + colors[i] + "' title " +
-              GnuplotQuote(std::string("visible (") + std::string(kProfiles[i]) + ")");
-  }
-  return script + "\n";
+  return script + TimelinePlot("lines", "visible");
 }
 
 std::string LiveTimelineScript(const ScenarioResult& s) {
@@ -199,20 +211,9 @@ std::string LiveTimelineScript(const ScenarioResult& s) {
   script += "$d << EOD\n";
   for (const auto& t : s.live_timeline) {
     script += Fmt("%.3f", t.t_ms / 1000) + " " + std::to_string(t.logged);
-    for (auto p : kProfiles) {
-      auto it = t.visible.find(std::string(p));
-      script += " " + (it == t.visible.end() ? std::string("NaN") : std::to_string(it->second));
-    }
-    script += "\n";
+    script += ProfileColumns(t.visible) + "\n";
   }
-  script += "EOD\nplot $d using 1:2 with steps lw 2 lc rgb '#444444' title 'logged'";
-  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
-  for (size_t i = 0; i < kProfiles.size(); ++i) {
-    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " +
-              std::to_string(i + 1) + " lc rgb '" + colors[i] + "' title " +
-              GnuplotQuote(std::string("shown (") + std::string(kProfiles[i]) + ")");
-  }
-  return script + "\n";
+  return script + TimelinePlot("steps", "shown");
 }
 
 std::string StepTimesScript(const ScenarioResult& s) {

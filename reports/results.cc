@@ -161,6 +161,14 @@ std::optional<double>* FigureSlot(Figures* f, std::string_view name) {
   return nullptr;
 }
 
+// A timeline point's counts by profile.
+std::map<std::string, uint64_t> Visible(const json& j, const std::string& w) {
+  if (!j.is_object()) Fail(w, "expected an object");
+  std::map<std::string, uint64_t> out;
+  for (const auto& [profile, n] : j.items()) out[profile] = Unsigned(n, w + "." + profile);
+  return out;
+}
+
 std::vector<double> Numbers(const json& j, const std::string& w) {
   std::vector<double> out;
   const json& a = Array(j, w);
@@ -261,11 +269,7 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
       TimelinePoint t;
       t.step = Integer(Field(a[i], "step", tw), tw + ".step");
       t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
-      const json& visible = Field(a[i], "visible", tw);
-      if (!visible.is_object()) Fail(tw + ".visible", "expected an object");
-      for (const auto& [profile, n] : visible.items()) {
-        t.visible[profile] = Unsigned(n, tw + ".visible." + profile);
-      }
+      t.visible = Visible(Field(a[i], "visible", tw), tw + ".visible");
       s.timeline.push_back(std::move(t));
     }
   }
@@ -277,11 +281,7 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
       LivePoint t;
       t.t_ms = Number(Field(a[i], "t_ms", tw), tw + ".t_ms");
       t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
-      const json& visible = Field(a[i], "visible", tw);
-      if (!visible.is_object()) Fail(tw + ".visible", "expected an object");
-      for (const auto& [profile, n] : visible.items()) {
-        t.visible[profile] = Unsigned(n, tw + ".visible." + profile);
-      }
+      t.visible = Visible(Field(a[i], "visible", tw), tw + ".visible");
       s.live_timeline.push_back(std::move(t));
     }
   }

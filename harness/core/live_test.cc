@@ -41,18 +41,29 @@ LoggedEvent Event(uint64_t seq, int64_t step, float v, uint64_t t_ns) {
   return e;
 }
 
-// R1 (FINDINGS.md): tb-rust drops the newer file's steps when the older file grows after the
-// newer one was loaded; the record says when each point was first shown and when it went.
-TEST(LiveRecordTest, FirstShownAndGoneByCycle) {
+// FINDINGS.md R1's files: an older file with steps 0..2, a newer one with 3..5, and a tail of
+// steps 3, 4 for the older file, appended after the newer one was read.
+struct R1 {
+  R1() {
+    a.Version();
+    for (int s = 0; s < 3; ++s) a.Scalar(s, s, s == 0);
+    b.Version();
+    for (int s = 3; s < 6; ++s) b.Scalar(s, s);
+    tail.Scalar(3, 30).Scalar(4, 40);
+    fa = dir.WriteFile(".", 1, a.bytes());
+    fb = dir.WriteFile(".", 2, b.bytes());
+  }
   TempLogdir dir;
   FileBuilder a, b, tail;
-  a.Version();
-  for (int s = 0; s < 3; ++s) a.Scalar(s, s, s == 0);
-  b.Version();
-  for (int s = 3; s < 6; ++s) b.Scalar(s, s);
-  tail.Scalar(3, 30).Scalar(4, 40);
-  std::string fa = dir.WriteFile(".", 1, a.bytes());
-  std::string fb = dir.WriteFile(".", 2, b.bytes());
+  std::string fa, fb;
+};
+
+// R1: tb-rust drops the newer file's steps when the older file grows after the newer one was
+// loaded; the record says when each point was first shown and when it went.
+TEST(LiveRecordTest, FirstShownAndGoneByCycle) {
+  R1 r1;
+  const FileBuilder &a = r1.a, &b = r1.b, &tail = r1.tail;
+  const std::string &fa = r1.fa, &fb = r1.fb;
   RunReader r = All();
   LiveRecord live;
   ASSERT_TRUE(r.Cycle({fa, fb}).ok());
@@ -158,15 +169,9 @@ TEST(LiveJudgeTest, LagStaleAndLateAfterTheWriterExited) {
 // it showed, which a fresh reader hides); tb-python never reads the older file's tail live, so
 // it is late, shown only by a reader started after the run.
 TEST(LiveJudgeTest, RetractedAndNeverLive) {
-  TempLogdir dir;
-  FileBuilder a, b, tail;
-  a.Version();
-  for (int s = 0; s < 3; ++s) a.Scalar(s, s, s == 0);
-  b.Version();
-  for (int s = 3; s < 6; ++s) b.Scalar(s, s);
-  tail.Scalar(3, 30).Scalar(4, 40);
-  std::string fa = dir.WriteFile(".", 1, a.bytes());
-  std::string fb = dir.WriteFile(".", 2, b.bytes());
+  R1 r1;
+  const FileBuilder &a = r1.a, &b = r1.b, &tail = r1.tail;
+  const std::string &fa = r1.fa, &fb = r1.fb;
   std::vector<LoggedEvent> events;
   for (int s = 0; s < 6; ++s) events.push_back(Event(s + 1, s, s, 10 * kMs));
   events.push_back(Event(7, 3, 30, 150 * kMs));
@@ -186,7 +191,7 @@ TEST(LiveJudgeTest, RetractedAndNeverLive) {
   ledger.acks.accepted = ledger.acks.written = ledger.acks.flushed = 8;
   ledger.closed_cleanly = true;
   ScenarioVerdict v;
-  ASSERT_TRUE(JudgeLogdir(dir.path(), ledger, Ending::kCleanClose, nullptr, &v).ok());
+  ASSERT_TRUE(JudgeLogdir(r1.dir.path(), ledger, Ending::kCleanClose, nullptr, &v).ok());
   std::vector<LiveJudgement> l = JudgeLive(events, {{8, 500 * kMs}}, live, nullptr, &v);
   ASSERT_EQ(l.size(), 3u);
   EXPECT_EQ(l[0].retracted, 0u);
