@@ -50,6 +50,38 @@ std::string ProfileCounts(const ProfileResult& p) {
   return out.empty() ? "no events" : out;
 }
 
+// " n1 n2 n3": the profiles' counts in kProfiles order, NaN where absent (a timeline's columns).
+std::string ProfileColumns(const std::map<std::string, uint64_t>& visible) {
+  std::string out;
+  for (auto p : kProfiles) {
+    auto it = visible.find(std::string(p));
+    out += " " + (it == visible.end() ? std::string("NaN") : std::to_string(it->second));
+  }
+  return out;
+}
+
+// The end of a timeline script: its data block closed, then logged and one line per profile.
+std::string TimelinePlot(const char* logged_with, const char* word) {
+  std::string out = std::string("EOD\nplot $d using 1:2 with ") + logged_with +
+                    " lw 2 lc rgb '#444444' title 'logged'";
+  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
+  for (size_t i = 0; i < kProfiles.size(); ++i) {
+    out += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " +
+           std::to_string(i + 1) + " lc rgb '" + colors[i] + "' title " +
+           GnuplotQuote(std::string(word) + " (" + std::string(kProfiles[i]) + ")");
+  }
+  return out + "\n";
+}
+
+std::string LiveFigures(const Figures& f) {
+  if (!f.lag_ms_max) return "–";
+  std::string out = Fmt("%.0f", *f.lag_ms_p50) + "/" + Fmt("%.0f", *f.lag_ms_p99) + "/" +
+                    Fmt("%.0f", *f.lag_ms_max);
+  if (f.lag_steps_max) out += " (" + Fmt("%.0f", *f.lag_steps_max) + ")";
+  if (f.stale_ms_max) out += ", " + Fmt("%.0f", *f.stale_ms_max);
+  return out;
+}
+
 std::string SummaryTable(const Results& results) {
   std::string out = "<table><tr><th>scenario</th><th>writer</th><th>outcome</th>";
   for (auto p : kProfiles) out += "<th>" + std::string(p) + "</th>";
@@ -103,13 +135,15 @@ std::string ScenarioSection(const ScenarioResult& s) {
                     std::to_string(s.seed) + ", " + std::to_string(s.events_logged) +
                     " events logged, " + Fmt("%.2f", s.duration_s) + " s</p>\n";
   if (!s.error.empty()) out += "<p class=\"error\">error: " + XmlEscape(s.error) + "</p>\n";
-  out += "<table><tr><th>profile</th><th>verdicts</th><th>loss window</th></tr>\n";
+  out +=
+      "<table><tr><th>profile</th><th>verdicts</th><th>loss window</th><th>live lag ms "
+      "p50/p99/max (steps max), stale ms max</th></tr>\n";
   for (const auto& p : s.profiles) {
     out += "<tr><td class=\"" + std::string(p.passed ? "passed" : "failed") + "\">" +
            XmlEscape(p.profile) + "</td><td>" + XmlEscape(ProfileCounts(p)) + "</td><td>" +
            std::to_string(p.loss_window.events) + " events, " +
            std::to_string(p.loss_window.bytes) + " bytes, " + Fmt("%.3f", p.loss_window.seconds) +
-           " s</td></tr>\n";
+           " s</td><td>" + LiveFigures(p.figures) + "</td></tr>\n";
   }
   out += "</table>\n";
   std::string examples;
@@ -133,6 +167,7 @@ std::string ScenarioSection(const ScenarioResult& s) {
   if (!figures.empty())
     out += "<table><tr><th>figure</th><th>value</th></tr>" + figures + "</table>\n";
   out += Plot(TimelineScript(s), s.name + " timeline");
+  out += Plot(LiveTimelineScript(s), s.name + " live timeline");
   out += Plot(StepTimesScript(s), s.name + " step times");
   return out + "</section>\n";
 }
@@ -154,20 +189,31 @@ std::string TimelineScript(const ScenarioResult& s) {
   script += "$d << EOD\n";
   for (const auto& t : s.timeline) {
     script += std::to_string(t.step) + " " + std::to_string(t.logged);
-    for (auto p : kProfiles) {
-      auto it = t.visible.find(std::string(p));
-      script += " " + (it == t.visible.end() ? std::string("NaN") : std::to_string(it->second));
-    }
-    script += "\n";
+    script += ProfileColumns(t.visible) + "\n";
   }
-  script += "EOD\nplot $d using 1:2 with lines lw 2 lc rgb '#444444' title 'logged'";
-  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
-  for (size_t i = 0; i < kProfiles.size(); ++i) {
-    script += ", $d using 1:" + std::to_string(i + 3) + " with steps lw 2 dt " +
-              std::to_string(i + 1) + " lc rgb '" + colors[i] + "' title " +
-              GnuplotQuote(std::string("visible (") + std::string(kProfiles[i]) + ")");
+  return script + TimelinePlot("lines", "visible");
+}
+
+std::string LiveTimelineScript(const ScenarioResult& s) {
+  if (s.live_timeline.empty()) return "";
+  std::string script = kTerminal;
+  script += "set title " +
+            GnuplotQuote(s.name + ": what a watching reader saw (logged vs shown, live)") + "\n";
+  script += "set xlabel 'wall time since the first add (s)'\nset ylabel 'events / points'\n";
+  for (const auto& f : s.faults) {
+    if (!f.t_ms) continue;
+    const std::string x = Fmt("%.3f", *f.t_ms / 1000);
+    script +=
+        "set arrow from " + x + ", graph 0 to " + x + ", graph 1 nohead lc rgb '#b00020' dt 2\n";
+    script += "set label " + GnuplotQuote(f.label) + " at " + x +
+              ", graph 0.95 offset 0.5,0 tc rgb '#b00020'\n";
   }
-  return script + "\n";
+  script += "$d << EOD\n";
+  for (const auto& t : s.live_timeline) {
+    script += Fmt("%.3f", t.t_ms / 1000) + " " + std::to_string(t.logged);
+    script += ProfileColumns(t.visible) + "\n";
+  }
+  return script + TimelinePlot("steps", "shown");
 }
 
 std::string StepTimesScript(const ScenarioResult& s) {

@@ -16,6 +16,9 @@ std::string HtmlReport(const Results& results);
 
 // The plots alone, as gnuplot scripts (empty when there is nothing to plot); exposed for tests.
 std::string TimelineScript(const ScenarioResult& s);
+// What a user watching TensorBoard saw: logged vs shown per profile over wall time (the live
+// reader's cycles), faults marked at their time, retractions as drops.
+std::string LiveTimelineScript(const ScenarioResult& s);
 std::string StepTimesScript(const ScenarioResult& s);
 std::string TradeOffScript(const Results& results);
 

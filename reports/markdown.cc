@@ -51,9 +51,10 @@ std::string MarkdownSummary(const Results& results) {
   if (!results.scenarios.empty()) {
     out += "| scenario | writer | outcome |";
     for (auto p : kProfiles) out += " " + std::string(p) + " |";
-    out += " loss window | events/s | step added |\n|---|---|---|";
+    out +=
+        " loss window | events/s | step added | tb-rust live lag ms p50/max, late |\n|---|---|---|";
     for (size_t i = 0; i < kProfiles.size(); ++i) out += "---|";
-    out += "---:|---:|---:|\n";
+    out += "---:|---:|---:|---:|\n";
     for (const auto& s : results.scenarios) {
       std::string mark = s.outcome == Outcome::kPassed   ? "✅ "
                          : s.outcome == Outcome::kFailed ? "❌ "
@@ -68,7 +69,15 @@ std::string MarkdownSummary(const Results& results) {
       }
       out += " " + std::to_string(worst.events) + " ev, " + Fmt("%.2f", worst.seconds) + " s |";
       out += " " + (s.figures.events_per_s ? Fmt("%.3g", *s.figures.events_per_s) : "–") + " |";
-      out += " " + StepAddedText(s.figures) + " |\n";
+      out += " " + StepAddedText(s.figures) + " |";
+      const ProfileResult* rust = s.profile("tb-rust");
+      if (rust != nullptr && rust->figures.lag_ms_max) {
+        out += " " + Fmt("%.0f", *rust->figures.lag_ms_p50) + "/" +
+               Fmt("%.0f", *rust->figures.lag_ms_max) + ", " +
+               std::to_string(rust->count(Verdict::kLate)) + " |\n";
+      } else {
+        out += " – |\n";
+      }
     }
   }
   bool header = false;

@@ -131,7 +131,12 @@ TEST(HtmlTest, ScriptsPlotWhatTheModelHolds) {
   EXPECT_NE(t.find("\n200 200 180 80 80\n"), std::string::npos) << t;
   EXPECT_NE(TradeOffScript(r).find("1500000 0.5 \"ours:buffered\""), std::string::npos);
   EXPECT_EQ(GnuplotQuote("it's\nx"), "'it''s x'");
+  std::string live = LiveTimelineScript(r.scenarios[0]);
+  EXPECT_NE(live.find("set label 'power-cut' at 1.000,"), std::string::npos) << live;
+  EXPECT_NE(live.find("\n1.100 110 105 103 105\n"), std::string::npos) << live;  // the drop.
+  EXPECT_EQ(live.find("'clear'"), std::string::npos) << live;  // no time: not on this plot.
   ScenarioResult empty;
+  EXPECT_EQ(LiveTimelineScript(empty), "");
   EXPECT_EQ(TimelineScript(empty), "");
   EXPECT_EQ(StepTimesScript(empty), "");
 }
@@ -141,10 +146,11 @@ TEST(HtmlTest, ContainsTheInlineSvgPlots) {
   Results r = testing::SampleResults();
   r.benchmark = testing::SampleBenchmark(100, 50, 0.01, 1, 1);
   std::string html = HtmlReport(r);
-  // One trade-off plot, and a timeline and step-time plot per scenario.
-  EXPECT_EQ(Count(html, "<svg"), 5u);
-  EXPECT_EQ(Count(html, "</svg>"), 5u);
-  EXPECT_EQ(Count(html, "data-plot="), 5u);
+  // One trade-off plot, and a timeline, a live timeline and a step-time plot per scenario.
+  EXPECT_EQ(Count(html, "<svg"), 7u);
+  EXPECT_EQ(Count(html, "</svg>"), 7u);
+  EXPECT_EQ(Count(html, "data-plot="), 7u);
+  EXPECT_NE(html.find("120/900/1500 (12), 1400"), std::string::npos);  // live figures.
   EXPECT_EQ(html.find("plot unavailable"), std::string::npos);
   EXPECT_EQ(html.find("<?xml"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);

@@ -86,19 +86,41 @@ Example ExampleFromJson(const json& j, const std::string& w) {
   return e;
 }
 
+std::optional<double>* FigureSlot(Figures* f, std::string_view name);
+
+json FiguresToJson(const Figures& f) {
+  json figures = json::object();
+  for (const auto& [name, value] : FigureList(f)) {
+    if (value) figures[std::string(name)] = *value;
+  }
+  return figures;
+}
+
+void FiguresFromJson(const json& j, const std::string& w, Figures* f) {
+  if (!j.is_object()) Fail(w, "expected an object");
+  for (const auto& [name, value] : j.items()) {
+    std::optional<double>* slot = FigureSlot(f, name);
+    if (slot == nullptr) Fail(w + "." + name, "unknown figure");
+    *slot = Number(value, w + "." + name);
+  }
+}
+
 json ProfileToJson(const ProfileResult& p) {
   json counts = json::object();
   for (Verdict v : kVerdicts) counts[std::string(VerdictName(v))] = p.count(v);
   json examples = json::array();
   for (const auto& e : p.examples) examples.push_back(ExampleToJson(e));
-  return {{"profile", p.profile},
-          {"passed", p.passed},
-          {"counts", counts},
-          {"examples", examples},
-          {"loss_window",
-           {{"events", p.loss_window.events},
-            {"bytes", p.loss_window.bytes},
-            {"seconds", p.loss_window.seconds}}}};
+  json out = {{"profile", p.profile},
+              {"passed", p.passed},
+              {"counts", counts},
+              {"examples", examples},
+              {"loss_window",
+               {{"events", p.loss_window.events},
+                {"bytes", p.loss_window.bytes},
+                {"seconds", p.loss_window.seconds}}}};
+  json figures = FiguresToJson(p.figures);
+  if (!figures.empty()) out["figures"] = figures;
+  return out;
 }
 
 ProfileResult ProfileFromJson(const json& j, const std::string& w) {
@@ -128,6 +150,7 @@ ProfileResult ProfileFromJson(const json& j, const std::string& w) {
     p.loss_window.bytes = Unsigned(Field(*it, "bytes", lw), lw + ".bytes");
     p.loss_window.seconds = Number(Field(*it, "seconds", lw), lw + ".seconds");
   }
+  if (it = j.find("figures"); it != j.end()) FiguresFromJson(*it, w + ".figures", &p.figures);
   return p;
 }
 
@@ -136,6 +159,14 @@ std::optional<double>* FigureSlot(Figures* f, std::string_view name) {
     if (d.name == name) return &(f->*d.field);
   }
   return nullptr;
+}
+
+// A timeline point's counts by profile.
+std::map<std::string, uint64_t> Visible(const json& j, const std::string& w) {
+  if (!j.is_object()) Fail(w, "expected an object");
+  std::map<std::string, uint64_t> out;
+  for (const auto& [profile, n] : j.items()) out[profile] = Unsigned(n, w + "." + profile);
+  return out;
 }
 
 std::vector<double> Numbers(const json& j, const std::string& w) {
@@ -148,12 +179,17 @@ std::vector<double> Numbers(const json& j, const std::string& w) {
 json ScenarioToJson(const ScenarioResult& s) {
   json profiles = json::array();
   for (const auto& p : s.profiles) profiles.push_back(ProfileToJson(p));
-  json figures = json::object();
-  for (const auto& [name, value] : FigureList(s.figures)) {
-    if (value) figures[std::string(name)] = *value;
-  }
+  json figures = FiguresToJson(s.figures);
   json faults = json::array();
-  for (const auto& f : s.faults) faults.push_back({{"step", f.step}, {"label", f.label}});
+  for (const auto& f : s.faults) {
+    json mark = {{"step", f.step}, {"label", f.label}};
+    if (f.t_ms) mark["t_ms"] = *f.t_ms;
+    faults.push_back(mark);
+  }
+  json live_timeline = json::array();
+  for (const auto& t : s.live_timeline) {
+    live_timeline.push_back({{"t_ms", t.t_ms}, {"logged", t.logged}, {"visible", t.visible}});
+  }
   json timeline = json::array();
   for (const auto& t : s.timeline) {
     timeline.push_back({{"step", t.step}, {"logged", t.logged}, {"visible", t.visible}});
@@ -168,6 +204,7 @@ json ScenarioToJson(const ScenarioResult& s) {
               {"figures", figures},
               {"faults", faults},
               {"timeline", timeline},
+              {"live_timeline", live_timeline},
               {"step_times_ms",
                {{"without_logging", s.step_times.without_logging_ms},
                 {"with_logging", s.step_times.with_logging_ms},
@@ -208,21 +245,20 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
     s.profiles.push_back(ProfileFromJson(profiles[i], Index(w + ".profiles", i)));
   }
   auto it = j.find("figures");
-  if (it != j.end()) {
-    if (!it->is_object()) Fail(w + ".figures", "expected an object");
-    for (const auto& [name, value] : it->items()) {
-      std::optional<double>* slot = FigureSlot(&s.figures, name);
-      if (slot == nullptr) Fail(w + ".figures." + name, "unknown figure");
-      *slot = Number(value, w + ".figures." + name);
-    }
-  }
+  if (it != j.end()) FiguresFromJson(*it, w + ".figures", &s.figures);
   it = j.find("faults");
   if (it != j.end()) {
     const json& a = Array(*it, w + ".faults");
     for (size_t i = 0; i < a.size(); ++i) {
       std::string fw = Index(w + ".faults", i);
-      s.faults.push_back({Integer(Field(a[i], "step", fw), fw + ".step"),
-                          String(Field(a[i], "label", fw), fw + ".label")});
+      FaultMark m{Integer(Field(a[i], "step", fw), fw + ".step"),
+                  String(Field(a[i], "label", fw), fw + ".label"), std::nullopt};
+      double t = 0;
+      if (a[i].contains("t_ms")) {
+        Optional(a[i], "t_ms", fw, Number, &t);
+        m.t_ms = t;
+      }
+      s.faults.push_back(std::move(m));
     }
   }
   it = j.find("timeline");
@@ -233,12 +269,20 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
       TimelinePoint t;
       t.step = Integer(Field(a[i], "step", tw), tw + ".step");
       t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
-      const json& visible = Field(a[i], "visible", tw);
-      if (!visible.is_object()) Fail(tw + ".visible", "expected an object");
-      for (const auto& [profile, n] : visible.items()) {
-        t.visible[profile] = Unsigned(n, tw + ".visible." + profile);
-      }
+      t.visible = Visible(Field(a[i], "visible", tw), tw + ".visible");
       s.timeline.push_back(std::move(t));
+    }
+  }
+  it = j.find("live_timeline");
+  if (it != j.end()) {
+    const json& a = Array(*it, w + ".live_timeline");
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string tw = Index(w + ".live_timeline", i);
+      LivePoint t;
+      t.t_ms = Number(Field(a[i], "t_ms", tw), tw + ".t_ms");
+      t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
+      t.visible = Visible(Field(a[i], "visible", tw), tw + ".visible");
+      s.live_timeline.push_back(std::move(t));
     }
   }
   it = j.find("step_times_ms");
@@ -255,7 +299,7 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
 
 std::string_view OutcomeName(Outcome o) { return kOutcomeNames[static_cast<int>(o)]; }
 
-const std::array<FigureDef, 18> kFigures = {{
+const std::array<FigureDef, 25> kFigures = {{
     {"events_per_s", &Figures::events_per_s},
     {"mb_per_s", &Figures::mb_per_s},
     {"add_ns_p50", &Figures::add_ns_p50},
@@ -274,6 +318,13 @@ const std::array<FigureDef, 18> kFigures = {{
     {"noop_step_ms_p99", &Figures::noop_step_ms_p99},
     {"blocked_ms", &Figures::blocked_ms},
     {"blocked_pct", &Figures::blocked_pct},
+    {"lag_ms_p50", &Figures::lag_ms_p50},
+    {"lag_ms_p99", &Figures::lag_ms_p99},
+    {"lag_ms_max", &Figures::lag_ms_max},
+    {"lag_steps_p50", &Figures::lag_steps_p50},
+    {"lag_steps_p99", &Figures::lag_steps_p99},
+    {"lag_steps_max", &Figures::lag_steps_max},
+    {"stale_ms_max", &Figures::stale_ms_max},
 }};
 
 std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f) {
@@ -316,12 +367,14 @@ std::string_view RunFailureName(RunFailure f) {
       return "unreadable";
     case RunFailure::kMeasureFailed:
       return "measure-failed";
+    case RunFailure::kReaderDied:
+      return "reader-died";
   }
   return "?";
 }
 
 std::optional<RunFailure> RunFailureFromName(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(RunFailure::kMeasureFailed); ++i) {
+  for (int i = 0; i <= static_cast<int>(RunFailure::kReaderDied); ++i) {
     auto f = static_cast<RunFailure>(i);
     if (RunFailureName(f) == name) return f;
   }

@@ -40,6 +40,7 @@ enum class RunFailure {
   kSpawnFailed,      // the writer process could not be started.
   kUnreadable,       // a ledger, the logdir or the result could not be read or written.
   kMeasureFailed,    // a benchmark measure could not run (bench-policies).
+  kReaderDied,       // the live reader hung in a read of the mount, or died.
 };
 std::string_view RunFailureName(RunFailure f);  // "none", "mount-failed", "hung", ...
 std::optional<RunFailure> RunFailureFromName(std::string_view name);
@@ -51,17 +52,6 @@ struct Example {  // One event and why it got its verdict.
   std::string file;
   uint64_t offset = 0;
   std::string reason;
-};
-
-struct ProfileResult {
-  std::string profile;            // one of kProfiles.
-  bool passed = true;             // this profile met the scenario's expectations.
-  VerdictCounts counts{};         // indexed by VerdictIndex.
-  std::vector<Example> examples;  // the first few, violations first.
-  LossWindow loss_window;
-
-  uint64_t count(Verdict v) const { return counts[VerdictIndex(v)]; }
-  uint64_t violations() const { return Violations(counts); }  // over IsViolation classes.
 };
 
 // DESIGN.md section 8. Absent when the scenario did not measure it. Percentiles are nearest rank
@@ -88,6 +78,12 @@ struct Figures {
   std::optional<double> disabled_step_ms_p50, disabled_step_ms_p99;
   std::optional<double> noop_step_ms_p50, noop_step_ms_p99;
   std::optional<double> blocked_ms, blocked_pct;
+  // Live (per profile: ProfileResult::figures), from the live reader that polled while the job
+  // ran: visibility lag from the add call's return to first shown (ms, and in the job's steps),
+  // and the longest time nothing new was shown while events were accepted.
+  std::optional<double> lag_ms_p50, lag_ms_p99, lag_ms_max;
+  std::optional<double> lag_steps_p50, lag_steps_p99, lag_steps_max;
+  std::optional<double> stale_ms_max;
 };
 // Every figure: its JSON name and its field, in declaration order. The one list that reading,
 // writing and the reports use.
@@ -95,12 +91,24 @@ struct FigureDef {
   std::string_view name;
   std::optional<double> Figures::*field;
 };
-extern const std::array<FigureDef, 18> kFigures;
+extern const std::array<FigureDef, 25> kFigures;
 // What the writer adds to a step, for people (every report and the run table): "+517 us", with
 // the percentage where one is meaningful ("+120 us (+5.4%)"), "–" when not measured.
 std::string StepAddedText(const Figures& f);
 // The figures by their JSON names ("events_per_s", ...), in declaration order; for reports.
 std::vector<std::pair<std::string_view, std::optional<double>>> FigureList(const Figures& f);
+
+struct ProfileResult {
+  std::string profile;            // one of kProfiles.
+  bool passed = true;             // this profile met the scenario's expectations.
+  VerdictCounts counts{};         // indexed by VerdictIndex.
+  std::vector<Example> examples;  // the first few, violations first.
+  LossWindow loss_window;
+  Figures figures;  // the live ones (lag_ms_*, lag_steps_*, stale_ms_max); absent if not measured.
+
+  uint64_t count(Verdict v) const { return counts[VerdictIndex(v)]; }
+  uint64_t violations() const { return Violations(counts); }  // over IsViolation classes.
+};
 
 struct TimelinePoint {  // Cumulative counts at the end of a training step.
   int64_t step = 0;
@@ -112,6 +120,16 @@ struct FaultMark {  // A fault or action at a step, drawn on the timeline ("powe
                     // ...).
   int64_t step = 0;
   std::string label;
+  std::optional<double> t_ms;  // when the job reached the step (live timeline's clock), if known.
+};
+
+// What a user watching TensorBoard saw: at the end of each live reader cycle (ms since the job's
+// first add call), the events logged so far and the points each profile showed — which drops
+// when points are retracted.
+struct LivePoint {
+  double t_ms = 0;
+  uint64_t logged = 0;
+  std::map<std::string, uint64_t> visible;  // by profile.
 };
 
 struct StepTimes {  // Samples of training step time, for distributions.
@@ -134,6 +152,7 @@ struct ScenarioResult {
   Figures figures;
   std::vector<FaultMark> faults;
   std::vector<TimelinePoint> timeline;
+  std::vector<LivePoint> live_timeline;  // at most ~200 cycles, every drop kept.
   StepTimes step_times;
 
   const ProfileResult* profile(std::string_view name) const;  // null when absent.

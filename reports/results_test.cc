@@ -44,6 +44,13 @@ TEST(ResultsTest, JsonRoundTripIsExact) {
   EXPECT_EQ(*s.figures.add_ns_p99, 410);
   EXPECT_FALSE(s.figures.add_ns_max.has_value());
   EXPECT_EQ(s.timeline.back().visible.at("strict"), 180u);
+  EXPECT_EQ(*s.profile("tb-rust")->figures.lag_ms_p99, 900);  // live, per profile.
+  EXPECT_FALSE(s.profile("tb-rust")->figures.events_per_s.has_value());
+  EXPECT_EQ(s.profile("tb-rust")->count(Verdict::kLate), 5u);  // counted, not a violation.
+  EXPECT_EQ(s.live_timeline.size(), 21u);
+  EXPECT_EQ(s.live_timeline[11].visible.at("tb-rust"), 103u);
+  EXPECT_EQ(*s.faults[0].t_ms, 1000);
+  EXPECT_FALSE(s.faults[1].t_ms.has_value());
   EXPECT_EQ(s.step_times.with_logging_ms.size(), 50u);
   EXPECT_EQ(s.step_times.noop_ms.size(), 50u);
   EXPECT_EQ(*s.figures.noop_step_ms_p50, 10.4);

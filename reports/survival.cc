@@ -29,6 +29,8 @@ Survival FromVerdict(Verdict v) {
     case Verdict::kDuplicate:
       return Survival::kDuplicate;
     case Verdict::kVisible:
+    case Verdict::kRetracted:  // live classes: what a watching reader met, not what survived.
+    case Verdict::kLate:
       break;
   }
   return Survival::kPasses;
@@ -51,7 +53,7 @@ std::string Counts(const ScenarioResult& r) {
   for (const ProfileResult& p : r.profiles) {
     std::string text;
     for (Verdict v : kVerdicts) {
-      if (v == Verdict::kVisible || p.count(v) == 0) continue;
+      if (v == Verdict::kVisible || IsLive(v) || p.count(v) == 0) continue;
       text += (text.empty() ? "" : ", ") + std::to_string(p.count(v)) + " " +
               std::string(VerdictName(v));
     }

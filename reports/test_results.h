@@ -33,6 +33,12 @@ inline ScenarioResult SampleScenario(const std::string& name, const std::string&
                             "after a torn record at offset 4080 (bad length CRC)"});
     }
     p.loss_window = {20, 2000, 0.5};
+    p.figures.lag_ms_p50 = 120;  // live
+    p.figures.lag_ms_p99 = 900;
+    p.figures.lag_ms_max = 1500;
+    p.figures.lag_steps_max = 12;
+    p.figures.stale_ms_max = 1400;
+    p.counts[VerdictIndex(Verdict::kLate)] = 5;
     s.profiles.push_back(p);
   }
   s.figures.events_per_s = 1.5e6;
@@ -46,7 +52,17 @@ inline ScenarioResult SampleScenario(const std::string& name, const std::string&
   s.figures.noop_step_ms_p50 = 10.4;
   s.figures.blocked_ms = 12.5;
   s.figures.blocked_pct = 0.6;
-  s.faults = {{100, "power-cut"}, {150, "clear"}};
+  s.faults = {{100, "power-cut", 1000.0}, {150, "clear", std::nullopt}};
+  for (int i = 0; i <= 20; ++i) {  // tb-rust drops 2 points at 1.1 s.
+    LivePoint t;
+    t.t_ms = 100.0 * i;
+    t.logged = static_cast<uint64_t>(10 * i);
+    for (std::string_view profile : kProfiles) {
+      t.visible[std::string(profile)] = static_cast<uint64_t>(10 * i) - (i > 0 ? 5 : 0);
+    }
+    if (i >= 11) t.visible["tb-rust"] -= 2;
+    s.live_timeline.push_back(t);
+  }
   for (int64_t step = 0; step <= 200; step += 10) {
     TimelinePoint t;
     t.step = step;

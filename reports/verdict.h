@@ -3,6 +3,9 @@
 // note, their names as results.json and scenarios spell them, which classes are violations, and
 // the loss window — the lost-unacked events (count, payload bytes, seconds of training from the
 // first to the last of them), the one loss the writer's contract allows. Header only: no library.
+// The live classes (retracted, late) come from the live reader that polled while the job ran:
+// an event has one final class (visible ... duplicate) and may have live classes besides, so
+// counts of the live classes are not part of the final classes' sum.
 #pragma once
 
 #include <array>
@@ -21,17 +24,20 @@ enum class Verdict {
   kCorrupt,
   kPhantom,
   kDuplicate,
+  kRetracted,  // live: seen while the job ran, later gone (evicted, purged, destroyed).
+  kLate,       // live: never visible while its writer ran, only after it closed or exited.
 };
-constexpr int kVerdictCount = 8;
+constexpr int kVerdictCount = 10;
 
 // Every class, in order: iterate these instead of casting indices.
 constexpr std::array<Verdict, kVerdictCount> kVerdicts = {
-    Verdict::kVisible, Verdict::kLostUnacked, Verdict::kLostAcked, Verdict::kLostSilent,
-    Verdict::kHidden,  Verdict::kCorrupt,     Verdict::kPhantom,   Verdict::kDuplicate};
+    Verdict::kVisible,   Verdict::kLostUnacked, Verdict::kLostAcked, Verdict::kLostSilent,
+    Verdict::kHidden,    Verdict::kCorrupt,     Verdict::kPhantom,   Verdict::kDuplicate,
+    Verdict::kRetracted, Verdict::kLate};
 
 constexpr std::array<std::string_view, kVerdictCount> kVerdictNames = {
-    "visible", "lost-unacked", "lost-acked", "lost-silent",
-    "hidden",  "corrupt",      "phantom",    "duplicate"};
+    "visible", "lost-unacked", "lost-acked", "lost-silent", "hidden",
+    "corrupt", "phantom",      "duplicate",  "retracted",   "late"};
 
 constexpr int VerdictIndex(Verdict v) { return static_cast<int>(v); }  // into count arrays.
 constexpr std::string_view VerdictName(Verdict v) { return kVerdictNames[VerdictIndex(v)]; }
@@ -44,8 +50,13 @@ constexpr std::optional<Verdict> VerdictFromName(std::string_view name) {
 
 // The loss window's class: lost, and never acknowledged at the level the ending destroys.
 constexpr bool InLossWindow(Verdict v) { return v == Verdict::kLostUnacked; }
-// Every class but visible and the loss window.
-constexpr bool IsViolation(Verdict v) { return v != Verdict::kVisible && !InLossWindow(v); }
+// A class of the live reader (an event's final class is one of the others).
+constexpr bool IsLive(Verdict v) { return v == Verdict::kRetracted || v == Verdict::kLate; }
+// Every class but visible, the loss window and late (a violation only where a scenario bounds
+// lag: the judge of live verdicts, harness/core/live_judge.h, decides it there).
+constexpr bool IsViolation(Verdict v) {
+  return v != Verdict::kVisible && !InLossWindow(v) && v != Verdict::kLate;
+}
 
 // Counts by class, indexed by VerdictIndex.
 using VerdictCounts = std::array<uint64_t, kVerdictCount>;

@@ -62,7 +62,10 @@ Status RunReader::Cycle(const std::vector<std::string>& files) {
   for (size_t i = 0; i < listed.size() && s.ok(); ++i) {
     const std::string& path = files_[listed[i]];
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::FromErrno(errno, "open " + path);
+    if (fd < 0) {  // the cycle still ends (EndCycle), as for a read error: a live reader goes on.
+      s = Status::FromErrno(errno, "open " + path);
+      break;
+    }
     struct stat st;
     if (::fstat(fd, &st) != 0) {
       s = Status::FromErrno(errno, "stat " + path);

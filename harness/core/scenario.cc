@@ -227,6 +227,23 @@ class Validator {
                    "must be a number of seconds within 0.." + std::to_string(kMaxTimeLimitS) +
                        " (0: the runner's default)");
     }
+    if (s.has_reader()) {
+      const int32_t ms = s.reader().reload_ms();
+      if (ms != 0 && (ms < kMinReloadMs || ms > kMaxReloadMs)) {
+        return Error(Child(root, s, "reader", -1), s.reader(), "reload_ms", -1, "reader.reload_ms",
+                     std::to_string(ms) + " is outside " + std::to_string(kMinReloadMs) + ".." +
+                         std::to_string(kMaxReloadMs) + " (0: the runner's default)");
+      }
+    }
+    for (int i = 0; i < s.expect_size(); ++i) {
+      const double lag = s.expect(i).max_lag_ms();
+      if (!std::isfinite(lag) || lag < 0 || lag > kMaxTimeLimitS * 1000.0) {
+        return Error(Child(root, s, "expect", i), s.expect(i), "max_lag_ms", -1,
+                     "expect[" + std::to_string(i) + "].max_lag_ms",
+                     "must be a number of milliseconds within 0.." +
+                         std::to_string(kMaxTimeLimitS * 1000) + " (0: no bound)");
+      }
+    }
     for (int i = 0; i < s.actions_size(); ++i) {
       const scenario::Action& a = s.actions(i);
       if (a.steps() < 0 || a.steps() > w.steps()) {
@@ -291,6 +308,7 @@ class Validator {
   static constexpr int64_t kMaxSteps = 10'000'000, kMaxScalars = 10'000;
   static constexpr int64_t kMaxWriters = 64, kMaxFiles = 1000;
   static constexpr int64_t kMaxStepMs = 60'000, kMaxTimeLimitS = 24 * 3600;
+  static constexpr int32_t kMinReloadMs = 10, kMaxReloadMs = 600'000;
 
   const std::string& file_;
   const pb::TextFormat::ParseInfoTree& tree_;
@@ -336,11 +354,26 @@ Expectation ExpectationFor(const scenario::Scenario& s, Profile profile) {
         std::optional<Verdict> v = VerdictFromName(vc.verdict());
         if (!v) continue;  // rejected by validation.
         result[*v] = vc.count_case() == scenario::VerdictCount::kAtLeast ? AtLeast(vc.at_least())
-                                                                        : Exactly(vc.exactly());
+                                                                         : Exactly(vc.exactly());
       }
     }
   }
   return result;
+}
+
+std::optional<double> MaxLagMsFor(const scenario::Scenario& s, Profile profile) {
+  std::optional<double> bound;
+  for (int pass = 0; pass < 2; ++pass) {  // "*" first, then the profile's own entry wins.
+    for (const auto& e : s.expect()) {
+      bool applies = pass == 0 ? e.profile() == "*" : e.profile() == ProfileName(profile);
+      if (applies && e.max_lag_ms() > 0) bound = e.max_lag_ms();
+    }
+  }
+  return bound;
+}
+
+int ReloadMs(const scenario::Scenario& s) {
+  return s.reader().reload_ms() > 0 ? s.reader().reload_ms() : kDefaultReloadMs;
 }
 
 }  // namespace tbfault::core

@@ -6,6 +6,7 @@
 // (faultfs's rule_check.h).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,15 @@ Status LoadScenario(const std::string& path, scenario::Scenario* out);
 // The expectation the scenario declares for `profile` (entries for "*" and for the profile, the
 // latter winning); empty (= no violation) when none is declared.
 Expectation ExpectationFor(const scenario::Scenario& s, Profile profile);
+
+// The bound on live lag the scenario sets for `profile` (expect.max_lag_ms, "*" then the
+// profile's own), or none.
+std::optional<double> MaxLagMsFor(const scenario::Scenario& s, Profile profile);
+
+// The live reader's poll period: reader.reload_ms, or the default — 200 ms, short enough to see a
+// writer's flush cadence (every-event, periodic:ms=20 and 1000-step flushes read as distinct
+// lags), cheap enough to run in every scenario (each cycle reads only new bytes).
+inline constexpr int kDefaultReloadMs = 200;
+int ReloadMs(const scenario::Scenario& s);
 
 }  // namespace tbfault::core

@@ -123,8 +123,38 @@ TEST(ScenarioTest, RangesOfSizesCountsAndTimes) {
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
        "actions { kind: RESTART at_step: 5 resume_from_step: 5 steps: 11 }\n",
        "actions[0].steps: outside 0..workload.steps"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nreader {\n  reload_ms: 5\n}\n",
+       "scenarios/disk_full.textproto:4:3: reader.reload_ms: 5 is outside 10..600000"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nreader { reload_ms: -1 }\n",
+       "reader.reload_ms: -1 is outside"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nexpect { profile: \"*\" max_lag_ms: "
+       "nan }\n",
+       "scenarios/disk_full.textproto:3:23: expect[0].max_lag_ms: must be a number of "
+       "milliseconds"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nexpect { profile: \"*\" max_lag_ms: "
+       "-3 }\n",
+       "expect[0].max_lag_ms: must be"},
   };
   ExpectErrors(cases);
+}
+
+TEST(ScenarioTest, TheLiveReaderPeriodAndTheLagBound) {
+  scenario::Scenario s;
+  ASSERT_TRUE(Parse("workload { steps: 10 }\nwriter { spec: \"buffered\" }\n", &s).ok());
+  EXPECT_EQ(ReloadMs(s), kDefaultReloadMs);
+  EXPECT_FALSE(MaxLagMsFor(s, Profile::kTbRust));
+  ASSERT_TRUE(Parse("workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
+                    "reader { reload_ms: 50 }\n"
+                    "expect { profile: \"*\" max_lag_ms: 500 }\n"
+                    "expect { profile: \"tb-python\" max_lag_ms: 2000 }\n"
+                    "expect { profile: \"strict\" verdicts { verdict: \"late\" exactly: 0 } }\n",
+                    &s)
+                  .ok());
+  EXPECT_EQ(ReloadMs(s), 50);
+  EXPECT_EQ(MaxLagMsFor(s, Profile::kTbRust), 500);
+  EXPECT_EQ(MaxLagMsFor(s, Profile::kStrict), 500);
+  EXPECT_EQ(MaxLagMsFor(s, Profile::kTbPython), 2000);
+  EXPECT_EQ(ExpectationFor(s, Profile::kStrict).count(Verdict::kLate), 1u);
 }
 
 // What the writer factory, the load profiles and faultfs would refuse later is refused at load,

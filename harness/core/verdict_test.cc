@@ -311,7 +311,9 @@ TEST(VerdictTest, NamesRoundTrip) {
 TEST(VerdictTest, ViolationsAreEveryClassButVisibleAndTheLossWindow) {
   VerdictCounts counts{};
   for (Verdict v : kVerdicts) counts[VerdictIndex(v)] = 1;
-  EXPECT_EQ(reports::Violations(counts), 6u);
+  EXPECT_EQ(reports::Violations(counts), 7u);  // late is counted, judged by a lag bound.
+  EXPECT_TRUE(IsViolation(Verdict::kRetracted));
+  EXPECT_FALSE(IsViolation(Verdict::kLate));
   EXPECT_FALSE(IsViolation(Verdict::kVisible));
   EXPECT_FALSE(IsViolation(Verdict::kLostUnacked));
   EXPECT_TRUE(InLossWindow(Verdict::kLostUnacked));

@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <vector>
 
+#include "format/events.h"
+#include "format/file_name.h"
 #include "format/status.h"
 #include "fusefs/control_client.h"
 #include "harness/core/ledger.h"
@@ -59,6 +62,9 @@ class Driver {
     }
     if (Status s = WriteOpened(p_.ledger); !s.ok()) return s;  // the watchdog starts.
     if (Status s = LogSteps(); !s.ok()) return s;
+    stats_.close_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+            .count());
     CloseWriters();
     return WriteStats();
   }
@@ -77,6 +83,7 @@ class Driver {
   bool Cleared(const scenario::Fault& f, int64_t step) const;
   void Log(Slot& slot, const load::StepOutput& out);
   Status Control(const std::string& request);
+  Status WriteEmptyFile();
   [[noreturn]] void Die(core::Ending ending);
   Status ArmCrashPoint(const scenario::Action& a);
   Status WriteStats();
@@ -199,6 +206,9 @@ Status Driver::Apply(int64_t step) {
         }
         break;
       }
+      case scenario::Action::EMPTY_FILE:
+        if (Status s = WriteEmptyFile(); !s.ok()) return s;
+        break;
       default:
         break;  // RESTART: the runner ended this process's range here.
     }
@@ -216,6 +226,23 @@ Status Driver::ArmCrashPoint(const scenario::Action& a) {
   std::string mode = a.power_cut_mode().empty() ? "plain" : a.power_cut_mode();
   return Control("crash-point after_op: " + std::to_string(a.at_op()) +
                  (cut ? " power_cut: \"" + mode + "\"" : ""));
+}
+
+// An idle writer's file: its name a second later than now (so later than the writer's, which
+// was named when it opened), only the file_version record in it.
+Status Driver::WriteEmptyFile() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const std::string path =
+      run_dir_ + "/" + format::EventFileName(now + 1, "idle", getpid(), 0, ".profile-empty");
+  std::string bytes;
+  format::AppendEventRecord(&bytes, format::FileVersionEvent(static_cast<double>(now)));
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  out.close();
+  if (!out) return Status::FromErrno(EIO, "write " + path);
+  return Status::Ok();
 }
 
 void Driver::Die(core::Ending ending) {
@@ -260,7 +287,7 @@ Status Driver::LoadWorkload() {
   }
   for (int k = 0; k < parallel_; ++k) {
     std::string prefix;  // "w<k>/" (appended: GCC 12 warns falsely on "w" + std::string).
-    if (k > 0) prefix.append("w").append(std::to_string(k)).append("/");
+    if (k > 0 && !w_.same_tags()) prefix.append("w").append(std::to_string(k)).append("/");
     synthetic_.push_back(std::make_unique<SyntheticWorkload>(w_, s_.seed(), prefix));
   }
   return Status::Ok();

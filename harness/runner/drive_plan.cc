@@ -153,6 +153,7 @@ json DriveStats::ToJson() const {
           {"add_ns", add_ns},
           {"noop_checksum", noop_checksum},
           {"logging_ns", logging_ns},
+          {"close_ns", close_ns},
           {"add_errors", add_errors},
           {"files_created", files_created},
           {"bytes_written", bytes_written},
@@ -179,6 +180,7 @@ Status DriveStats::FromJson(const json& j, DriveStats* out) {
     get("add_ns", &out->add_ns);
     get("noop_checksum", &out->noop_checksum);
     get("logging_ns", &out->logging_ns);
+    if (j.contains("close_ns")) get("close_ns", &out->close_ns);
     get("add_errors", &out->add_errors);
     get("files_created", &out->files_created);
     get("bytes_written", &out->bytes_written);

@@ -62,6 +62,7 @@ struct DriveStats {
   std::vector<int64_t> add_ns;       // sampled add calls (Recorder).
   double noop_checksum = 0;          // the no-op's reads, so they cannot be optimised away.
   int64_t logging_ns = 0;            // inside the writers' add/flush/sync/close/open calls.
+  uint64_t close_ns = 0;  // steady clock when the writers' final close began; 0: not closed.
   uint64_t add_errors = 0, files_created = 0, bytes_written = 0, dropped = 0, failed = 0;
   std::map<std::string, uint64_t> errors_by_errno;  // "ENOSPC" -> count.
   std::vector<std::string> create_errors;

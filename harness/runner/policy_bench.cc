@@ -132,6 +132,12 @@ std::vector<FaultScenario> FaultScenarios(bool quick) {
            " scalars_per_step: " + (quick ? "1" : "2") +
            " step_ms: 2 }\n"
            "faults { rule: \"ops: 'write' effect { delay { ms: 100 } }\" at_step: 0 }\n"},
+      // Freshness: no fault and no Flush() from the workload, one scalar per step; how soon the
+      // live reader (every 50 ms) shows each event is the policy's own flushing.
+      {"fresh", false,
+       std::string("seed: 21\nworkload { steps: ") + (quick ? "40" : "300") +
+           " scalars_per_step: 1 step_ms: " + (quick ? "5" : "10") +
+           " }\nreader { reload_ms: 50 }\n"},
   };
 }
 
@@ -426,6 +432,12 @@ void BenchRun::RecordFault(size_t i, const FaultScenario& f, const reports::Scen
   bool violations = false;
   for (const auto& p : r.profiles) violations |= p.violations() > 0;
   if (m == "crash" && judged) row.crash_loss = strict->loss_window;
+  if (m == "fresh" && judged) {
+    if (const reports::ProfileResult* rust = r.profile("tb-rust"); rust != nullptr) {
+      row.lag_ms_p50 = rust->figures.lag_ms_p50;
+      row.lag_ms_p99 = rust->figures.lag_ms_p99;
+    }
+  }
   if (m == "power-cut" && judged) row.power_cut_loss = strict->loss_window;
   if (m == "crash") row.crash_violations = violations;
   if (m == "power-cut") row.power_cut_violations = violations;
@@ -434,7 +446,8 @@ void BenchRun::RecordFault(size_t i, const FaultScenario& f, const reports::Scen
   if (m == "eacces") row.eacces = b;
   if (m == "delay-100ms") row.delay = b;
   Say(specs_[i] + ": " + std::string(m) + ": " + std::string(OutcomeName(r.outcome)) +
-      (m == "crash" || m == "power-cut" ? "" : ", " + std::string(BehaviourName(b))) +
+      (m == "crash" || m == "power-cut" || m == "fresh" ? ""
+                                                        : ", " + std::string(BehaviourName(b))) +
       (r.error.empty() ? "" : " (" + r.error + ")"));
 }
 

@@ -16,6 +16,8 @@
 //                every write delayed 100 ms, never cleared), summarised in one word (Behaviour).
 //                These five run under a watchdog that counts from the writer open (RunOptions:
 //                TensorFlow's seconds of import are not a hang).
+//   fresh        a fault-free scenario without Flush() calls: tb-rust's live lag p50/p99 (ms),
+//                how soon TensorBoard shows an event under the policy's own flushing.
 // Writers that cannot be made here (an external writer without its venv, or not linked in) are
 // skipped with a message; so are the scenarios where /dev/fuse is absent (counted).
 #pragma once
@@ -75,6 +77,9 @@ struct PolicyRow {
   std::optional<reports::LossWindow> crash_loss, power_cut_loss;
   bool crash_violations = false, power_cut_violations = false;  // beyond the loss window.
   Behaviour enospc = Behaviour::kSkipped, eacces = Behaviour::kSkipped, delay = Behaviour::kSkipped;
+  // Freshness: tb-rust's live lag (add returned -> first shown, ms) with the policy's own
+  // flushing only, measured by the live reader in the "fresh" scenario.
+  std::optional<double> lag_ms_p50, lag_ms_p99;
 };
 
 struct PolicyBench {

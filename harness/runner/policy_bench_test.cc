@@ -136,6 +136,11 @@ TEST(PolicyBench, QuickRunOfTwoPolicies) {
   }
   const PolicyRow& every = b.rows[0];
   const PolicyRow& async = b.rows[1];
+  if (fuse) {  // freshness: every-event shows an event within a cycle or two of 50 ms.
+    ASSERT_TRUE(every.lag_ms_p50 && every.lag_ms_p99 && async.lag_ms_p50);
+    EXPECT_LT(*every.lag_ms_p50, 1000);
+    EXPECT_NE(table.find("freshness: tb-rust live lag"), std::string::npos) << table;
+  }
   // A write(2) per add against one per batch: far apart, not a matter of noise.
   EXPECT_LT(*every.events_per_s, *async.events_per_s);
   if (fuse) {
@@ -143,11 +148,11 @@ TEST(PolicyBench, QuickRunOfTwoPolicies) {
     EXPECT_EQ(every.crash_loss->events, 0u);
     EXPECT_LE(every.crash_loss->events, async.crash_loss->events);
   } else {
-    EXPECT_EQ(b.fuse_scenarios_skipped, 10);
+    EXPECT_EQ(b.fuse_scenarios_skipped, 12);
   }
 
   // The results model: one ScenarioResult per writer and measure, figures filled.
-  size_t per_writer = fuse ? 8 : 3;
+  size_t per_writer = fuse ? 9 : 3;
   EXPECT_EQ(b.results.scenarios.size(), 2 * per_writer);
   const reports::ScenarioResult* t = b.results.scenario("policy/async/throughput");
   ASSERT_NE(t, nullptr);

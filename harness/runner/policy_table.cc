@@ -78,6 +78,17 @@ std::string FormatPolicyTable(const PolicyBench& bench) {
       "blocked: a step > max(50 ms, 10x its p50 without logging); recovered: fault cleared, every "
       "event visible; kept going: losses, if any, reported.\n"
       "n! = a loss window plus violations (e.g. events lost after the writer acknowledged them).\n";
+  // Freshness, below (the table is at its 160 columns): the policy's own flushing, live.
+  out +=
+      "\nfreshness: tb-rust live lag (add returned -> first shown, ms; live reader every 50 ms; "
+      "no Flush() calls)\n";
+  std::snprintf(line, sizeof line, "%-26s %9s %9s", "writer", "lag p50", "lag p99");
+  out += std::string(line) + "\n";
+  for (const PolicyRow& r : bench.rows) {
+    std::snprintf(line, sizeof line, "%-26s %9s %9s", r.spec.c_str(),
+                  Fixed(r.lag_ms_p50, "%.0f").c_str(), Fixed(r.lag_ms_p99, "%.0f").c_str());
+    out += std::string(line) + "\n";
+  }
   for (const std::string& s : bench.skipped) out += "skipped: " + s + "\n";
   return out;
 }

@@ -40,8 +40,11 @@ Status Recorder::Add(uint32_t tag, int64_t step, core::Kind kind, double number,
   // recorded (its error reached the caller, which is all the contract asks).
   writers::Watermarks m = writer_->watermarks();
   if (m.accepted > accepted_) {
+    // The steady clock is the machine's (CLOCK_MONOTONIC): the runner's live reader times what
+    // it sees on the same clock, in another process.
     uint64_t t_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count();
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+            .count();
     for (; accepted_ < m.accepted; ++accepted_) {
       ledger_->Append(ids.series, step, kind, number, digest, width, height, bytes, t_ns);
     }

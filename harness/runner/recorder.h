@@ -65,7 +65,6 @@ class Recorder {
   uint64_t add_errors_ = 0;
   std::vector<int64_t> add_ns_;
   std::string png_;
-  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace tbfault::runner

@@ -16,7 +16,10 @@
 #include <vector>
 
 #include "harness/core/ledger.h"
+#include "harness/core/live_judge.h"
+#include "harness/core/scenario.h"
 #include "harness/runner/drive.h"
+#include "harness/runner/live_reader.h"
 #include "harness/runner/mount.h"
 #include "harness/runner/process.h"
 #include "harness/runner/runner_result.h"
@@ -85,9 +88,12 @@ class ScenarioRun {
     if (Status st = MakeResultDir(); !st.ok()) return st;
     FillFaultMarks(s_, &r_);
     MaybeError e = Mount();
+    if (!e) StartLiveReader();
     const std::vector<Process> procs = PlanProcesses(s_);
     for (size_t k = 0; !e && k < procs.size(); ++k) e = RunProcess(k, procs[k]);
+    if (!e) e = FinishLiveReader(true);
     if (e) {
+      if (live_) FinishLiveReader(false).reset();  // the run failed already: only stop it.
       mount_.Unmount();
       return Fail(*e);
     }
@@ -100,6 +106,8 @@ class ScenarioRun {
  private:
   Status MakeResultDir();
   MaybeError Mount();
+  void StartLiveReader();
+  MaybeError FinishLiveReader(bool last);
   MaybeError RunProcess(size_t k, const Process& p);
   Waited Wait(pid_t pid, const std::string& ledger, int* status);
   MaybeError HowItEnded(size_t k, int status, const std::string& prefix, const std::string& log,
@@ -125,6 +133,9 @@ class ScenarioRun {
   std::vector<core::Segment> segments_;    // one per writer.
   uint64_t overflow_ = 0;
   std::vector<DriveStats> stats_;
+  std::unique_ptr<LiveReader> live_;
+  std::vector<core::ProcessEnd> ends_;  // per writer process, for the live verdicts.
+  std::vector<core::LiveJudgement> live_judgements_;
 };
 
 Status ScenarioRun::MakeResultDir() {
@@ -152,6 +163,29 @@ Status ScenarioRun::MakeResultDir() {
 MaybeError ScenarioRun::Mount() {
   Status st = mount_.Start({backing_, "", s_.seed(), s_.fsync_errors(), dir_ + "/trace"});
   if (!st.ok()) return RunError{RunFailure::kMountFailed, st.ToString()};
+  return std::nullopt;
+}
+
+// The live reader polls what the profiles are pointed at, through the mount, as TensorBoard
+// would from its own process.
+void ScenarioRun::StartLiveReader() {
+  const std::string root =
+      s_.read_dir().empty() ? mount_.mount_point() : mount_.mount_point() + "/" + s_.read_dir();
+  live_ = std::make_unique<LiveReader>(root, core::ReloadMs(s_));
+  live_->Start();
+}
+
+// Stops the live reader; `last`: after the writers ended, its last cycle. A reader that hung or
+// died is the run's error.
+MaybeError ScenarioRun::FinishLiveReader(bool last) {
+  Status st = live_->Finish(
+      last ? 10 : 2, [this] { mount_.Abort(); }, last);
+  out_->notes += live_->notes();
+  out_->notes += "live reader: " + std::to_string(live_->cycles()) + " cycles every " +
+                 std::to_string(core::ReloadMs(s_)) + " ms, " +
+                 std::to_string(live_->bytes_read() / 1024) + " KiB read, " +
+                 std::to_string(live_->cycle_errors()) + " cycle errors\n";
+  if (!st.ok()) return RunError{RunFailure::kReaderDied, st.ToString()};
   return std::nullopt;
 }
 
@@ -200,6 +234,8 @@ MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
     case Waited::kExited:
       break;
   }
+  const uint64_t end_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
   // The file system under test must have lived through the process: a dead faultfs leaves
   // nothing injected and nothing to judge.
   if (Status st = mount_.Control("ping"); !st.ok()) {
@@ -214,8 +250,12 @@ MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
   if (MaybeError e = MergeLedgers(plan.ledger, ending); e) return e;
   DriveStats stats;
   if (Status st = DriveStats::Read(plan.stats, &stats); st.ok()) {
+    // "While the writer ran": until its final close began, or the process ended.
+    ends_.push_back(
+        {events_.size(), stats.close_ns > 0 ? std::min(stats.close_ns, end_ns) : end_ns});
     stats_.push_back(std::move(stats));
   } else {
+    ends_.push_back({events_.size(), end_ns});
     out_->notes +=
         "no figures from writer process " + std::to_string(k) + ": " + st.ToString() + "\n";
   }
@@ -333,6 +373,7 @@ MaybeError ScenarioRun::Judge() {
   }
   Status st = core::JudgeLogdir(read_path, events_, segments_, overflow_, &s_, &out_->verdict);
   if (!st.ok()) return RunError{RunFailure::kUnreadable, st.ToString()};
+  live_judgements_ = core::JudgeLive(events_, ends_, live_->record(), &s_, &out_->verdict);
   return std::nullopt;
 }
 
@@ -342,6 +383,8 @@ void ScenarioRun::FillResult() {
   if (!v.met) r_.error = v.unmet;
   r_.events_logged = v.events_logged;
   FillProfiles(v, s_, &r_);
+  FillLive(live_judgements_, &r_);
+  FillLiveTimeline(events_, live_->record(), &r_);
   FillTimeline(events_, v, s_.workload().steps(), &r_);
   FillFigures(stats_, &r_, &out_->notes);
 }

@@ -100,6 +100,76 @@ void FillProfiles(const core::ScenarioVerdict& v, const scenario::Scenario& s,
   }
 }
 
+void FillLive(const std::vector<core::LiveJudgement>& live, reports::ScenarioResult* r) {
+  for (const core::LiveJudgement& l : live) {
+    for (reports::ProfileResult& p : r->profiles) {
+      if (p.profile != core::ProfileName(l.profile)) continue;
+      p.passed = p.passed && l.met;
+      reports::Figures& f = p.figures;
+      f.lag_ms_p50 = l.lag_ms_p50;
+      f.lag_ms_p99 = l.lag_ms_p99;
+      f.lag_ms_max = l.lag_ms_max;
+      f.lag_steps_p50 = l.lag_steps_p50;
+      f.lag_steps_p99 = l.lag_steps_p99;
+      f.lag_steps_max = l.lag_steps_max;
+      f.stale_ms_max = l.stale_ms_max;
+    }
+  }
+}
+
+void FillLiveTimeline(const std::vector<core::LoggedEvent>& events, const core::LiveRecord& live,
+                      reports::ScenarioResult* r) {
+  const auto& cycles = live.cycles();
+  if (events.empty() || cycles.empty()) return;
+  std::vector<uint64_t> added;  // add times, sorted.
+  added.reserve(events.size());
+  for (const auto& e : events) added.push_back(e.t_ns);
+  std::sort(added.begin(), added.end());
+  // From the job's first add (the reader polled through the start-up and baselines too: the
+  // last cycle before the first add is kept, at time 0).
+  const uint64_t origin = added.front();
+  auto ms = [&](uint64_t t) { return static_cast<double>(t - std::min(t, origin)) / 1e6; };
+  size_t first = 0;
+  while (first + 1 < cycles.size() && cycles[first + 1].end_ns < origin) ++first;
+  const size_t stride = std::max<size_t>(1, (cycles.size() - first + 199) / 200);
+  for (size_t i = first; i < cycles.size(); ++i) {
+    const bool drop = i > 0 && [&] {
+      for (int p = 0; p < 3; ++p) {
+        if (cycles[i].shown[p] < cycles[i - 1].shown[p]) return true;
+      }
+      return false;
+    }();
+    const bool next_drops = i + 1 < cycles.size() && [&] {
+      for (int p = 0; p < 3; ++p) {
+        if (cycles[i + 1].shown[p] < cycles[i].shown[p]) return true;
+      }
+      return false;
+    }();
+    if ((i - first) % stride != 0 && i + 1 != cycles.size() && !drop && !next_drops) continue;
+    reports::LivePoint pt;
+    pt.t_ms = ms(cycles[i].end_ns);
+    pt.logged = static_cast<uint64_t>(
+        std::upper_bound(added.begin(), added.end(), cycles[i].end_ns) - added.begin());
+    for (core::Profile p : core::kAllProfiles) {
+      pt.visible[std::string(core::ProfileName(p))] = cycles[i].shown[static_cast<int>(p)];
+    }
+    r->live_timeline.push_back(std::move(pt));
+  }
+  for (reports::FaultMark& f : r->faults) {
+    // Seq order: the first time the job reached the step; if it never logged there (a crash at
+    // the step), its last add before it.
+    const core::LoggedEvent* before = nullptr;
+    for (const auto& e : events) {
+      if (e.step >= f.step) {
+        f.t_ms = ms(e.t_ns);
+        break;
+      }
+      if (before == nullptr || e.step >= before->step) before = &e;
+    }
+    if (!f.t_ms && before != nullptr) f.t_ms = ms(before->t_ns);
+  }
+}
+
 void FillTimeline(const std::vector<core::LoggedEvent>& events, const core::ScenarioVerdict& v,
                   int64_t steps, reports::ScenarioResult* r) {
   int64_t stride = std::max<int64_t>(1, (steps + 49) / 50);

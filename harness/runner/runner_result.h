@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/core/judge.h"
+#include "harness/core/live_judge.h"
 #include "harness/core/scenario.pb.h"
 #include "harness/runner/drive_plan.h"
 #include "reports/results.h"
@@ -24,6 +25,16 @@ void FillFigures(const std::vector<DriveStats>& stats, reports::ScenarioResult* 
 // of each class, violations first.
 void FillProfiles(const core::ScenarioVerdict& v, const scenario::Scenario& s,
                   reports::ScenarioResult* r);
+
+// The live figures per profile (lag_ms_*, lag_steps_*, stale_ms_max), and the lag bound: a
+// profile whose bound failed has not passed. After FillProfiles.
+void FillLive(const std::vector<core::LiveJudgement>& live, reports::ScenarioResult* r);
+
+// The live timeline (what a user watching TensorBoard saw): per live reader cycle, the events
+// logged by then and the points each profile showed, at most ~200 cycles with every drop kept;
+// and each fault mark's time (when the job first reached its step). After FillFaultMarks.
+void FillLiveTimeline(const std::vector<core::LoggedEvent>& events, const core::LiveRecord& live,
+                      reports::ScenarioResult* r);
 
 // Cumulative logged and visible events by step, at most ~50 points (enough for a chart).
 void FillTimeline(const std::vector<core::LoggedEvent>& events, const core::ScenarioVerdict& v,

@@ -185,9 +185,14 @@ TEST_F(RunnerTest, RestartFromAnEarlierStepIsEvictedByTbRustOnly) {
     writer { spec: "every-event" }
     actions { kind: PROCESS_CRASH at_step: 30 }
     actions { kind: RESTART at_step: 30 resume_from_step: 20 }
-    expect { profile: "tb-rust" verdicts { verdict: "hidden" exactly: 10 } }
+    expect { profile: "tb-rust" verdicts { verdict: "hidden" exactly: 10 }
+             verdicts { verdict: "retracted" at_least: 0 } }
   )");
+  // Retracted: shown live before the restart evicted them, if the live reader polled between.
   EXPECT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error << o.verdict.summary;
+  EXPECT_LE(Count(o, "tb-rust", V::kRetracted), 10u);
+  EXPECT_EQ(Count(o, "strict", V::kRetracted), 0u);
+  EXPECT_EQ(Count(o, "tb-python", V::kRetracted), 0u);
   EXPECT_EQ(o.result.events_logged, 30u + 30u);
   EXPECT_EQ(Count(o, "strict", V::kVisible), 60u);
   EXPECT_EQ(Count(o, "tb-python", V::kVisible), 60u);
@@ -305,6 +310,91 @@ TEST_F(RunnerTest, BadFaultRuleIsAnErrorNamingTheFault) {
   RunOutput o = Run(s);
   EXPECT_EQ(o.result.outcome, reports::Outcome::kError);
   EXPECT_NE(o.result.error.find("faults[0]"), std::string::npos) << o.result.error;
+}
+
+}  // namespace
+}  // namespace tbfault::runner
+
+namespace tbfault::runner {
+namespace {
+
+// The live reader: a writer that never reaches the kernel during the job (tensorboardx-like: an
+// 8 KiB buffer, 120 s flushes) shows nothing live; every event a cycle could have shown is late,
+// and the lag is about the job's length.
+TEST_F(RunnerTest, LiveNothingVisibleUntilCloseIsLate) {
+  RunOutput o = Run(R"(name: "live-late" seed: 3
+    workload { steps: 20 scalars_per_step: 1 step_ms: 40 }
+    writer { spec: "tensorboardx-like" }
+    reader { reload_ms: 50 })");
+  ASSERT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error;  // late: counted.
+  for (const char* p : {"strict", "tb-rust", "tb-python"}) {
+    EXPECT_GE(Count(o, p, V::kLate), 15u) << p;
+    EXPECT_EQ(Count(o, p, V::kRetracted), 0u) << p;
+    const reports::ProfileResult* r = o.result.profile(p);
+    ASSERT_TRUE(r->figures.lag_ms_max.has_value()) << p;
+    EXPECT_GT(*r->figures.lag_ms_max, 500) << p;  // the first event waited for the close.
+    EXPECT_GE(*r->figures.lag_steps_max, 15) << p;
+    EXPECT_GT(*r->figures.stale_ms_max, 500) << p;
+  }
+  // A lag bound makes late a failure.
+  o = Run(R"(name: "live-bound" seed: 3
+    workload { steps: 20 scalars_per_step: 1 step_ms: 40 }
+    writer { spec: "tensorboardx-like" }
+    reader { reload_ms: 50 }
+    expect { profile: "tb-rust" max_lag_ms: 300 })");
+  EXPECT_EQ(o.result.outcome, reports::Outcome::kFailed);
+  EXPECT_NE(o.result.error.find("tb-rust lag_ms_max: expected <= 300"), std::string::npos)
+      << o.result.error;
+  EXPECT_FALSE(o.result.profile("tb-rust")->passed);
+  EXPECT_TRUE(o.result.profile("strict")->passed);
+}
+
+// A writer that makes each event visible at once: seen live within a cycle or two, none late.
+TEST_F(RunnerTest, LiveEveryEventIsSeenWithinACycle) {
+  RunOutput o = Run(R"(name: "live-prompt" seed: 4
+    workload { steps: 20 scalars_per_step: 1 step_ms: 40 flush_every: 1 }
+    writer { spec: "every-event" }
+    reader { reload_ms: 50 }
+    expect { profile: "*" max_lag_ms: 5000 })");
+  ASSERT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error;
+  for (const char* p : {"strict", "tb-rust", "tb-python"}) {
+    EXPECT_EQ(Count(o, p, V::kLate), 0u) << p;
+    const reports::ProfileResult* r = o.result.profile(p);
+    ASSERT_TRUE(r->figures.lag_ms_p50.has_value()) << p;
+    EXPECT_LT(*r->figures.lag_ms_p50, *o.result.profile("strict")->figures.lag_ms_max + 1) << p;
+  }
+}
+
+// The step counter reset to 0 by a restart, seen live: tb-rust had shown the first process's
+// steps, and evicts them once step 0 comes again — retracted, a violation.
+TEST_F(RunnerTest, LiveRestartAtStepZeroRetractsWhatTbRustShowed) {
+  const char* text = R"(name: "live-retract" seed: 5
+    workload { steps: 30 scalars_per_step: 1 step_ms: 30 flush_every: 1 }
+    writer { spec: "every-event" }
+    reader { reload_ms: 50 }
+    actions { kind: PROCESS_CRASH at_step: 20 }
+    actions { kind: RESTART at_step: 20 resume_from_step: 0 steps: 10 }
+    expect { profile: "tb-rust" verdicts { verdict: "hidden" at_least: 1 } })";
+  RunOutput o = Run(text);
+  EXPECT_EQ(o.result.outcome, reports::Outcome::kFailed);
+  EXPECT_GE(Count(o, "tb-rust", V::kRetracted), 10u) << o.verdict.summary;
+  EXPECT_EQ(Count(o, "strict", V::kRetracted), 0u);
+  EXPECT_EQ(Count(o, "tb-python", V::kRetracted), 0u);
+  EXPECT_NE(o.result.error.find("tb-rust retracted"), std::string::npos) << o.result.error;
+}
+
+// An idle writer's empty file with a later name: tb-python follows it and never goes back, so
+// what the job logs afterwards is never shown live (late); tb-rust reads every file.
+TEST_F(RunnerTest, LiveEmptyFileWithALaterNameMakesTbPythonLate) {
+  RunOutput o = Run(R"(name: "live-empty" seed: 6
+    workload { steps: 30 scalars_per_step: 1 step_ms: 30 flush_every: 1 }
+    writer { spec: "every-event" }
+    reader { reload_ms: 50 }
+    actions { kind: EMPTY_FILE at_step: 10 })");
+  ASSERT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error;
+  EXPECT_GE(Count(o, "tb-python", V::kLate), 15u);
+  EXPECT_EQ(Count(o, "tb-rust", V::kLate), 0u);
+  EXPECT_EQ(Count(o, "tb-python", V::kVisible), 30u);  // a fresh reader shows them all.
 }
 
 }  // namespace
