@@ -303,7 +303,7 @@ void Downsampled(const RunView& rust, const RunView& python, std::vector<Finding
         AddProfile(&*same, profile);
         continue;
       }
-      const Point& first = series.points.front();
+      const Point first = series.points[0];
       Finding f =
           MakeFinding(FindingKind::kDownsampled, {profile}, view->file(first), first.offset);
       f.values = m - k;

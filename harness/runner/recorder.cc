@@ -7,6 +7,14 @@ namespace tbfault::runner {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+// The machine's steady clock (CLOCK_MONOTONIC), which the runner's live reader shares.
+uint64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 Recorder::Recorder(writers::EventWriter* writer, core::LedgerWriter* ledger, std::string run,
                    bool digests)
     : writer_(writer), ledger_(ledger), run_(std::move(run)), digests_(digests) {
@@ -26,8 +34,7 @@ template <typename AddFn>
 Status Recorder::Add(uint32_t tag, int64_t step, core::Kind kind, double number, uint64_t digest,
                      uint32_t width, uint32_t height, uint32_t bytes, AddFn add) {
   const TagIds& ids = tags_[tag];
-  ledger_->Stage(ids.series, step, kind, number, digest, width, height, bytes,
-                 std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count());
+  ledger_->Stage(ids.series, step, kind, number, digest, width, height, bytes, NowNs());
   bool timed = (adds_++ & 7) == 0;
   Clock::time_point t0 = timed ? Clock::now() : Clock::time_point();
   Status s = add(ids.writer);
@@ -42,9 +49,7 @@ Status Recorder::Add(uint32_t tag, int64_t step, core::Kind kind, double number,
   if (m.accepted > accepted_) {
     // The steady clock is the machine's (CLOCK_MONOTONIC): the runner's live reader times what
     // it sees on the same clock, in another process.
-    uint64_t t_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-            .count();
+    const uint64_t t_ns = NowNs();
     for (; accepted_ < m.accepted; ++accepted_) {
       ledger_->Append(ids.series, step, kind, number, digest, width, height, bytes, t_ns);
     }
