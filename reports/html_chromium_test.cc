@@ -106,7 +106,7 @@ TEST_F(ChromiumTest, ReportLoadsCleanlyWithItsPlots) {
   ASSERT_EQ(load.status, 0);
   EXPECT_EQ(load.console, "") << "console messages while loading the report";
   EXPECT_NE(load.dom.find("<title>tbfault report</title>"), std::string::npos);
-  EXPECT_EQ(Count(load.dom, "<svg"), 5u);    // the parser built every plot as SVG elements,
+  EXPECT_EQ(Count(load.dom, "<svg"), 7u);    // the parser built every plot as SVG elements,
   EXPECT_GE(Count(load.dom, "<path"), 10u);  // with their drawn lines.
 
   // A screenshot for people to look at (TBFAULT_SCREENSHOT=FILE keeps it).
