@@ -8,7 +8,9 @@ of the logdir's last record) until it serves TAG_COUNT values, then every tag of
 histograms and images plugins until EXPECTED values in all are served. Prints
 "<seconds> <values> <ready>": seconds from the start of tensorboard to the poll that first saw the
 last record's tag complete with every value served (the final check is not counted), the values
-served, and the seconds until its HTTP API first answered (start-up, included in <seconds>). Exits 1 with a message on stderr if tensorboard fails or the values never all arrive.
+served, and the seconds until its HTTP API first answered (start-up, included in <seconds>).
+The histograms route serves at most 51 histograms a tag (histograms_plugin.SAMPLE_SIZE, whatever
+--samples_per_plugin says), so EXPECTED counts at most 51 for each histogram tag. Exits 1 with a message on stderr if tensorboard fails or the values never all arrive.
 """
 import json
 import os
@@ -45,6 +47,7 @@ def main():
     if len(args) != 5:
         fail("usage: tb_rust_serve.py LOGDIR EXPECTED PLUGIN TAG TAG_COUNT [--timeout S]")
     logdir, expected, probe_plugin, probe_tag, probe_count = args
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that tensorboard is stopped.
     expected, probe_count = int(expected), int(probe_count)
     exe = os.path.join(os.path.dirname(sys.executable), "tensorboard")
     if not os.path.exists(exe):
