@@ -39,28 +39,29 @@ void LiveRecord::ObserveView(const RunView& view, uint64_t t_ns, bool full, RunR
     rec->gone.try_emplace(Key(f->second, d.offset), t_ns);
   }
   // New points: from the back of each series, those not seen before (a full cycle: all).
-  std::vector<const Point*> fresh;
+  // (A PointList hands out its points by value: they are copied here, not pointed at.)
+  std::vector<Point> fresh;
   for (const auto& [tag, series] : view.tags) {
     for (size_t i = series.points.size(); i-- > 0;) {
-      const Point& pt = series.points[i];
+      const Point pt = series.points[i];
       if (Find(rec->files[pt.file], pt.offset) != nullptr) {
         if (full) continue;
         break;
       }
-      fresh.push_back(&pt);
+      fresh.push_back(pt);
     }
   }
-  std::sort(fresh.begin(), fresh.end(), [](const Point* a, const Point* b) {
-    return a->file != b->file ? a->file < b->file : a->offset < b->offset;
+  std::sort(fresh.begin(), fresh.end(), [](const Point& a, const Point& b) {
+    return a.file != b.file ? a.file < b.file : a.offset < b.offset;
   });
-  for (const Point* pt : fresh) {
-    std::vector<Seen>& seen = rec->files[pt->file];
-    if (seen.empty() || seen.back().offset < pt->offset) {
-      seen.push_back({pt->offset, t_ns});
+  for (const Point& pt : fresh) {
+    std::vector<Seen>& seen = rec->files[pt.file];
+    if (seen.empty() || seen.back().offset < pt.offset) {
+      seen.push_back({pt.offset, t_ns});
     } else {
-      auto it = std::lower_bound(seen.begin(), seen.end(), pt->offset,
+      auto it = std::lower_bound(seen.begin(), seen.end(), pt.offset,
                                  [](const Seen& s, uint64_t o) { return s.offset < o; });
-      if (it == seen.end() || it->offset != pt->offset) seen.insert(it, {pt->offset, t_ns});
+      if (it == seen.end() || it->offset != pt.offset) seen.insert(it, {pt.offset, t_ns});
     }
   }
 }
