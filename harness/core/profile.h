@@ -50,6 +50,9 @@ class PointList {
   void pop_back();
   void clear();
   void reserve(size_t n) { packed_.reserve(n); }
+  void PrefetchTail() const {  // where the next push_back writes.
+    if (!packed_.empty()) __builtin_prefetch(packed_.data() + packed_.size(), 1);
+  }
 
   class const_iterator {
    public:

@@ -49,6 +49,8 @@ class TagIds {
     return last_ = it->second;
   }
   const std::string& name(uint32_t id) const { return names_[id]; }
+  // The id likely to come next (the one that followed the last one last time), or UINT32_MAX.
+  uint32_t Predicted() const { return last_ == kNone ? kNone : next_[last_]; }
   size_t size() const { return names_.size(); }
 
  private:
@@ -76,6 +78,8 @@ class ProfileReader {
   // this cycle.
   virtual bool Frame(const FileInCycle& f, const ScanFrame& frame, const tensorboard::Event* event,
                      const uint32_t* tags) = 0;
+  // A hint: the next value is likely of `tag` (a TagIds id); its series may be fetched into cache.
+  virtual void Prefetch(uint32_t tag) const { (void)tag; }
   // The scan ended at `offset` (the profile's position) with `stop`.
   virtual void Stop(const FileInCycle& f, ScanStop stop, uint64_t offset) = 0;
   // The cycle ends: the view is up to date.

@@ -123,6 +123,12 @@ Status RunReader::ReadFile(const FileInCycle& f) {
         break;
       }
       if (!any) continue;
+      // While this frame is parsed, the series its first value likely goes to is fetched.
+      if (const uint32_t next = tags_.Predicted(); next != UINT32_MAX) {
+        for (const Want& w : wants) {
+          if (!w.done && w.pos == frame.offset) w.reader->Prefetch(next);
+        }
+      }
       tensorboard::Event* event = nullptr;
       if (parse) {
         if (++frames_on_arena_ == kFramesPerArena) {

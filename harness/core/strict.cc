@@ -87,6 +87,12 @@ class StrictReader : public ProfileReader {
     return true;
   }
 
+  void Prefetch(uint32_t tag) const override {
+    if (tag < tag_states_.size() && tag_states_[tag].series != nullptr) {
+      tag_states_[tag].series->points.PrefetchTail();
+    }
+  }
+
   void Stop(const FileInCycle& f, ScanStop stop, uint64_t offset) override {
     files_[f.index].offset = offset;
     if (stop != ScanStop::kEnd) Resync(f, offset);

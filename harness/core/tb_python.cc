@@ -108,6 +108,12 @@ class TbPythonReader : public ProfileReader {
     return true;
   }
 
+  void Prefetch(uint32_t tag) const override {
+    if (tag < tag_states_.size() && tag_states_[tag].series != nullptr) {
+      tag_states_[tag].series->points.PrefetchTail();
+    }
+  }
+
   void Stop(const FileInCycle& f, ScanStop stop, uint64_t offset) override {
     FileState& st = files_[f.index];
     st.offset = offset;
