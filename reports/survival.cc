@@ -29,6 +29,7 @@ Survival FromVerdict(Verdict v) {
     case Verdict::kDuplicate:
       return Survival::kDuplicate;
     case Verdict::kVisible:
+    case Verdict::kDownsampled:  // on disk and readable: the reader's documented sampling.
     case Verdict::kRetracted:  // live classes: what a watching reader met, not what survived.
     case Verdict::kLate:
       break;

@@ -4,7 +4,7 @@
 // the loss window — the lost-unacked events (count, payload bytes, seconds of training from the
 // first to the last of them), the one loss the writer's contract allows. Header only: no library.
 // The live classes (retracted, late) come from the live reader that polled while the job ran:
-// an event has one final class (visible ... duplicate) and may have live classes besides, so
+// an event has one final class (visible ... duplicate, downsampled) and may have live classes besides, so
 // counts of the live classes are not part of the final classes' sum.
 #pragma once
 
@@ -26,18 +26,21 @@ enum class Verdict {
   kDuplicate,
   kRetracted,  // live: seen while the job ran, later gone (evicted, purged, destroyed).
   kLate,       // live: never visible while its writer ran, only after it closed or exited.
+  // Readable on disk (it would be visible) but not among the points the profile's reservoir
+  // keeps for its series (--samples_per_plugin; harness/core/sampled_judge.h). A final class.
+  kDownsampled,
 };
-constexpr int kVerdictCount = 10;
+constexpr int kVerdictCount = 11;
 
 // Every class, in order: iterate these instead of casting indices.
 constexpr std::array<Verdict, kVerdictCount> kVerdicts = {
-    Verdict::kVisible,   Verdict::kLostUnacked, Verdict::kLostAcked, Verdict::kLostSilent,
-    Verdict::kHidden,    Verdict::kCorrupt,     Verdict::kPhantom,   Verdict::kDuplicate,
-    Verdict::kRetracted, Verdict::kLate};
+    Verdict::kVisible,   Verdict::kLostUnacked, Verdict::kLostAcked,  Verdict::kLostSilent,
+    Verdict::kHidden,    Verdict::kCorrupt,     Verdict::kPhantom,    Verdict::kDuplicate,
+    Verdict::kRetracted, Verdict::kLate,        Verdict::kDownsampled};
 
 constexpr std::array<std::string_view, kVerdictCount> kVerdictNames = {
-    "visible", "lost-unacked", "lost-acked", "lost-silent", "hidden",
-    "corrupt", "phantom",      "duplicate",  "retracted",   "late"};
+    "visible", "lost-unacked", "lost-acked", "lost-silent", "hidden",     "corrupt",
+    "phantom", "duplicate",    "retracted",  "late",        "downsampled"};
 
 constexpr int VerdictIndex(Verdict v) { return static_cast<int>(v); }  // into count arrays.
 constexpr std::string_view VerdictName(Verdict v) { return kVerdictNames[VerdictIndex(v)]; }
@@ -52,10 +55,12 @@ constexpr std::optional<Verdict> VerdictFromName(std::string_view name) {
 constexpr bool InLossWindow(Verdict v) { return v == Verdict::kLostUnacked; }
 // A class of the live reader (an event's final class is one of the others).
 constexpr bool IsLive(Verdict v) { return v == Verdict::kRetracted || v == Verdict::kLate; }
-// Every class but visible, the loss window and late (a violation only where a scenario bounds
-// lag: the judge of live verdicts, harness/core/live_judge.h, decides it there).
+// Every class but visible, the loss window, late (a violation only where a scenario bounds
+// lag: the judge of live verdicts, harness/core/live_judge.h, decides it there) and downsampled
+// (TensorBoard's documented behaviour; a scenario that bounds its count makes it one).
 constexpr bool IsViolation(Verdict v) {
-  return v != Verdict::kVisible && !InLossWindow(v) && v != Verdict::kLate;
+  return v != Verdict::kVisible && !InLossWindow(v) && v != Verdict::kLate &&
+         v != Verdict::kDownsampled;
 }
 
 // Counts by class, indexed by VerdictIndex.

@@ -1,6 +1,7 @@
 #include "harness/core/downsample.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace tbfault::core {
 
@@ -41,6 +42,28 @@ uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
   uint64_t k = DefaultSamples(profile, kind);
   if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) k = it->second;
   return k == 0 ? points : std::min(points, k);
+}
+
+Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out) {
+  out->clear();
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string_view pair = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    const size_t eq = pair.find('=');
+    const std::string_view plugin = pair.substr(0, eq);
+    const std::string_view k = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), n);
+    if (plugin.empty() || k.empty() || ec != std::errc() || end != k.data() + k.size()) {
+      return Status::Invalid("\"" + std::string(pair) +
+                             "\" is not PLUGIN=K with K a non-negative integer");
+    }
+    if (!out->emplace(std::string(plugin), n).second) {
+      return Status::Invalid("plugin \"" + std::string(plugin) + "\" is given twice");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace tbfault::core

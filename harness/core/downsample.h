@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "format/status.h"
 #include "harness/core/profile.h"
 
 namespace tbfault::core {
@@ -25,6 +26,14 @@ std::string_view PluginOfKind(Kind kind);
 
 // The points a chart of `kind` shows by default under `profile` (strict: no limit, 0).
 uint64_t DefaultSamples(Profile profile, Kind kind);
+
+// --samples_per_plugin values: plugin -> K (0: keep every point).
+using SamplesSpec = std::map<std::string, uint64_t, std::less<>>;
+
+// Parses TensorBoard's --samples_per_plugin syntax, "scalars=100,images=5" (plugin=K pairs joined
+// by commas; K a non-negative integer, 0 keeping every point); "" is no override. Errors name the
+// offending pair.
+Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out);
 
 // Points shown of a series of `points` under `profile`, with the --samples_per_plugin values in
 // `spec` (plugin -> K) overriding the defaults.

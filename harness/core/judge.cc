@@ -1,5 +1,7 @@
 #include "harness/core/judge.h"
 
+#include "harness/core/sampled_judge.h"
+
 namespace tbfault::core {
 
 Status JudgeLogdir(const std::string& logdir, const LedgerContents& ledger, Ending ending,
@@ -25,6 +27,7 @@ Status JudgeLogdir(const std::string& logdir, const std::vector<LoggedEvent>& ev
   for (const ProfileView& view : views) {
     const Profile p = view.profile;
     ProfileJudgement j = Judge(events, segments, strict, view);
+    JudgeDownsampling(events, scenario != nullptr ? SamplesSpecOf(*scenario) : SamplesSpec(), &j);
     Expectation expected = scenario != nullptr ? ExpectationFor(*scenario, p) : Expectation();
     std::string why;
     if (!MeetsExpectation(j, expected, &why)) {

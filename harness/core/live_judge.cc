@@ -81,7 +81,8 @@ LiveJudgement JudgeProfile(const std::vector<LoggedEvent>& events,
       first = live.FirstVisible(j->profile, v.run, name, v.offset);
       if (first) gone = live.GoneAt(j->profile, v.run, name, v.offset);
     }
-    const bool final_shown = v.verdict == Verdict::kVisible || v.verdict == Verdict::kCorrupt;
+    const bool final_shown = v.verdict == Verdict::kVisible || v.verdict == Verdict::kCorrupt ||
+                             v.verdict == Verdict::kDownsampled;
     auto end = std::lower_bound(ends.begin(), ends.end(), v.seq,
                                 [](const ProcessEnd& p, uint64_t s) { return p.last_seq < s; });
     const uint64_t writer_end = end == ends.end() ? UINT64_MAX : end->end_ns;

@@ -234,6 +234,11 @@ class Validator {
                      std::to_string(ms) + " is outside " + std::to_string(kMinReloadMs) + ".." +
                          std::to_string(kMaxReloadMs) + " (0: the runner's default)");
       }
+      SamplesSpec spec;
+      if (Status sp = ParseSamplesPerPlugin(s.reader().samples_per_plugin(), &spec); !sp.ok()) {
+        return Error(Child(root, s, "reader", -1), s.reader(), "samples_per_plugin", -1,
+                     "reader.samples_per_plugin", sp.message());
+      }
     }
     for (int i = 0; i < s.expect_size(); ++i) {
       const double lag = s.expect(i).max_lag_ms();
@@ -370,6 +375,12 @@ std::optional<double> MaxLagMsFor(const scenario::Scenario& s, Profile profile) 
     }
   }
   return bound;
+}
+
+SamplesSpec SamplesSpecOf(const scenario::Scenario& s) {
+  SamplesSpec spec;
+  ParseSamplesPerPlugin(s.reader().samples_per_plugin(), &spec).Ignore();  // checked at load.
+  return spec;
 }
 
 int ReloadMs(const scenario::Scenario& s) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "format/status.h"
+#include "harness/core/downsample.h"
 #include "harness/core/profile.h"
 #include "harness/core/scenario.pb.h"
 #include "harness/core/verdict.h"
@@ -29,6 +30,9 @@ Expectation ExpectationFor(const scenario::Scenario& s, Profile profile);
 // The bound on live lag the scenario sets for `profile` (expect.max_lag_ms, "*" then the
 // profile's own), or none.
 std::optional<double> MaxLagMsFor(const scenario::Scenario& s, Profile profile);
+
+// The points per series the readers keep (reader.samples_per_plugin, validated at load).
+SamplesSpec SamplesSpecOf(const scenario::Scenario& s);
 
 // The live reader's poll period: reader.reload_ms, or the default — 200 ms, short enough to see a
 // writer's flush cadence (every-event, periodic:ms=20 and 1000-step flushes read as distinct

@@ -127,6 +127,10 @@ TEST(ScenarioTest, RangesOfSizesCountsAndTimes) {
        "scenarios/disk_full.textproto:4:3: reader.reload_ms: 5 is outside 10..600000"},
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nreader { reload_ms: -1 }\n",
        "reader.reload_ms: -1 is outside"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
+       "reader { samples_per_plugin: \"scalars=x\" }\n",
+       "scenarios/disk_full.textproto:3:10: reader.samples_per_plugin: \"scalars=x\" is not "
+       "PLUGIN=K"},
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nexpect { profile: \"*\" max_lag_ms: "
        "nan }\n",
        "scenarios/disk_full.textproto:3:23: expect[0].max_lag_ms: must be a number of "
@@ -155,6 +159,14 @@ TEST(ScenarioTest, TheLiveReaderPeriodAndTheLagBound) {
   EXPECT_EQ(MaxLagMsFor(s, Profile::kStrict), 500);
   EXPECT_EQ(MaxLagMsFor(s, Profile::kTbPython), 2000);
   EXPECT_EQ(ExpectationFor(s, Profile::kStrict).count(Verdict::kLate), 1u);
+  EXPECT_TRUE(SamplesSpecOf(s).empty());
+  ASSERT_TRUE(Parse("workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
+                    "reader { samples_per_plugin: \"scalars=100,images=5\" }\n"
+                    "expect { profile: \"*\" verdicts { verdict: \"downsampled\" exactly: 0 } }\n",
+                    &s)
+                  .ok());
+  EXPECT_EQ(SamplesSpecOf(s).at("scalars"), 100u);
+  EXPECT_EQ(ExpectationFor(s, Profile::kTbRust).count(Verdict::kDownsampled), 1u);
 }
 
 // What the writer factory, the load profiles and faultfs would refuse later is refused at load,

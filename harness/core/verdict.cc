@@ -431,7 +431,7 @@ std::string RenderSummary(uint64_t events_logged, const std::vector<ProfileJudge
                   static_cast<unsigned long long>(j.violations()));
     out += buf;
     for (Verdict cls : kVerdicts) {
-      if (!IsViolation(cls) || j.count(cls) == 0) continue;
+      if ((!IsViolation(cls) && cls != Verdict::kDownsampled) || j.count(cls) == 0) continue;
       out += "  " + std::string(VerdictName(cls)) + ": " + std::to_string(j.count(cls)) + "\n";
       size_t shown = 0;
       for (const auto& v : j.verdicts) {

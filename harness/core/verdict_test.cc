@@ -314,6 +314,8 @@ TEST(VerdictTest, ViolationsAreEveryClassButVisibleAndTheLossWindow) {
   EXPECT_EQ(reports::Violations(counts), 7u);  // late is counted, judged by a lag bound.
   EXPECT_TRUE(IsViolation(Verdict::kRetracted));
   EXPECT_FALSE(IsViolation(Verdict::kLate));
+  EXPECT_FALSE(IsViolation(Verdict::kDownsampled));  // a bound in the scenario makes it one.
+  EXPECT_EQ(VerdictName(Verdict::kDownsampled), "downsampled");
   EXPECT_FALSE(IsViolation(Verdict::kVisible));
   EXPECT_FALSE(IsViolation(Verdict::kLostUnacked));
   EXPECT_TRUE(InLossWindow(Verdict::kLostUnacked));
