@@ -72,9 +72,7 @@ def history(docs):
 # Probes where our profiles are known to disagree with real TensorBoard (FINDINGS.md): the probe
 # still runs and its disagreements are printed, but they are not counted, as long as there are
 # some; once there are none the entry must go (the test fails until it does).
-KNOWN = {
-    "replaced_by_rename": "FINDINGS R2: TensorBoard keeps reading the replaced file's old inode",
-}
+KNOWN = {}
 
 
 def watch(tb_series, srv, t0):

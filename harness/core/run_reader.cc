@@ -18,7 +18,8 @@ google::protobuf::ArenaOptions RunReader::ArenaBlock(std::string* block) {
   return o;
 }
 
-RunReader::RunReader(const std::vector<Profile>& profiles) : arena_(ArenaBlock(&arena_block_)) {
+RunReader::RunReader(const std::vector<Profile>& profiles, size_t max_open)
+    : max_open_(std::max<size_t>(1, max_open)), arena_(ArenaBlock(&arena_block_)) {
   for (Profile p : profiles) {
     switch (p) {
       case Profile::kStrict:
@@ -33,6 +34,30 @@ RunReader::RunReader(const std::vector<Profile>& profiles) : arena_(ArenaBlock(&
     }
     readers_.back().second->tags_ = &tags_;
   }
+}
+
+RunReader::~RunReader() {
+  for (uint32_t i : lru_) ::close(kept_[i].fd);
+}
+
+int RunReader::Open(uint32_t index, const std::string& path) {
+  Kept& k = kept_[index];
+  if (k.fd >= 0) {
+    lru_.splice(lru_.begin(), lru_, k.lru);
+    return k.fd;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (lru_.size() >= max_open_) {
+    Kept& old = kept_[lru_.back()];
+    ::close(old.fd);
+    old.fd = -1;
+    lru_.pop_back();
+  }
+  lru_.push_front(index);
+  k.fd = fd;
+  k.lru = lru_.begin();
+  return fd;
 }
 
 ProfileReader* RunReader::reader(Profile p) {
@@ -53,6 +78,7 @@ Status RunReader::Cycle(const std::vector<std::string>& files) {
     auto [it, inserted] = index_.try_emplace(path, static_cast<uint32_t>(files_.size()));
     if (inserted) {
       files_.push_back(path);
+      kept_.emplace_back();
       for (auto& [p, r] : readers_) r->view_.files.push_back(path);
     }
     listed.push_back(it->second);
@@ -61,7 +87,7 @@ Status RunReader::Cycle(const std::vector<std::string>& files) {
   Status s;
   for (size_t i = 0; i < listed.size() && s.ok(); ++i) {
     const std::string& path = files_[listed[i]];
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = Open(listed[i], path);
     if (fd < 0) {  // the cycle still ends (EndCycle), as for a read error: a live reader goes on.
       s = Status::FromErrno(errno, "open " + path);
       break;
@@ -73,7 +99,6 @@ Status RunReader::Cycle(const std::vector<std::string>& files) {
       s = ReadFile(
           {listed[i], &path, fd, static_cast<uint64_t>(st.st_size), i + 1 == listed.size()});
     }
-    ::close(fd);
   }
   for (auto& [p, r] : readers_) r->EndCycle();
   return s;

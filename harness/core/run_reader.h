@@ -4,10 +4,18 @@
 // read and parsed once for all the profiles that ask for it (profile_reader.h). Reading a finished
 // run is one cycle; following a growing run is one cycle per poll. Errors only when a listed file
 // cannot be opened or read (the error names it).
+// Files are kept open across cycles, as both TensorBoard loaders do (FINDINGS.md R2): a file is
+// opened by name the first time it is listed and read on through that descriptor, so a file
+// replaced by rename (rsync, `gsutil rsync`) or deleted and made again goes on being read through
+// the old inode; the replacement is never read. At most `max_open` files are kept open (least
+// recently read closed first); a file closed by that bound is opened by name again when next
+// listed, and so reads a replacement from its old offset (a divergence from TensorBoard, which
+// keeps them all open, only for runs of more than `max_open` files).
 #pragma once
 
 #include <google/protobuf/arena.h>
 
+#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -20,8 +28,10 @@ namespace tbfault::core {
 
 class RunReader {
  public:
-  explicit RunReader(const std::vector<Profile>& profiles);
+  static constexpr size_t kMaxOpenFiles = 256;
+  explicit RunReader(const std::vector<Profile>& profiles, size_t max_open = kMaxOpenFiles);
   RunReader(RunReader&&) = delete;
+  ~RunReader();
 
   Status Cycle(const std::vector<std::string>& files);
 
@@ -31,13 +41,25 @@ class RunReader {
   // Every file listed so far, in the order first listed (RunView::files).
   const std::vector<std::string>& files() const { return files_; }
   uint64_t bytes_read() const { return bytes_read_; }
+  size_t open_files() const { return lru_.size(); }
 
  private:
   Status ReadFile(const FileInCycle& f);
+  // The descriptor of file `index`: the kept one, or `path` opened now (closing the least recently
+  // read when max_open_ are open). -1 with errno set when it cannot be opened.
+  int Open(uint32_t index, const std::string& path);
+
+  struct Kept {
+    int fd = -1;
+    std::list<uint32_t>::iterator lru;  // in lru_ when fd >= 0.
+  };
 
   std::vector<std::pair<Profile, std::unique_ptr<ProfileReader>>> readers_;
   std::vector<std::string> files_;
   std::unordered_map<std::string, uint32_t> index_;
+  std::vector<Kept> kept_;   // by file index.
+  std::list<uint32_t> lru_;  // the open files' indexes, most recently read first.
+  size_t max_open_;
   uint64_t bytes_read_ = 0;
   TagIds tags_;
   std::vector<uint32_t> value_tags_;  // of the frame being handed out.

@@ -213,5 +213,58 @@ TEST(RunReaderTest, SparseFileLargerThanTheReadLimit) {
   EXPECT_EQ(anomalies[0].skipped, 100ull << 20);
 }
 
+// Steps `from`..`to` of "loss", with the file_version record first when `version`.
+std::string Scalars(int64_t from, int64_t to, bool version) {
+  FileBuilder b;
+  if (version) b.Version();
+  for (int64_t s = from; s <= to; ++s) b.Scalar(s, static_cast<double>(s), s == from && version);
+  return b.bytes();
+}
+
+// A file replaced by rename (rsync: a copy renamed over the original) is read on through the
+// descriptor kept since it was first read, as TensorBoard does (FINDINGS.md R2): what the old
+// inode gains is shown, the replacement's 3,4 never are.
+TEST(RunReaderTest, FileReplacedByRenameIsReadOnThroughTheOldInode) {
+  TempLogdir dir;
+  std::string file = dir.WriteFile(".", 1, Scalars(0, 2, true));
+  int old = ::open(file.c_str(), O_WRONLY | O_APPEND);  // the writer's descriptor.
+  ASSERT_GE(old, 0);
+  RunReader r = All();
+  ASSERT_TRUE(r.Cycle({file}).ok());
+  const std::string tmp = dir.path() + "/.copy.tmp";
+  std::ofstream(tmp, std::ios::binary) << Scalars(0, 2, true) + Scalars(3, 4, false);
+  ASSERT_EQ(::rename(tmp.c_str(), file.c_str()), 0);
+  std::string more = Scalars(5, 5, false);
+  ASSERT_EQ(::write(old, more.data(), more.size()), static_cast<ssize_t>(more.size()));
+  ::close(old);
+  ASSERT_TRUE(r.Cycle({file}).ok());
+  for (Profile p : kAllProfiles)
+    EXPECT_EQ(StepsOf(View(r, p)), (Steps{0, 1, 2, 5})) << ProfileName(p);
+  EXPECT_EQ(r.open_files(), 1u);
+}
+
+// Open descriptors are bounded: the least recently read file is closed and opened by name again
+// when next listed (then, unlike TensorBoard, a replacement is read from the old offset).
+TEST(RunReaderTest, OpenFilesAreBoundedAndReopenedByName) {
+  TempLogdir dir;
+  std::vector<std::string> files;
+  for (int i = 0; i < 300; ++i) files.push_back(dir.WriteFile(".", i + 1, Scalars(i, i, i == 0)));
+  {
+    RunReader r({Profile::kStrict});
+    ASSERT_TRUE(r.Cycle(files).ok());
+    EXPECT_EQ(r.open_files(), RunReader::kMaxOpenFiles);
+    EXPECT_EQ(StepsOf(View(r, Profile::kStrict)).size(), 300u);
+  }
+  RunReader r({Profile::kStrict}, 1);
+  ASSERT_TRUE(r.Cycle({files[0], files[1]}).ok());
+  EXPECT_EQ(r.open_files(), 1u);  // files[0] was closed for files[1].
+  const std::string tmp = dir.path() + "/.copy.tmp";
+  std::ofstream(tmp, std::ios::binary) << Scalars(0, 0, true) + Scalars(7, 7, false);
+  ASSERT_EQ(::rename(tmp.c_str(), files[0].c_str()), 0);
+  ASSERT_TRUE(r.Cycle({files[0], files[1]}).ok());
+  EXPECT_EQ(StepsOf(View(r, Profile::kStrict)), (Steps{0, 1, 7}));
+  EXPECT_EQ(r.open_files(), 1u);
+}
+
 }  // namespace
 }  // namespace tbfault::core

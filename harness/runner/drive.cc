@@ -84,6 +84,7 @@ class Driver {
   void Log(Slot& slot, const load::StepOutput& out);
   Status Control(const std::string& request);
   Status WriteEmptyFile();
+  Status ReplaceFile();
   [[noreturn]] void Die(core::Ending ending);
   Status ArmCrashPoint(const scenario::Action& a);
   Status WriteStats();
@@ -209,6 +210,9 @@ Status Driver::Apply(int64_t step) {
       case scenario::Action::EMPTY_FILE:
         if (Status s = WriteEmptyFile(); !s.ok()) return s;
         break;
+      case scenario::Action::REPLACE_FILE:
+        if (Status s = ReplaceFile(); !s.ok()) return s;
+        break;
       default:
         break;  // RESTART: the runner ended this process's range here.
     }
@@ -242,6 +246,20 @@ Status Driver::WriteEmptyFile() {
   out << bytes;
   out.close();
   if (!out) return Status::FromErrno(EIO, "write " + path);
+  return Status::Ok();
+}
+
+// rsync's way of updating a file: the newest writer's current file copied to a temporary name in
+// the same directory, then renamed over the original (the writer's descriptor keeps the old inode).
+Status Driver::ReplaceFile() {
+  const std::string file = slots_.empty() ? "" : slots_.back()->writer->current_file();
+  if (file.empty()) return Status::FromErrno(ENOENT, "replace: no current event file");
+  const std::filesystem::path p(file);  // rsync's temporary name: ".<name>.XXXXXX".
+  const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".rsync0")).string();
+  std::error_code ec;
+  std::filesystem::copy_file(file, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) return Status::FromErrno(ec.value(), "copy " + file + " to " + tmp);
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return Status::FromErrno(errno, "rename " + tmp);
   return Status::Ok();
 }
 
