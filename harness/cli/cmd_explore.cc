@@ -10,11 +10,9 @@
 // per spec. Exit 0 no point produced a violation, 1 some did (or a point errored), 2 bad input,
 // 130 when interrupted.
 #include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -120,15 +118,7 @@ int RunExplore(std::span<char*> args) {
 
   nlohmann::json all = nlohmann::json::array();
   reports::Results results;  // for tbfault survival (its explored rows).
-  {
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
-    results.host = host;
-    time_t now = time(nullptr);
-    char created[32];
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    results.created = created;
-  }
+  runner::StampResults(&results);
   int found = 0;
   for (const scenario::Scenario& one : runner::ExpandWriters(s)) {
     auto progress = [&](const runner::CrashPointResult& p, size_t done, size_t total) {

@@ -122,15 +122,19 @@ Status RunSuite(const std::vector<SuiteEntry>& entries, const RunOptions& option
   return bad_out;
 }
 
-reports::Results SuiteResults(const std::vector<RunOutput>& outputs) {
-  reports::Results results;
+void StampResults(reports::Results* results) {
   char host[256] = "";
   gethostname(host, sizeof host - 1);
-  results.host = host;
+  results->host = host;
   time_t now = time(nullptr);
   char created[32];
   strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  results.created = created;
+  results->created = created;
+}
+
+reports::Results SuiteResults(const std::vector<RunOutput>& outputs) {
+  reports::Results results;
+  StampResults(&results);
   for (const RunOutput& o : outputs) {
     if (!o.result.name.empty()) results.scenarios.push_back(o.result);  // else not run.
   }

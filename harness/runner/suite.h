@@ -55,6 +55,9 @@ using SuiteProgress = std::function<void(size_t index, bool finished, size_t don
 Status RunSuite(const std::vector<SuiteEntry>& entries, const RunOptions& options, int jobs,
                 const SuiteProgress& progress, std::vector<RunOutput>* outputs);
 
+// Sets the results' host (this machine's name) and created (now, UTC, ISO 8601).
+void StampResults(reports::Results* results);
+
 // The results model of a suite run: this host, now, and every result of a scenario that ran.
 reports::Results SuiteResults(const std::vector<RunOutput>& outputs);
 
