@@ -83,7 +83,8 @@ void Downsampled(const RunView& rust, const RunView& python, std::vector<Finding
       const uint64_t m = series.points.size();
       const uint64_t k = SamplesShown(profile, series.kind, m);
       if (k >= m) continue;
-      auto same = std::find_if(out->begin(), out->end(), [&](const Finding& f) {
+      // (An init-capture: clang before 16 cannot capture a structured binding.)
+      auto same = std::find_if(out->begin(), out->end(), [&, &tag = tag](const Finding& f) {
         return f.kind == FindingKind::kDownsampled && f.tags.count(tag) && f.values == m - k;
       });
       if (same != out->end()) {
