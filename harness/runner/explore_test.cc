@@ -257,6 +257,7 @@ TEST_F(ExploreTest, TornAndReorderPowerCutsReplayFromTheirSeed) {
       }
       for (const char* profile : {"strict", "tb-rust", "tb-python"}) {
         for (Verdict v : reports::kVerdicts) {
+          if (reports::IsLive(v)) continue;  // when the live reader polled: not the seed's.
           EXPECT_EQ(Count(o.result, profile, v), Count(first, profile, v))
               << file << " " << profile << " " << reports::VerdictName(v);
         }
