@@ -55,6 +55,15 @@ const json& Array(const json& j, const std::string& where) {
 std::string Index(const std::string& where, size_t i) {
   return where + "[" + std::to_string(i) + "]";
 }
+// Calls fn(element, where) for each element of the optional array `key` of `obj` (absent: none).
+template <typename Fn>
+void ForEachOptional(const json& obj, const char* key, const std::string& where, Fn fn) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return;
+  const std::string aw = where + "." + key;
+  const json& a = Array(*it, aw);
+  for (size_t i = 0; i < a.size(); ++i) fn(a[i], Index(aw, i));
+}
 
 // Optional fields: absent is the default value.
 template <typename T, typename Parse>
@@ -136,14 +145,10 @@ ProfileResult ProfileFromJson(const json& j, const std::string& w) {
     if (!v) Fail(w + ".counts." + name, "unknown verdict class");
     p.counts[VerdictIndex(*v)] = Unsigned(n, w + ".counts." + name);
   }
-  auto it = j.find("examples");
-  if (it != j.end()) {
-    const json& ex = Array(*it, w + ".examples");
-    for (size_t i = 0; i < ex.size(); ++i) {
-      p.examples.push_back(ExampleFromJson(ex[i], Index(w + ".examples", i)));
-    }
-  }
-  it = j.find("loss_window");
+  ForEachOptional(j, "examples", w, [&](const json& e, const std::string& ew) {
+    p.examples.push_back(ExampleFromJson(e, ew));
+  });
+  auto it = j.find("loss_window");
   if (it != j.end()) {
     std::string lw = w + ".loss_window";
     p.loss_window.events = Unsigned(Field(*it, "events", lw), lw + ".events");
@@ -227,10 +232,8 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
   }
   if (!known) Fail(w + ".outcome", "expected passed, failed or error, got \"" + outcome + "\"");
   Optional(j, "error", w, String, &s.error);
-  if (auto it = j.find("labels"); it != j.end()) {
-    const json& a = Array(*it, w + ".labels");
-    for (size_t i = 0; i < a.size(); ++i) s.labels.push_back(String(a[i], Index(w + ".labels", i)));
-  }
+  ForEachOptional(j, "labels", w,
+                  [&](const json& l, const std::string& lw) { s.labels.push_back(String(l, lw)); });
   std::string failure;
   Optional(j, "failure", w, String, &failure);
   if (!failure.empty()) {
@@ -246,45 +249,26 @@ ScenarioResult ScenarioFromJson(const json& j, const std::string& w) {
   }
   auto it = j.find("figures");
   if (it != j.end()) FiguresFromJson(*it, w + ".figures", &s.figures);
-  it = j.find("faults");
-  if (it != j.end()) {
-    const json& a = Array(*it, w + ".faults");
-    for (size_t i = 0; i < a.size(); ++i) {
-      std::string fw = Index(w + ".faults", i);
-      FaultMark m{Integer(Field(a[i], "step", fw), fw + ".step"),
-                  String(Field(a[i], "label", fw), fw + ".label"), std::nullopt};
-      double t = 0;
-      if (a[i].contains("t_ms")) {
-        Optional(a[i], "t_ms", fw, Number, &t);
-        m.t_ms = t;
-      }
-      s.faults.push_back(std::move(m));
+  ForEachOptional(j, "faults", w, [&](const json& f, const std::string& fw) {
+    FaultMark m{Integer(Field(f, "step", fw), fw + ".step"),
+                String(Field(f, "label", fw), fw + ".label"), std::nullopt};
+    double t = 0;
+    if (f.contains("t_ms")) {
+      Optional(f, "t_ms", fw, Number, &t);
+      m.t_ms = t;
     }
-  }
-  it = j.find("timeline");
-  if (it != j.end()) {
-    const json& a = Array(*it, w + ".timeline");
-    for (size_t i = 0; i < a.size(); ++i) {
-      std::string tw = Index(w + ".timeline", i);
-      TimelinePoint t;
-      t.step = Integer(Field(a[i], "step", tw), tw + ".step");
-      t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
-      t.visible = Visible(Field(a[i], "visible", tw), tw + ".visible");
-      s.timeline.push_back(std::move(t));
-    }
-  }
-  it = j.find("live_timeline");
-  if (it != j.end()) {
-    const json& a = Array(*it, w + ".live_timeline");
-    for (size_t i = 0; i < a.size(); ++i) {
-      std::string tw = Index(w + ".live_timeline", i);
-      LivePoint t;
-      t.t_ms = Number(Field(a[i], "t_ms", tw), tw + ".t_ms");
-      t.logged = Unsigned(Field(a[i], "logged", tw), tw + ".logged");
-      t.visible = Visible(Field(a[i], "visible", tw), tw + ".visible");
-      s.live_timeline.push_back(std::move(t));
-    }
-  }
+    s.faults.push_back(std::move(m));
+  });
+  ForEachOptional(j, "timeline", w, [&](const json& p, const std::string& pw) {
+    s.timeline.push_back({Integer(Field(p, "step", pw), pw + ".step"),
+                          Unsigned(Field(p, "logged", pw), pw + ".logged"),
+                          Visible(Field(p, "visible", pw), pw + ".visible")});
+  });
+  ForEachOptional(j, "live_timeline", w, [&](const json& p, const std::string& pw) {
+    s.live_timeline.push_back({Number(Field(p, "t_ms", pw), pw + ".t_ms"),
+                               Unsigned(Field(p, "logged", pw), pw + ".logged"),
+                               Visible(Field(p, "visible", pw), pw + ".visible")});
+  });
   it = j.find("step_times_ms");
   if (it != j.end()) {
     std::string sw = w + ".step_times_ms";
