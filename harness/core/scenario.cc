@@ -248,6 +248,11 @@ class Validator {
                      "must be a number of milliseconds within 0.." +
                          std::to_string(kMaxTimeLimitS * 1000) + " (0: no bound)");
       }
+      if (lag > 0 && s.reader().no_live()) {
+        return Error(Child(root, s, "expect", i), s.expect(i), "max_lag_ms", -1,
+                     "expect[" + std::to_string(i) + "].max_lag_ms",
+                     "bounds the live lag, but reader.no_live turns the live reader off");
+      }
     }
     for (int i = 0; i < s.actions_size(); ++i) {
       const scenario::Action& a = s.actions(i);

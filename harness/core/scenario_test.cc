@@ -138,6 +138,9 @@ TEST(ScenarioTest, RangesOfSizesCountsAndTimes) {
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nexpect { profile: \"*\" max_lag_ms: "
        "-3 }\n",
        "expect[0].max_lag_ms: must be"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nreader { no_live: true }\n"
+       "expect { profile: \"*\" max_lag_ms: 500 }\n",
+       "expect[0].max_lag_ms: bounds the live lag, but reader.no_live turns the live reader off"},
   };
   ExpectErrors(cases);
 }

@@ -145,6 +145,7 @@ scenario::Scenario CrashPointScenario(const scenario::Scenario& s, const CrashKi
   scenario::Scenario v = s;
   v.clear_actions();
   v.clear_expect();
+  v.mutable_reader()->set_no_live(true);  // a live reader's reads would renumber the ops.
   v.set_name(s.name() + (n == 0 ? "/explore-clean" : "/crash-at-op-" + std::to_string(n)));
   if (n > 0) {  // armed at step 0, before every other action (they stay in step order).
     scenario::Action* a = v.add_actions();

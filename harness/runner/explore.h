@@ -12,7 +12,9 @@
 // a point replays from its seed; where a timer thread races the training thread (periodic), the
 // op sequence itself differs run to run: each point records the op the crash fell on, and
 // `drifted` says when it is not the one the clean pass had there (such a point's verdicts need
-// not replay). Refused: scenarios with RESTART actions.
+// not replay). The passes run without the live reader (reader.no_live): a read through the mount
+// brings a page-cache page up to date, and the kernel then splits the writer's next write(2)
+// elsewhere, so a poll's timing would renumber the ops. Refused: scenarios with RESTART actions.
 #pragma once
 
 #include <atomic>

@@ -97,6 +97,7 @@ TEST(ExploreUnit, TheCrashPointScenarioReplacesTheFixedCrashAndDropsExpectations
   EXPECT_EQ(v.actions(0).power_cut_mode(), "torn");
   EXPECT_EQ(v.expect_size(), 0);
   EXPECT_EQ(v.name(), "fake-sync/crash-at-op-12");
+  EXPECT_TRUE(v.reader().no_live());
   EXPECT_EQ(CrashPointScenario(s, torn, 0).actions_size(), 0);
 }
 
@@ -183,6 +184,44 @@ TEST_F(ExploreTest, FakeSyncLosesAckedEventsAtACrashPointBeforeTheFixedCut) {
       }
     } else if (!p.violation) {
       EXPECT_TRUE(p.dir.empty()) << "a point without a violation keeps no directory";
+    }
+  }
+}
+
+// The passes run without the live reader, so two clean passes trace the same ops, write for
+// write (with it, a poll between two appends made the kernel split the second one elsewhere).
+TEST_F(ExploreTest, CleanPassesTraceTheSameOpsAndCarryNoLiveFigures) {
+  scenario::Scenario s = Load("scenarios/mutants/fake-sync.textproto");
+  s.mutable_workload()->set_steps(40);
+  s.mutable_workload()->set_step_ms(2);
+  s.mutable_reader()->set_reload_ms(10);  // what the passes must not inherit.
+  const scenario::Scenario clean = CrashPointScenario(s, CrashKind{}, 0);
+  std::vector<TracedOp> first;
+  for (int run = 0; run < 2; ++run) {
+    RunOutput o;
+    ASSERT_TRUE(RunScenario(clean, Options(), &o).ok());
+    ASSERT_NE(o.result.outcome, reports::Outcome::kError) << o.result.error;
+    EXPECT_TRUE(o.result.live_timeline.empty());
+    EXPECT_EQ(o.notes.find("live reader:"), std::string::npos) << o.notes;
+    // Nobody opened the event file while it was written (a live reader's open shows here).
+    std::ifstream trace(o.dir + "/trace");
+    bool writing = false;
+    for (std::string line; std::getline(trace, line);) {
+      if (line.find(" create /") != std::string::npos) writing = true;
+      if (line.find(" flush /") != std::string::npos) writing = false;
+      EXPECT_FALSE(writing && line.find(" open /") != std::string::npos) << line;
+    }
+    std::vector<TracedOp> ops;
+    std::optional<TracedOp> none;
+    ASSERT_TRUE(ReadTracedOps(o.dir + "/trace", &ops, &none).ok());
+    if (run == 0) {
+      first = ops;
+      continue;
+    }
+    ASSERT_EQ(ops.size(), first.size());
+    for (size_t i = 0; i < ops.size(); ++i) {
+      EXPECT_EQ(ops[i].op, first[i].op) << "op " << i + 1;
+      EXPECT_EQ(ops[i].bytes, first[i].bytes) << "op " << i + 1;
     }
   }
 }

@@ -88,10 +88,10 @@ class ScenarioRun {
     if (Status st = MakeResultDir(); !st.ok()) return st;
     FillFaultMarks(s_, &r_);
     MaybeError e = Mount();
-    if (!e) StartLiveReader();
+    if (!e && !s_.reader().no_live()) StartLiveReader();
     const std::vector<Process> procs = PlanProcesses(s_);
     for (size_t k = 0; !e && k < procs.size(); ++k) e = RunProcess(k, procs[k]);
-    if (!e) e = FinishLiveReader(true);
+    if (!e && live_) e = FinishLiveReader(true);
     if (e) {
       if (live_) FinishLiveReader(false).reset();  // the run failed already: only stop it.
       mount_.Unmount();
@@ -373,7 +373,9 @@ MaybeError ScenarioRun::Judge() {
   }
   Status st = core::JudgeLogdir(read_path, events_, segments_, overflow_, &s_, &out_->verdict);
   if (!st.ok()) return RunError{RunFailure::kUnreadable, st.ToString()};
-  live_judgements_ = core::JudgeLive(events_, ends_, live_->record(), &s_, &out_->verdict);
+  if (live_) {
+    live_judgements_ = core::JudgeLive(events_, ends_, live_->record(), &s_, &out_->verdict);
+  }
   return std::nullopt;
 }
 
@@ -384,7 +386,7 @@ void ScenarioRun::FillResult() {
   r_.events_logged = v.events_logged;
   FillProfiles(v, s_, &r_);
   FillLive(live_judgements_, &r_);
-  FillLiveTimeline(events_, live_->record(), &r_);
+  if (live_) FillLiveTimeline(events_, live_->record(), &r_);
   FillTimeline(events_, v, s_.workload().steps(), &r_);
   FillFigures(stats_, &r_, &out_->notes);
 }
