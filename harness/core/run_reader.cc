@@ -36,8 +36,14 @@ RunReader::RunReader(const std::vector<Profile>& profiles, size_t max_open)
   }
 }
 
-RunReader::~RunReader() {
-  for (uint32_t i : lru_) ::close(kept_[i].fd);
+RunReader::~RunReader() { CloseFiles(); }
+
+void RunReader::CloseFiles() {
+  for (uint32_t i : lru_) {
+    ::close(kept_[i].fd);
+    kept_[i].fd = -1;
+  }
+  lru_.clear();
 }
 
 int RunReader::Open(uint32_t index, const std::string& path) {

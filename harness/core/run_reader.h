@@ -42,6 +42,9 @@ class RunReader {
   const std::vector<std::string>& files() const { return files_; }
   uint64_t bytes_read() const { return bytes_read_; }
   size_t open_files() const { return lru_.size(); }
+  // Closes every kept descriptor (a later cycle opens them again): what a reader holds open keeps
+  // a FUSE mount busy, so the live reader lets go before the mount is taken down.
+  void CloseFiles();
 
  private:
   Status ReadFile(const FileInCycle& f);

@@ -266,5 +266,22 @@ TEST(RunReaderTest, OpenFilesAreBoundedAndReopenedByName) {
   EXPECT_EQ(r.open_files(), 1u);
 }
 
+// CloseFiles lets go of every descriptor (the live reader does before the mount goes); the next
+// cycle opens the file again and reads on from where it was.
+TEST(RunReaderTest, ClosedFilesAreReopenedAndReadOnFromTheirOffset) {
+  TempLogdir dir;
+  std::string file = dir.WriteFile(".", 1, Scalars(0, 2, true));
+  RunReader r = All();
+  ASSERT_TRUE(r.Cycle({file}).ok());
+  EXPECT_EQ(r.open_files(), 1u);
+  r.CloseFiles();
+  EXPECT_EQ(r.open_files(), 0u);
+  std::ofstream(file, std::ios::binary | std::ios::app) << Scalars(3, 4, false);
+  ASSERT_TRUE(r.Cycle({file}).ok());
+  EXPECT_EQ(r.open_files(), 1u);
+  for (Profile p : kAllProfiles)
+    EXPECT_EQ(StepsOf(View(r, p)), (Steps{0, 1, 2, 3, 4})) << ProfileName(p);
+}
+
 }  // namespace
 }  // namespace tbfault::core

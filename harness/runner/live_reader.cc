@@ -111,6 +111,7 @@ Status LiveReader::Finish(double join_s, const std::function<void()>& abort, boo
       return Status::Invalid("the live reader died in its last cycle: " + std::string(e.what()));
     }
   }
+  for (auto& [run, reader] : runs_) reader->CloseFiles();  // the mount is unmounted next.
   return Status::Ok();
 }
 

@@ -2,7 +2,8 @@
 // as TensorBoard's reload loop does from another process (DESIGN.md section 3, live). A thread
 // lists the runs every `reload_ms` and feeds each run's RunReader (every profile) one reload
 // cycle — only the bytes new since the last — recording what each profile shows in a
-// core::LiveRecord. Finish stops the thread and runs a last, full cycle after the writer ended.
+// core::LiveRecord. Finish stops the thread, runs a last, full cycle after the writer ended, and
+// closes what the readers held open (an open file keeps the mount busy).
 // Errors of a cycle (a file gone between listing and open, a frozen mount's EIO, an injected
 // fault) are what a watching reader meets: counted and noted, not fatal. The reader dies only by
 // hanging (a read that does not return) or by an exception; Finish then says so.

@@ -134,6 +134,19 @@ TEST_F(RunnerTest, ProcessCrashLosesOnlyUnacknowledgedEvents) {
   EXPECT_GT(o.result.profile("strict")->loss_window.events, 0u);
 }
 
+// A crash at an op, watched live: the live reader held the event file open, which kept the mount
+// busy, so faultfs did not exit at the unmount and was taken down by force 5 s later.
+TEST_F(RunnerTest, ACrashWatchedLiveUnmountsCleanly) {
+  RunOutput o = Run(R"(name: "crash-live" seed: 5
+    workload { steps: 45 scalars_per_step: 4 sync_every: 10 }
+    writer { spec: "buffered" }
+    actions { kind: PROCESS_CRASH at_op: 6 })");
+  ASSERT_NE(o.result.outcome, reports::Outcome::kError) << o.result.error;
+  EXPECT_EQ(o.verdict.ending, core::Ending::kProcessCrash);
+  EXPECT_NE(o.notes.find("live reader:"), std::string::npos) << o.notes;
+  EXPECT_EQ(o.notes.find("unmounted by force"), std::string::npos) << o.notes;
+}
+
 TEST_F(RunnerTest, DiskFullThenClearedRecoversWithOurWriter) {
   RunOutput o = Run(R"(name: "enospc" seed: 5
     workload { steps: 60 scalars_per_step: 4 flush_every: 5 }
