@@ -179,7 +179,7 @@ void ScenarioRun::StartLiveReader() {
 // died is the run's error.
 MaybeError ScenarioRun::FinishLiveReader(bool last) {
   Status st = live_->Finish(
-      last ? 10 : 2, [this] { mount_.Abort(); }, last);
+      last ? o_.live_join_s : std::min(2.0, o_.live_join_s), [this] { mount_.Abort(); }, last);
   out_->notes += live_->notes();
   out_->notes += "live reader: " + std::to_string(live_->cycles()) + " cycles every " +
                  std::to_string(core::ReloadMs(s_)) + " ms, " +

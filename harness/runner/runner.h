@@ -29,6 +29,9 @@ struct RunOptions {
   // not counted in the time limit; past this it is hung.
   double startup_limit_s = 120;
   int64_t baseline_steps = 200;  // steps timed without logging, for step_overhead_pct.
+  // How long the live reader may take to finish its cycle once the writers ended; past it the mount
+  // is aborted, and past it again the reader hung: the run's error (kReaderDied).
+  double live_join_s = 10;
   const std::atomic<bool>* interrupted = nullptr;  // set by a signal handler: stop now.
 };
 

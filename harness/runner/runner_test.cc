@@ -147,6 +147,37 @@ TEST_F(RunnerTest, ACrashWatchedLiveUnmountsCleanly) {
   EXPECT_EQ(o.notes.find("unmounted by force"), std::string::npos) << o.notes;
 }
 
+// The live reader hangs in a read of the mount (every read of a second, idle event file delayed
+// 30 s; a delayed read of the writer's own file would hold the page the writer appends to, and
+// hang the writer instead): the runner waits live_join_s, aborts the mount, and the run is an
+// error naming the reader, not passed, with nothing left mounted.
+TEST_F(RunnerTest, ALiveReaderHungInAReadIsTheRunsError) {
+  scenario::Scenario s;
+  ASSERT_TRUE(core::ParseScenario(R"(name: "reader-hangs" seed: 9
+    workload { steps: 30 scalars_per_step: 1 step_ms: 10 flush_every: 1 }
+    writer { spec: "every-event" }
+    reader { reload_ms: 20 }
+    actions { kind: EMPTY_FILE at_step: 5 }
+    faults { rule: "ops: 'read' path: '*profile-empty*' effect { delay { ms: 30000 } }" })",
+                                  "test.textproto", &s)
+                  .ok());
+  RunOptions o;
+  o.out_dir = out_.string();
+  o.tbfault_bin = TBFAULT_BIN;
+  o.baseline_steps = 0;
+  o.device = "cpu";
+  o.live_join_s = 1;
+  RunOutput out;
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(RunScenario(s, o, &out).ok());
+  EXPECT_EQ(out.result.outcome, reports::Outcome::kError);
+  EXPECT_EQ(out.result.failure, reports::RunFailure::kReaderDied) << out.result.error;
+  EXPECT_NE(out.result.error.find("live reader hung"), std::string::npos) << out.result.error;
+  EXPECT_FALSE(IsMounted(out.dir + "/mnt"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(25))
+      << "the 30 s read was not cut short by the abort";
+}
+
 TEST_F(RunnerTest, DiskFullThenClearedRecoversWithOurWriter) {
   RunOutput o = Run(R"(name: "enospc" seed: 5
     workload { steps: 60 scalars_per_step: 4 flush_every: 5 }
