@@ -122,6 +122,11 @@ class Validator {
       return Error(wt, w, "writers", -1, "workload.writers",
                    "writers and files must be >= 0, and only one of them above 1");
     }
+    if (w.first_writer_behind() != 0 &&
+        (w.writers() < 2 || w.first_writer_behind() < 0 || w.first_writer_behind() >= w.steps())) {
+      return Error(wt, w, "first_writer_behind", -1, "workload.first_writer_behind",
+                   "needs writers >= 2, and must be within 0..steps-1");
+    }
     for (int i = 0; i < s.faults_size(); ++i) {
       const auto* ft = Child(root, s, "faults", i);
       const scenario::Fault& f = s.faults(i);

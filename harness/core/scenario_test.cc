@@ -138,6 +138,10 @@ TEST(ScenarioTest, RangesOfSizesCountsAndTimes) {
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nexpect { profile: \"*\" max_lag_ms: "
        "-3 }\n",
        "expect[0].max_lag_ms: must be"},
+      {"workload { steps: 10 first_writer_behind: 3 }\nwriter { spec: \"buffered\" }\n",
+       "workload.first_writer_behind: needs writers >= 2, and must be within 0..steps-1"},
+      {"workload { steps: 10 writers: 2 first_writer_behind: 10 }\nwriter { spec: \"buffered\" }\n",
+       "workload.first_writer_behind: needs writers >= 2"},
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\nreader { no_live: true }\n"
        "expect { profile: \"*\" max_lag_ms: 500 }\n",
        "expect[0].max_lag_ms: bounds the live lag, but reader.no_live turns the live reader off"},

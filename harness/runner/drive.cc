@@ -388,8 +388,12 @@ Status Driver::LogSteps() {
       if (Status s = training_->Step(step, &out); !s.ok()) return s;
       if (!out.empty()) timed([&] { Log(*live_[0], out); });
     } else {
+      bool computed = false;  // the step's compute, once, before the first writer logs.
       for (int k = 0; k < parallel_; ++k) {
-        synthetic_[k]->Step(step, k == 0, &out);
+        const int64_t behind = k == 0 ? w_.first_writer_behind() : 0;
+        if (step < behind) continue;
+        synthetic_[k]->Step(step - behind, !computed, &out);
+        computed = true;
         timed([&] { Log(*live_[k], out); });
       }
     }

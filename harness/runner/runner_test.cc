@@ -409,6 +409,27 @@ TEST_F(RunnerTest, LiveEveryEventIsSeenWithinACycle) {
   }
 }
 
+// FINDINGS R1, made deterministic: writer 0 (the older file) logs 10 steps behind writer 1, so
+// every tb-rust cycle evicts writer 1's values it had shown; the ledger has writer 0 behind.
+TEST_F(RunnerTest, LiveOlderFileGrowingAfterTheNewerRetractsWhatTbRustShowed) {
+  scenario::Scenario s;
+  ASSERT_TRUE(core::LoadScenario(std::string(TBFAULT_SOURCE_DIR) +
+                                     "/scenarios/live/older-file-grows.textproto",
+                                 &s)
+                  .ok());
+  RunOutput o = Run(s);
+  ASSERT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error;
+  EXPECT_EQ(o.result.events_logged, 60u + 50u);  // writer 0 logged steps 0..49 only.
+  EXPECT_GE(Count(o, "tb-rust", V::kRetracted), 20u);
+  EXPECT_EQ(Count(o, "strict", V::kRetracted), 0u);
+  s.mutable_workload()->set_first_writer_behind(0);  // side by side: no retraction is certain.
+  s.clear_expect();
+  RunOutput side = Run(s);
+  ASSERT_NE(side.result.outcome, reports::Outcome::kError) << side.result.error;
+  EXPECT_EQ(side.result.events_logged, 120u);
+  EXPECT_LT(Count(side, "tb-rust", V::kRetracted), Count(o, "tb-rust", V::kRetracted));
+}
+
 // The step counter reset to 0 by a restart, seen live: tb-rust had shown the first process's
 // steps, and evicts them once step 0 comes again — retracted, a violation.
 TEST_F(RunnerTest, LiveRestartAtStepZeroRetractsWhatTbRustShowed) {
