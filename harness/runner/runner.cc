@@ -209,7 +209,7 @@ MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
   plan.first_action = p.first_action;
   plan.last_action = p.last_action;
   plan.arm_from_step = p.arm_from_step;
-  plan.baseline_steps = k == 0 ? o_.baseline_steps : 0;
+  plan.baseline_steps = k == 0 ? std::min(o_.baseline_steps, s_.workload().steps()) : 0;
   plan.device = o_.device;
   std::vector<std::string> args = {bin_, "drive"};
   for (std::string& a : plan.ToArgs()) args.push_back(std::move(a));

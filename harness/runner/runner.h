@@ -28,7 +28,9 @@ struct RunOptions {
   // A writer process's start-up, until its writers are open (TensorFlow's import: 3-20 s here):
   // not counted in the time limit; past this it is hung.
   double startup_limit_s = 120;
-  int64_t baseline_steps = 200;  // steps timed without logging, for step_overhead_pct.
+  // Steps timed without logging (each way), for step_overhead_pct; at most the workload's steps
+  // (a 60-step scenario of 50 ms steps spent 20 s on 200 of each before).
+  int64_t baseline_steps = 200;
   // How long the live reader may take to finish its cycle once the writers ended; past it the mount
   // is aborted, and past it again the reader hung: the run's error (kReaderDied).
   double live_join_s = 10;

@@ -251,6 +251,7 @@ TEST_F(RunnerTest, FaultsArmedAtStepZeroWithoutClearStayArmed) {
   ASSERT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error;
   ASSERT_TRUE(o.result.figures.add_ns_p50.has_value());
   EXPECT_GE(*o.result.figures.add_ns_p50, 30e6);  // each add of every-event waits for its write.
+  EXPECT_EQ(o.result.step_times.without_logging_ms.size(), 5u);  // baseline: at most the steps.
   std::ifstream trace(o.dir + "/trace");
   std::string all((std::istreambuf_iterator<char>(trace)), std::istreambuf_iterator<char>());
   EXPECT_NE(all.find("fault=rule1:delay=30"), std::string::npos) << all;
