@@ -332,7 +332,7 @@ def main():
                     choices=["tb-python", "tb-rust", "tb-python-http"],
                     help="tb-python-http: the real server with --load_fast=false, "
                     "through HTTP (a cross-check of tb-python)")
-    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--timeout", type=float, default=180.0)
     ap.add_argument("--settle", type=float, default=3.0,
                     help="tb-rust: seconds the answer must stay the same")
     ap.add_argument("logdir")
