@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "harness/core/scenario.h"
 #include "harness/load/percentile.h"
@@ -29,6 +30,47 @@ class StepTimeline {
  private:
   std::vector<std::pair<uint64_t, int64_t>> at_;
 };
+
+// The points a profile's live views showed at the end, for the events the final read lost: per
+// (run, tag), the series' points sorted by step, indexed on first use.
+class ShownAtEnd {
+ public:
+  ShownAtEnd(Profile profile, const LiveViews& views) : profile_(profile), views_(views) {}
+
+  // The point of `e` (same run, tag, step and number) the views still showed, with its file's
+  // base name; null when none (or no views).
+  const Point* Find(const LoggedEvent& e, std::string* file) {
+    if (!views_) return nullptr;
+    const RunView* view = views_(profile_, e.run);
+    if (view == nullptr) return nullptr;
+    auto tag = view->tags.find(e.tag);
+    if (tag == view->tags.end()) return nullptr;
+    std::vector<Point>& points = index_[{e.run, e.tag}];
+    if (points.empty()) {
+      for (size_t i = 0; i < tag->second.points.size(); ++i) points.push_back(tag->second.points[i]);
+      std::stable_sort(points.begin(), points.end(),
+                       [](const Point& a, const Point& b) { return a.step < b.step; });
+    }
+    auto it = std::lower_bound(points.begin(), points.end(), e.step,
+                               [](const Point& p, int64_t step) { return p.step < step; });
+    for (; it != points.end() && it->step == e.step; ++it) {
+      if (it->number == e.value.number || (std::isnan(it->number) && std::isnan(e.value.number))) {
+        *file = std::filesystem::path(view->file(*it)).filename().string();
+        return &*it;
+      }
+    }
+    return nullptr;
+  }
+
+ private:
+  const Profile profile_;
+  const LiveViews& views_;
+  std::map<std::pair<std::string, std::string>, std::vector<Point>> index_;
+};
+
+constexpr bool IsLost(Verdict v) {
+  return v == Verdict::kLostUnacked || v == Verdict::kLostAcked || v == Verdict::kLostSilent;
+}
 
 std::string Ms(uint64_t ns) {
   char buf[32];
@@ -59,7 +101,8 @@ double StaleMsMax(std::vector<std::pair<uint64_t, uint64_t>> shown) {
 
 LiveJudgement JudgeProfile(const std::vector<LoggedEvent>& events,
                            const std::vector<ProcessEnd>& ends, const LiveRecord& live,
-                           const StepTimeline& timeline, ProfileJudgement* j) {
+                           const StepTimeline& timeline, const LiveViews& views,
+                           ProfileJudgement* j) {
   const uint64_t last_cycle_ns = live.cycles().empty() ? 0 : live.cycles().back().end_ns;
   LiveJudgement out;
   out.profile = j->profile;
@@ -68,6 +111,7 @@ LiveJudgement JudgeProfile(const std::vector<LoggedEvent>& events,
   std::vector<std::pair<uint64_t, uint64_t>> shown;
   std::vector<EventVerdict> examples;
   int late_examples = 0, retracted_examples = 0;
+  ShownAtEnd at_end(j->profile, views);
   for (const EventVerdict& v : j->verdicts) {
     if (v.seq == 0 || v.seq > events.size() || v.verdict == Verdict::kDuplicate ||
         v.verdict == Verdict::kPhantom || IsLive(v.verdict)) {
@@ -86,6 +130,14 @@ LiveJudgement JudgeProfile(const std::vector<LoggedEvent>& events,
     auto end = std::lower_bound(ends.begin(), ends.end(), v.seq,
                                 [](const ProcessEnd& p, uint64_t s) { return p.last_seq < s; });
     const uint64_t writer_end = end == ends.end() ? UINT64_MAX : end->end_ns;
+    if (v.file.empty() && IsLost(v.verdict)) {  // shown by its own process, before a power cut?
+      std::string file;
+      if (const Point* pt = at_end.Find(e, &file)) {
+        first = live.FirstVisible(j->profile, v.run, file, pt->offset);
+        const uint64_t writer_start = end == ends.begin() ? 0 : std::prev(end)->end_ns;
+        if (first && (*first < writer_start || *first > writer_end)) first.reset();  // another's.
+      }
+    }
     // Whether a live cycle had the chance to show it while its writer ran.
     const LiveRecord::Cycle* chance = live.FirstCycleAfter(e.t_ns);
     const bool had_chance = chance != nullptr && chance->end_ns <= writer_end;
@@ -97,13 +149,14 @@ LiveJudgement JudgeProfile(const std::vector<LoggedEvent>& events,
       lag_steps.push_back(
           static_cast<double>(std::max<int64_t>(0, timeline.StepAt(*first) - e.step)));
       shown.push_back({*first, e.t_ns});
-      if (gone || v.verdict == Verdict::kHidden) {
+      if (gone || v.verdict == Verdict::kHidden || IsLost(v.verdict)) {
         out.retracted++;
         if (retracted_examples++ < 3) {
           x.verdict = Verdict::kRetracted;
           x.reason = "shown live at +" + Ms(*first - std::min(*first, origin)) + ", " +
-                     (gone ? "dropped by the cycle at +" + Ms(*gone - std::min(*gone, origin))
-                           : "then not shown to a reader started after the run (" + v.reason + ")");
+                     (gone                 ? "dropped by the cycle at +" + Ms(*gone - std::min(*gone, origin))
+                      : IsLost(v.verdict) ? "then lost (" + std::string(VerdictName(v.verdict)) + ": " + v.reason + ")"
+                                          : "then not shown to a reader started after the run (" + v.reason + ")");
           x.cause_file = v.cause_file;
           x.cause_offset = v.cause_offset;
           examples.push_back(x);
@@ -155,7 +208,8 @@ std::string Number(double v) {
 
 std::vector<LiveJudgement> JudgeLive(const std::vector<LoggedEvent>& events,
                                      const std::vector<ProcessEnd>& ends, const LiveRecord& live,
-                                     const scenario::Scenario* scenario, ScenarioVerdict* verdict) {
+                                     const scenario::Scenario* scenario, ScenarioVerdict* verdict,
+                                     const LiveViews& views) {
   std::vector<ProcessEnd> sorted = ends;
   std::sort(sorted.begin(), sorted.end(),
             [](const ProcessEnd& a, const ProcessEnd& b) { return a.last_seq < b.last_seq; });
@@ -168,7 +222,7 @@ std::vector<LiveJudgement> JudgeLive(const std::vector<LoggedEvent>& events,
     verdict->unmet += (verdict->unmet.empty() ? "" : "; ") + why;
   };
   for (ProfileJudgement& j : verdict->judgements) {
-    LiveJudgement l = JudgeProfile(events, sorted, live, timeline, &j);
+    LiveJudgement l = JudgeProfile(events, sorted, live, timeline, views, &j);
     const std::string name(ProfileName(j.profile));
     if (scenario != nullptr) {
       if (std::optional<double> bound = MaxLagMsFor(*scenario, j.profile)) {

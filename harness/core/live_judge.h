@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,12 +51,20 @@ struct LiveJudgement {
   std::string unmet;  // why not: "tb-rust lag_ms_max: expected <= 500, got 1830".
 };
 
-// Judges every profile of `verdict` (its judgements, as JudgeLogdir made them) against `live`;
-// updates the judgements' counts, verdicts (examples), `met` and `unmet` (the scenario's
-// expectations re-checked with the live counts, and its lag bounds). `scenario` may be null (no
-// bound, no expectation).
+// What the live reader's profiles showed at its end (after its last cycle), by profile and run;
+// null for a run it never read. A power cut freezes the mount, so these views keep what was shown
+// before the cut: an event the final read finds lost (its record gone, so no file and offset to
+// look up in the LiveRecord) is matched to a point of them by tag, step and value, and when one
+// was shown live it is `retracted` — the user saw it, and it is gone.
+using LiveViews = std::function<const RunView*(Profile, const std::string& run)>;
+
+// Judges every profile of `verdict` (its judgements, as JudgeLogdir made them) against `live`
+// (and `views`, may be null); updates the judgements' counts, verdicts (examples), `met` and
+// `unmet` (the scenario's expectations re-checked with the live counts, and its lag bounds).
+// `scenario` may be null (no bound, no expectation).
 std::vector<LiveJudgement> JudgeLive(const std::vector<LoggedEvent>& events,
                                      const std::vector<ProcessEnd>& ends, const LiveRecord& live,
-                                     const scenario::Scenario* scenario, ScenarioVerdict* verdict);
+                                     const scenario::Scenario* scenario, ScenarioVerdict* verdict,
+                                     const LiveViews& views = nullptr);
 
 }  // namespace tbfault::core

@@ -208,5 +208,58 @@ TEST(LiveJudgeTest, RetractedAndNeverLive) {
   EXPECT_NE(v.summary.find("retracted"), std::string::npos);
 }
 
+// A power cut takes steps 3..5 after every profile showed them: lost in the final read (their
+// records are gone, so they are matched to the live views by tag, step and value), retracted live.
+// Without the views, or with another value at the step, nothing is retracted.
+TEST(LiveJudgeTest, LostAfterBeingShownIsRetracted) {
+  TempLogdir dir;
+  FileBuilder durable, rest;
+  durable.Version();
+  for (int s = 0; s < 3; ++s) durable.Scalar(s, s, s == 0);
+  for (int s = 3; s < 6; ++s) rest.Scalar(s, s);
+  const std::string f = dir.WriteFile(".", 1, durable.bytes() + rest.bytes());
+  std::vector<LoggedEvent> events;
+  for (int s = 0; s < 6; ++s) events.push_back(Event(s + 1, s, s, 10 * kMs));
+  RunReader r = All();
+  LiveRecord live;
+  ASSERT_TRUE(r.Cycle({f}).ok());
+  live.Observe(".", r, 100 * kMs, false);
+  live.AddCycle({90 * kMs, 100 * kMs, {}});
+  std::filesystem::resize_file(f, durable.bytes().size());  // the cut: only the synced bytes.
+
+  LedgerContents ledger;
+  ledger.events = events;
+  ledger.acks.accepted = ledger.acks.written = ledger.acks.flushed = 6;
+  ledger.acks.synced = 3;
+  auto judge = [&](const LiveViews& views, ScenarioVerdict* v) {
+    EXPECT_TRUE(JudgeLogdir(dir.path(), ledger, Ending::kPowerCut, nullptr, v).ok());
+    return JudgeLive(events, {{6, 500 * kMs}}, live, nullptr, v, views);
+  };
+  const LiveViews views = [&](Profile p, const std::string& run) {
+    return run == "." ? &r.reader(p)->view() : nullptr;
+  };
+  ScenarioVerdict v;
+  std::vector<LiveJudgement> l = judge(views, &v);
+  for (size_t i = 0; i < l.size(); ++i) {
+    EXPECT_EQ(v.judgements[i].count(Verdict::kLostUnacked), 3u) << i;
+    EXPECT_EQ(l[i].retracted, 3u) << i;
+    EXPECT_EQ(l[i].seen_live, 6u) << i;
+  }
+  EXPECT_NE(v.summary.find("retracted"), std::string::npos);
+  bool example = false;
+  for (const EventVerdict& x : v.judgements[0].verdicts) {
+    example |= x.verdict == Verdict::kRetracted &&
+               x.reason.find("then lost (lost-unacked") != std::string::npos;
+  }
+  EXPECT_TRUE(example);
+
+  ScenarioVerdict without;
+  for (const LiveJudgement& j : judge(nullptr, &without)) EXPECT_EQ(j.retracted, 0u);
+  events[4].value = ScalarValue(99);  // step 4 logged another value than the one shown.
+  ledger.events = events;
+  ScenarioVerdict other;
+  for (const LiveJudgement& j : judge(views, &other)) EXPECT_EQ(j.retracted, 2u);
+}
+
 }  // namespace
 }  // namespace tbfault::core

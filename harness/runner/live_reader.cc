@@ -115,6 +115,13 @@ Status LiveReader::Finish(double join_s, const std::function<void()>& abort, boo
   return Status::Ok();
 }
 
+const core::RunView* LiveReader::view(core::Profile profile, const std::string& run) const {
+  auto it = runs_.find(run);
+  if (it == runs_.end()) return nullptr;
+  const core::ProfileReader* r = it->second->reader(profile);
+  return r == nullptr ? nullptr : &r->view();
+}
+
 uint64_t LiveReader::bytes_read() const {
   uint64_t n = 0;
   for (const auto& [run, reader] : runs_) n += reader->bytes_read();

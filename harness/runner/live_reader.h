@@ -40,6 +40,8 @@ class LiveReader {
   Status Finish(double join_s, const std::function<void()>& abort, bool last = true);
 
   const core::LiveRecord& record() const { return record_; }
+  // What `profile` shows of `run` now (after Finish: at the end), or null (core::LiveViews).
+  const core::RunView* view(core::Profile profile, const std::string& run) const;
   uint64_t last_cycle_ns() const { return last_cycle_ns_; }
   uint64_t cycles() const { return cycles_; }
   uint64_t cycle_errors() const { return cycle_errors_; }

@@ -374,7 +374,9 @@ MaybeError ScenarioRun::Judge() {
   Status st = core::JudgeLogdir(read_path, events_, segments_, overflow_, &s_, &out_->verdict);
   if (!st.ok()) return RunError{RunFailure::kUnreadable, st.ToString()};
   if (live_) {
-    live_judgements_ = core::JudgeLive(events_, ends_, live_->record(), &s_, &out_->verdict);
+    live_judgements_ =
+        core::JudgeLive(events_, ends_, live_->record(), &s_, &out_->verdict,
+                        [this](core::Profile p, const std::string& run) { return live_->view(p, run); });
   }
   return std::nullopt;
 }

@@ -431,6 +431,22 @@ TEST_F(RunnerTest, LiveOlderFileGrowingAfterTheNewerRetractsWhatTbRustShowed) {
   EXPECT_LT(Count(side, "tb-rust", V::kRetracted), Count(o, "tb-rust", V::kRetracted));
 }
 
+// A power cut after the live reader showed the points: lost-unacked in the final read (never
+// synced), and retracted — the user saw them go.
+TEST_F(RunnerTest, LivePowerCutRetractsWhatEveryProfileShowed) {
+  scenario::Scenario s;
+  ASSERT_TRUE(core::LoadScenario(std::string(TBFAULT_SOURCE_DIR) +
+                                     "/scenarios/live/power-cut-after-shown.textproto",
+                                 &s)
+                  .ok());
+  RunOutput o = Run(s);
+  ASSERT_EQ(o.result.outcome, reports::Outcome::kPassed) << o.result.error;
+  for (const char* p : {"strict", "tb-rust", "tb-python"}) {
+    EXPECT_EQ(Count(o, p, V::kLostUnacked), 300u) << p;
+    EXPECT_GE(Count(o, p, V::kRetracted), 250u) << p;
+  }
+}
+
 // The step counter reset to 0 by a restart, seen live: tb-rust had shown the first process's
 // steps, and evicts them once step 0 comes again — retracted, a violation.
 TEST_F(RunnerTest, LiveRestartAtStepZeroRetractsWhatTbRustShowed) {
