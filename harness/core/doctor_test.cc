@@ -157,7 +157,8 @@ TEST(DoctorTest, OlderFileAbandonedByPython) {
 TEST(DoctorTest, RestartPurgesAndEvicts) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version();
+  a.Version().Add(
+      format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));  // the initial start.
   for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
   b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
   for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
