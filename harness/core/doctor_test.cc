@@ -129,6 +129,33 @@ TEST(DoctorTest, TruncatedTail) {
   EXPECT_TRUE(HasReason(f, "strict: truncated at offset " + std::to_string(b.offset(3))));
 }
 
+// A record whose length claims more than the file holds, with intact records after it (the
+// mutant oversized-length; FINDINGS.md O2): waited on as a torn tail, hiding what follows.
+TEST(DoctorTest, ALengthThatClaimsTooMuchHidesTheRecordsAfterIt) {
+  TempLogdir dir;
+  FileBuilder b;
+  b.Version().Scalar(0, 1, true).Scalar(1, 2);
+  const std::string data = format::ScalarEvent(3, 2, "loss", 3, false).SerializeAsString();
+  std::string frame(data.size() + record::kFrameOverhead, '\0');
+  record::EncodeHeader(frame.data(), data.size() + 1000);
+  std::copy(data.begin(), data.end(), frame.begin() + record::kHeaderSize);
+  record::EncodeFooter(frame.data() + record::kHeaderSize + data.size(), data);
+  const uint64_t at = b.bytes().size();
+  b.Raw(frame).Scalar(3, 4).Scalar(4, 5);
+  dir.WriteFile(".", 1, b.bytes());
+  Diagnosis d = Diagnose(dir.path());
+  ASSERT_EQ(d.finding_count(), 1u) << Dump(d);
+  const Finding& f = d.runs[0].findings[0];
+  EXPECT_EQ(f.kind, FindingKind::kTruncatedTail);
+  EXPECT_EQ(f.profiles, (Profiles{Profile::kTbRust, Profile::kTbPython}));
+  EXPECT_EQ(f.offset, at);
+  EXPECT_EQ(f.values, 2u);  // steps 3 and 4.
+  EXPECT_NE(f.summary.find("claims more bytes than the file holds, yet 2 values follow it"),
+            std::string::npos)
+      << f.summary;
+  EXPECT_TRUE(HasReason(f, "strict: oversized at offset " + std::to_string(at))) << Dump(d);
+}
+
 // A flipped bit that still parses: tb-rust reads past it (with a wrong value), tb-python abandons
 // the rest of the older file once a newer one exists.
 TEST(DoctorTest, OlderFileAbandonedByPython) {
