@@ -346,6 +346,7 @@ void DiagnoseRun(const std::vector<std::string>& files,
   }
   doctor_rules::NotModelledPlugins(strict, &merged);
   doctor_rules::Downsampled(rust, python, &merged);
+  doctor_rules::StartsBelowTheResumeStep(strict, python, &merged);
   for (Finding& f : merged) {
     if (f.summary.empty()) f.summary = Summary(f);
   }

@@ -173,8 +173,8 @@ TEST(ProfileTest, DoubleScalarsAreDroppedByRustOnly) {
 TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version().Add(
-      format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));  // the initial start.
+  // The initial start (the run's first START never purges: FINDINGS.md Q1).
+  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
   for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
   b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
   for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
@@ -222,7 +222,7 @@ TEST(ProfileTest, TheFirstSessionStartOfARunNeverPurgesInPython) {
   py = Read(Profile::kTbPython, dir.path());
   EXPECT_EQ(Steps(py, "loss"), (Steps_{1}));
   EXPECT_TRUE(py.runs.at(".").tags.at("acc").points.empty());  // listed, with no points.
-  EXPECT_EQ(py.runs.at(".").dropped.size(), 14u);  // 8 of loss, 6 of acc.
+  EXPECT_EQ(py.runs.at(".").dropped.size(), 14u);              // 8 of loss, 6 of acc.
   EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "acc"), (Steps_{0, 1, 2, 3, 4, 5}));
   (void)fb;
 }

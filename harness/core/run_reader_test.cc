@@ -145,8 +145,8 @@ TEST(RunReaderTest, PythonAbandonsAnOlderFileForGood) {
 TEST(RunReaderTest, PurgeAcrossCycles) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version().Add(
-      format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));  // the initial start.
+  // The initial start (the run's first START never purges: FINDINGS.md Q1).
+  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
   for (int s = 0; s < 6; ++s) a.Scalar(s, s, s == 0);
   std::string fa = dir.WriteFile(".", 1, a.bytes());
   RunReader r({Profile::kTbPython});
