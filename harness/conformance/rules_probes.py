@@ -15,6 +15,10 @@ started once per logdir):
   hparams           two tensorboardX add_hparams sessions, the second adding an
                     hparam and a metric (FINDINGS H1)
   downsample        series longer than TensorBoard's default samples (FINDINGS D1)
+  mutants           what the mutants oversized-length and purge-step-ignored
+                    write: a frame whose length claims more than was written, a
+                    large record, and restarts with a SessionLog.START at the
+                    resume step and at step 0 (FINDINGS O1, O2, Q1)
 Records are framed by probes.py's helpers; values are step + 0.5.
 """
 
@@ -92,6 +96,39 @@ def hparams(lg):
     w.close()
 
 
+def mutants(lg):
+    """The record shapes of two mutants (writers/mutants/record_mutants.h), and
+    what they are told apart from (FINDINGS O1, O2, Q1):
+      overlong     loss 0-2; step 3's frame with a length 1 MiB larger than its
+                   data (length CRC valid), then intact 4, 5
+      big_text     loss 0-2; an 8 MiB text at step 3 (over gRPC's 4 MiB default);
+                   loss 3-5
+      start_resume F1 START at 0, loss, acc 0-5 (a crashed process); F2
+                   file_version, START at 3, loss 3, 4 = 103.5, 104.5 (a restart
+                   from step 3)
+      start_zero   the same with F2's START at step 0
+      start_once   the same as start_resume without F1's START: F2's is the run's
+                   first"""
+    import struct
+    from probes import F2, scalar, session_start, text
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+    data = scalar("loss", 3, 3.5)
+    head = struct.pack("<Q", len(data) + (1 << 20))
+    bad = head + struct.pack("<I", masked_crc32c(head)) + data + struct.pack("<I",
+                                                                            masked_crc32c(data))
+    write(os.path.join(lg, "overlong", F1), [frame(file_version())] + scalars("loss", range(3))
+          + [bad] + scalars("loss", (4, 5)))
+    write(os.path.join(lg, "big_text", F1), [frame(file_version())] + scalars("loss", range(3))
+          + [frame(text("big", 3, "x" * (8 << 20)))] + scalars("loss", range(3, 6)))
+    for name, start, first in (("start_resume", 3, True), ("start_zero", 0, True),
+                               ("start_once", 3, False)):
+        write(os.path.join(lg, name, F1), [frame(file_version())]
+              + [frame(session_start(0))] * first + scalars("loss", range(6))
+              + scalars("acc", range(6)))
+        write(os.path.join(lg, name, F2), [frame(file_version()), frame(session_start(start))]
+              + [frame(scalar("loss", s, s + 100.5)) for s in (3, 4)])
+
+
 # name -> (writer, the logdir to judge, relative to OUTDIR/name)
 LOGDIRS = {
     "symlinks": (symlinks, "logdir"),
@@ -100,6 +137,7 @@ LOGDIRS = {
     "mixed_steps": (mixed_steps, "."),
     "hparams": (hparams, "."),
     "downsample": (downsample, "."),
+    "mutants": (mutants, "."),
 }
 
 

@@ -124,9 +124,13 @@ std::string Summary(const Finding& f) {
              " are never shown: the reader stops at the damage and never reads the rest of the "
              "file";
     case FindingKind::kTruncatedTail:
-      return "the file ends inside a record at offset " + at +
-             " (a torn write, or a writer still writing): it is waited on and not shown" +
-             (f.values ? "; " + n + " after it are not shown" : "");
+      if (f.values == 0) {
+        return "the file ends inside a record at offset " + at +
+               " (a torn write, or a writer still writing): it is waited on and not shown";
+      }  // intact records follow: its length claims more than the file holds (FINDINGS.md O2).
+      return "the record at offset " + at + " claims more bytes than the file holds, yet " + n +
+             " follow it: its length is wrong (framed with another buffer's length, or bytes went "
+             "missing), and the readers wait on it as a torn tail for good, never showing them";
     case FindingKind::kAbandonedFile:
       if (f.values == 0) {
         return "tb-python stopped at offset " + at +
@@ -342,6 +346,7 @@ void DiagnoseRun(const std::vector<std::string>& files,
   }
   doctor_rules::NotModelledPlugins(strict, &merged);
   doctor_rules::Downsampled(rust, python, &merged);
+  doctor_rules::StartsBelowTheResumeStep(strict, python, &merged);
   for (Finding& f : merged) {
     if (f.summary.empty()) f.summary = Summary(f);
   }

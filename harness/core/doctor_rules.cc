@@ -106,6 +106,45 @@ void Downsampled(const RunView& rust, const RunView& python, std::vector<Finding
   }
 }
 
+void StartsBelowTheResumeStep(const RunView& strict, const RunView& python,
+                              std::vector<Finding>* out) {
+  std::map<std::pair<std::string, uint64_t>, std::vector<int64_t>> purged;  // by the START.
+  for (const Dropped& d : python.dropped) {
+    if (d.cause == DropCause::kPurgedByStart && !d.cause_file.empty()) {
+      purged[{d.cause_file, d.cause_offset}].push_back(d.step);
+    }
+  }
+  for (const auto& [start, steps] : purged) {
+    const auto file = std::find(strict.files.begin(), strict.files.end(), start.first);
+    if (file == strict.files.end()) continue;
+    const auto index = static_cast<uint32_t>(file - strict.files.begin());
+    uint64_t next = UINT64_MAX;  // the first value strict reads after the START, and its step.
+    int64_t resumed = 0;
+    for (const auto& [tag, series] : strict.tags) {
+      for (const Point p : series.points) {
+        if (p.file == index && p.offset > start.second && p.offset < next) {
+          next = p.offset;
+          resumed = p.step;
+        }
+      }
+    }
+    const auto below = static_cast<uint64_t>(
+        std::count_if(steps.begin(), steps.end(), [&](int64_t s) { return s < resumed; }));
+    if (next == UINT64_MAX || below == 0) continue;
+    for (Finding& f : *out) {
+      if (f.kind != FindingKind::kRestartPurge || f.file != start.first ||
+          f.offset != start.second) {
+        continue;
+      }
+      AddReason(&f, "tb-python: the SessionLog.START at offset " + std::to_string(start.second) +
+                        " is at a step below " + std::to_string(resumed) +
+                        ", the step logged next: " + Plural(below, "value") +
+                        " of lower steps, which the restart did not orphan, are purged too; "
+                        "write the START at the step the checkpoint restored");
+    }
+  }
+}
+
 void ReloadThreadDeaths(const std::vector<ReloadDeath>& deaths, Diagnosis* d) {
   for (const ReloadDeath& death : deaths) {
     const RunDiagnosis& run = d->runs[death.run];

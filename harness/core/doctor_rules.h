@@ -27,6 +27,12 @@ void NotModelledPlugins(const RunView& strict, std::vector<Finding>* out);
 // tag, for the profiles that keep the same number.
 void Downsampled(const RunView& rust, const RunView& python, std::vector<Finding>* out);
 
+// A tb-python SessionLog.START purge that takes values below the step logged right after the
+// START (the step the writer resumed at): a START written at the wrong step, e.g. 0 (the mutant
+// purge-step-ignored; FINDINGS.md Q1). Adds the words to the START's kRestartPurge finding.
+void StartsBelowTheResumeStep(const RunView& strict, const RunView& python,
+                              std::vector<Finding>* out);
+
 // A tb-python kReloadThreadDies note (FINDINGS.md P1) of run `run` (index in Diagnosis::runs).
 struct ReloadDeath {
   size_t run;

@@ -173,7 +173,8 @@ TEST(ProfileTest, DoubleScalarsAreDroppedByRustOnly) {
 TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version();
+  // The initial start (the run's first START never purges: FINDINGS.md Q1).
+  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
   for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
   b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
   for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
@@ -185,7 +186,7 @@ TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
     EXPECT_EQ(Steps(v, "loss"), (Steps_{0, 1, 2, 3, 4, 5, 6, 7})) << ProfileName(p);
     std::string cf;
     uint64_t co = 0;
-    std::string why = v.WhyNotShown(".", "loss", fa, a.offset(8), &cf, &co);  // step 7 of file 1.
+    std::string why = v.WhyNotShown(".", "loss", fa, a.offset(9), &cf, &co);  // step 7 of file 1.
     EXPECT_FALSE(why.empty());
     EXPECT_EQ(cf, fb);
     if (p == Profile::kTbPython) {
@@ -196,6 +197,34 @@ TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
       EXPECT_EQ(co, b.offset(2));  // the value at step 5 of file 2.
     }
   }
+}
+
+// The run's first SessionLog.START is the initial start and never purges, whatever its step and
+// file (tb-python's _seen_session_start; FINDINGS.md Q1: a restart's START after a first process
+// that wrote none purges nothing). The next one purges. tb-rust ignores session_log.
+TEST(ProfileTest, TheFirstSessionStartOfARunNeverPurgesInPython) {
+  TempLogdir dir;
+  FileBuilder a, b;
+  a.Version();
+  for (int s = 0; s < 6; ++s) a.Scalar(s, s, s == 0).Scalar(s, s, s == 0, "acc");
+  b.Version().Add(format::SessionLogEvent(2.0, 3, tensorboard::SessionLog::START));
+  b.Scalar(3, 103).Scalar(4, 104);
+  dir.WriteFile(".", 1, a.bytes());
+  std::string fb = dir.WriteFile(".", 2, b.bytes());
+  ProfileView py = Read(Profile::kTbPython, dir.path());
+  EXPECT_EQ(Steps(py, "loss"), (Steps_{0, 1, 2, 3, 4, 5, 3, 4}));
+  EXPECT_EQ(Steps(py, "acc"), (Steps_{0, 1, 2, 3, 4, 5}));
+  EXPECT_TRUE(py.runs.at(".").dropped.empty());
+  // A second START (here at step 0, in a third file) purges everything before it.
+  FileBuilder c;
+  c.Version().Add(format::SessionLogEvent(3.0, 0, tensorboard::SessionLog::START)).Scalar(1, 7);
+  dir.WriteFile(".", 3, c.bytes());
+  py = Read(Profile::kTbPython, dir.path());
+  EXPECT_EQ(Steps(py, "loss"), (Steps_{1}));
+  EXPECT_TRUE(py.runs.at(".").tags.at("acc").points.empty());  // listed, with no points.
+  EXPECT_EQ(py.runs.at(".").dropped.size(), 14u);              // 8 of loss, 6 of acc.
+  EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "acc"), (Steps_{0, 1, 2, 3, 4, 5}));
+  (void)fb;
 }
 
 // Restart without SessionLog.START: with a file_version, tb-python does not purge (steps repeat);

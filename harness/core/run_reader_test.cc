@@ -7,7 +7,9 @@
 #include <fstream>
 #include <map>
 
+#include "format/record_reader.h"
 #include "harness/core/doctor.h"
+#include "harness/core/frame_scanner.h"
 #include "harness/core/test_logdir.h"
 
 namespace tbfault::core {
@@ -143,7 +145,8 @@ TEST(RunReaderTest, PythonAbandonsAnOlderFileForGood) {
 TEST(RunReaderTest, PurgeAcrossCycles) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version();
+  // The initial start (the run's first START never purges: FINDINGS.md Q1).
+  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
   for (int s = 0; s < 6; ++s) a.Scalar(s, s, s == 0);
   std::string fa = dir.WriteFile(".", 1, a.bytes());
   RunReader r({Profile::kTbPython});
@@ -188,6 +191,24 @@ TEST(RunReaderTest, ChunkedScanEqualsInMemoryScan) {
   EXPECT_EQ(on_disk.stop(), ScanStop::kEnd);
   EXPECT_EQ(frames, 41u);
   ::close(fd);
+}
+
+// TensorBoard has no record-size limit below protobuf's 2 GiB (FINDINGS.md O1: both loaders show a
+// 300 MiB image event), so a frame over the old 256 MiB bound is read, not called oversized.
+TEST(RunReaderTest, AFrameOverTheOld256MiBBoundIsRead) {
+  const uint64_t length = (256ull << 20) + 1;
+  std::string bytes(record::kFrameOverhead + length, '\0');
+  record::EncodeHeader(bytes.data(), length);
+  record::EncodeFooter(bytes.data() + record::kHeaderSize + length,
+                       std::string_view(bytes.data() + record::kHeaderSize, length));
+  FrameScanner scanner(bytes);
+  ScanFrame f;
+  ASSERT_TRUE(scanner.Next(&f)) << ScanStopName(scanner.stop());
+  EXPECT_EQ(f.data.size(), length);
+  EXPECT_TRUE(f.data_crc_ok);
+  EXPECT_FALSE(scanner.Next(&f));
+  EXPECT_EQ(scanner.stop(), ScanStop::kEnd);
+  static_assert(FrameScanner::kMaxFrameLength == format::RecordReader::kMaxRecordLength);
 }
 
 // A sparse event file much larger than the 64 MiB read limit: nothing is allocated from its size;

@@ -221,6 +221,37 @@ TEST_F(RunnerTest, FakeSyncMutantLosesAcknowledgedEventsAtAPowerCut) {
   EXPECT_GT(Count(o, "strict", V::kLostAcked), 0u) << o.verdict.summary;
 }
 
+// Issue 17's oversized-length and purge-step-ignored: each scenario's expected verdicts fire for
+// its mutant and not for the real writer (every-event), which passes everything the mutant fails.
+TEST_F(RunnerTest, OversizedLengthAndPurgeStepIgnoredAreCaughtWhereTheRealWriterIsNot) {
+  for (const std::string name : {"oversized-length", "purge-step-ignored"}) {
+    scenario::Scenario s;
+    ASSERT_TRUE(
+        core::LoadScenario(
+            std::string(TBFAULT_SOURCE_DIR) + "/scenarios/mutants/" + name + ".textproto", &s)
+            .ok());
+    s.set_name(name);
+    RunOutput m = Run(s);
+    EXPECT_EQ(m.result.outcome, reports::Outcome::kPassed) << name << m.result.error;
+    s.set_name(name + "-real");
+    s.mutable_writer()->set_spec("every-event");
+    RunOutput r = Run(s);
+    EXPECT_EQ(r.result.outcome, reports::Outcome::kFailed) << name;  // its expectations unmet.
+    EXPECT_EQ(Count(r, "strict", V::kVisible), r.result.events_logged) << name;
+    EXPECT_EQ(Count(r, "tb-python", V::kVisible), r.result.events_logged) << name;
+    if (name == "oversized-length") {
+      for (const char* p : {"strict", "tb-rust", "tb-python"}) {
+        EXPECT_EQ(Count(m, p, V::kLostSilent), 1u) << p;
+      }
+      EXPECT_EQ(Count(m, "tb-rust", V::kHidden), 79u);
+      EXPECT_EQ(Count(r, "tb-rust", V::kVisible), r.result.events_logged);
+    } else {
+      EXPECT_EQ(Count(m, "tb-python", V::kHidden), 60u);  // all of the crashed process.
+      EXPECT_EQ(Count(m, "tb-rust", V::kHidden), Count(r, "tb-rust", V::kHidden));  // 20 each.
+    }
+  }
+}
+
 // tb-rust evicts the first run's steps 20..29 (a later value at step 20 came); the Python loader,
 // without a SessionLog.START from the writer, keeps both (measured: harness/conformance).
 TEST_F(RunnerTest, RestartFromAnEarlierStepIsEvictedByTbRustOnly) {

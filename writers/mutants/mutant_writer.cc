@@ -17,7 +17,7 @@
 namespace tbfault::writers {
 namespace {
 
-constexpr std::array<std::pair<Mutation, std::string_view>, 18> kNames = {{
+constexpr std::array<std::pair<Mutation, std::string_view>, 20> kNames = {{
     {Mutation::kNone, "control"},
     {Mutation::kSwallowWriteErrors, "swallow-errors"},
     {Mutation::kTornRecords, "torn-records"},
@@ -36,6 +36,8 @@ constexpr std::array<std::pair<Mutation, std::string_view>, 18> kNames = {{
     {Mutation::kNanWallTime, "nan-wall-time"},
     {Mutation::kRank1Scalars, "rank1-scalars"},
     {Mutation::kForeignBytes, "foreign-bytes"},
+    {Mutation::kOversizedLength, "oversized-length"},
+    {Mutation::kPurgeStepIgnored, "purge-step-ignored"},
 }};
 
 constexpr size_t kFlushBytes = 64 << 10;
@@ -109,6 +111,14 @@ Status MutantWriter::Open() {
   if (mutation_ == Mutation::kNoFileVersion) return Status::Ok();
   std::string first;
   format::AppendEventRecord(&first, format::FileVersionEvent(format::WallTimeNow()));
+  if (mutation_ == Mutation::kPurgeStepIgnored && !session_started_) {
+    // A TF1 Supervisor writes START at the step it restored; this writer ignores that step, as
+    // add_session_log(START) without a global_step does. A reopen after a failure is no new
+    // session: one START per writer.
+    session_started_ = true;
+    format::AppendEventRecord(
+        &first, format::SessionLogEvent(format::WallTimeNow(), 0, tensorboard::SessionLog::START));
+  }
   if (mutation_ == Mutation::kUnflushedFileVersion) {
     pending_.insert(0, first);  // stays in memory until the first flush.
     return Status::Ok();

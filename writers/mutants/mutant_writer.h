@@ -20,8 +20,13 @@
 //                                                      retry of a write that had succeeded)
 //   kInitialZero             initial-zero              records: a 0 at step 0 before each tag's
 //                                                      first scalar, never logged
-//   record mutants (bad-data-crc, invalid-proto, nan-wall-time, rank1-scalars, foreign-bytes):
-//   one broken record each, see record_mutants.h
+//   kPurgeStepIgnored        purge-step-ignored        restarts: each writer session starts
+//                                                      with a SessionLog.START at step 0, not
+//                                                      at the step it resumes from (tb-python
+//                                                      purges every earlier step, not only the
+//                                                      orphaned ones: FINDINGS.md Q1)
+//   record mutants (bad-data-crc, invalid-proto, nan-wall-time, rank1-scalars, foreign-bytes,
+//   oversized-length): one broken record each, see record_mutants.h
 #pragma once
 
 #include <map>
@@ -53,6 +58,8 @@ enum class Mutation {
   kNanWallTime,
   kRank1Scalars,
   kForeignBytes,
+  kOversizedLength,
+  kPurgeStepIgnored,  // not a record mutant: a SessionLog.START at the session's start.
 };
 
 // "control" for kNone; the names above otherwise. False when unknown.
@@ -104,7 +111,8 @@ class MutantWriter final : public EventWriter {
   FailedCallback on_failed_;
   ErrorCallback on_error_;
   bool closed_ = false;
-  uint64_t summary_events_ = 0;  // appended so far (record_mutants.h counts them).
+  uint64_t summary_events_ = 0;   // appended so far (record_mutants.h counts them).
+  bool session_started_ = false;  // kPurgeStepIgnored: its START is written (first Open).
 };
 
 }  // namespace tbfault::writers

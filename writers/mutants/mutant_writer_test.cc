@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "format/crc32c.h"
 #include "format/event_reader.h"
+#include "format/record.h"
 #include "writers/mutants/record_mutants.h"
 #include "writers/policy.h"
 #include "writers/test_util.h"
@@ -254,6 +256,65 @@ TEST(Mutants, RecordMutantsBreakExactlyTheirRecord) {
   EXPECT_FALSE(foreign.anomalies.empty());
   EXPECT_EQ(foreign.events, 31);  // strict resynchronises past the line.
   EXPECT_NE(foreign.bytes.find(kForeignLine), std::string::npos);
+  Damage oversized = WriteAndRead("oversized-length");
+  EXPECT_EQ(oversized.anomalies, std::vector<Anomaly>{Anomaly::kOversized});
+  EXPECT_EQ(oversized.events, 30);  // the mutated record is lost; strict resynchronises.
+}
+
+// oversized-length: the kMutatedRecord-th scalar's frame claims kOversizeBy bytes more than its
+// data, under a valid length CRC, with its data and data CRC intact; the next frame follows
+// its real end, so the file is shorter than the frame claims.
+TEST(Mutants, OversizedLengthClaimsMoreThanItsDataUnderAValidLengthCrc) {
+  const std::string b = WriteAndRead("oversized-length").bytes;
+  const std::string control = WriteAndRead("control").bytes;
+  ASSERT_EQ(b.size(), control.size());  // the same bytes but one length field.
+  uint64_t pos = 0;
+  for (uint64_t i = 0; i < kMutatedRecord + 1; ++i) {  // file_version, then the scalars before.
+    pos += record::DecodeFixed64(b.data() + pos) + record::kFrameOverhead;
+  }
+  const char* p = b.data() + pos;
+  const uint64_t claimed = record::DecodeFixed64(p);
+  const uint64_t real = record::DecodeFixed64(control.data() + pos);
+  EXPECT_EQ(claimed, real + kOversizeBy);
+  EXPECT_EQ(record::DecodeFixed32(p + 8), crc32c::MaskedValue(p, 8));  // the length CRC holds.
+  EXPECT_GT(pos + claimed + record::kFrameOverhead, b.size());         // past the end.
+  const std::string_view data(p + record::kHeaderSize, real);
+  EXPECT_EQ(record::DecodeFixed32(p + record::kHeaderSize + real), crc32c::MaskedValue(data));
+  tensorboard::Event e;
+  ASSERT_TRUE(e.ParseFromArray(data.data(), static_cast<int>(data.size())));
+  EXPECT_EQ(e.step(), static_cast<int64_t>(kMutatedRecord));
+  const uint64_t next = pos + real + record::kFrameOverhead;  // the next scalar, intact.
+  EXPECT_EQ(b.compare(next, 12, control, next, 12), 0);
+}
+
+// purge-step-ignored: every writer session (the first process's and a restart's) starts with a
+// SessionLog.START at step 0 right after file_version, whatever step it resumes from; a reopen
+// after a failure writes none. The control writes no session_log at all.
+TEST(Mutants, PurgeStepIgnoredStartsEverySessionAtStepZero) {
+  TempDir dir;
+  auto session = [&](const std::string& spec, int first_step) {
+    auto w = Make(spec, dir.path());
+    for (int i = first_step; i < first_step + 10; ++i) w->AddScalar("x", i, 1.0f).Ignore();
+    EXPECT_TRUE(w->Close().ok());
+    std::ifstream in(w->current_file(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string bytes = ss.str();
+    format::EventReader r(bytes, nullptr);
+    format::EventRecord rec;
+    std::vector<std::pair<std::string, int64_t>> kinds;  // (kind, step) of each record.
+    while (r.Next(&rec)) kinds.emplace_back(format::EventKind(rec.event), rec.event.step());
+    return kinds;
+  };
+  for (int first_step : {0, 20}) {  // the first process, then a restart resuming at 20.
+    auto kinds = session("mutant:purge-step-ignored", first_step);
+    ASSERT_EQ(kinds.size(), 12u);
+    EXPECT_EQ(kinds[0].first, "file_version");
+    EXPECT_EQ(kinds[1], (std::pair<std::string, int64_t>{"session_log", 0}));
+    EXPECT_EQ(kinds[2].second, first_step);
+    for (size_t i = 2; i < kinds.size(); ++i) EXPECT_EQ(kinds[i].first, "summary");
+  }
+  for (const auto& [kind, step] : session("mutant:control", 20)) EXPECT_NE(kind, "session_log");
 }
 
 }  // namespace

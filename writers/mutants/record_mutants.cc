@@ -10,12 +10,14 @@
 namespace tbfault::writers {
 namespace {
 
-// The record of `event` whose data is `data`, framed with the CRC of `crc_data`.
-void AppendWithCrcOf(std::string_view data, std::string_view crc_data, std::string* out) {
+// The record of `event` whose data is `data`, framed with the CRC of `crc_data` and a header
+// that claims `extra` bytes more than `data` holds.
+void AppendWithCrcOf(std::string_view data, std::string_view crc_data, std::string* out,
+                     uint64_t extra = 0) {
   size_t start = out->size();
   out->resize(start + data.size() + record::kFrameOverhead);
   char* p = out->data() + start;
-  record::EncodeHeader(p, data.size());
+  record::EncodeHeader(p, data.size() + extra);
   std::copy(data.begin(), data.end(), p + record::kHeaderSize);
   record::EncodeFooter(p + record::kHeaderSize + data.size(), crc_data);
 }
@@ -67,6 +69,11 @@ bool AppendMutatedRecord(Mutation m, uint64_t index, tensorboard::Event& event, 
       event.set_wall_time(std::numeric_limits<double>::quiet_NaN());
       format::AppendEventRecord(out, event);
       return true;
+    case Mutation::kOversizedLength: {
+      std::string data = event.SerializeAsString();
+      AppendWithCrcOf(data, data, out, kOversizeBy);
+      return true;
+    }
     case Mutation::kForeignBytes:
       format::AppendEventRecord(out, event);
       out->append(kForeignLine);

@@ -11,6 +11,10 @@
 //                                   [1] instead of rank 0
 //   kForeignBytes   foreign-bytes   followed by a log line written into the    both: hidden
 //                                   file (a logger sharing the descriptor)
+//   kOversizedLength oversized-     its length field kOversizeBy bytes larger  all: lost-silent;
+//                   length          than its data (length CRC valid: the       both: hidden (a
+//                                   length of the wrong buffer)                torn tail, waited on)
+// (TensorBoard has no record-size limit: FINDINGS.md O1; the over-long length is O2.)
 #pragma once
 
 #include <cstdint>
@@ -26,6 +30,10 @@ inline constexpr uint64_t kMutatedRecord = 20;
 // The line kForeignBytes writes into the event file.
 inline constexpr std::string_view kForeignLine =
     "W1201 12:00:00.000000  4242 trainer.cc:42] checkpoint directory almost full\n";
+
+// How much longer than its data kOversizedLength's record claims to be: more than the rest of a
+// mutant scenario's file, so the readers wait on it as a torn tail for good.
+inline constexpr uint64_t kOversizeBy = 1 << 20;
 
 // Appends the record of `event` (the writer's `index`-th summary event) to `out` as mutation `m`
 // breaks it. False, with nothing appended, when `m` is not a record mutant or leaves this record

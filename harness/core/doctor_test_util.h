@@ -1,0 +1,52 @@
+// Helpers of the doctor's tests (doctor_test.cc, doctor_restart_test.cc): a diagnosis, its
+// findings of one kind, a reason by prefix, and a dump for failure messages.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/doctor.h"
+
+namespace tbfault::core::testing {
+
+inline Diagnosis Diagnose(const std::string& path) {
+  Diagnosis d;
+  Status s = core::Diagnose(path, &d);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return d;
+}
+
+inline std::vector<Finding> OfKind(const RunDiagnosis& run, FindingKind kind) {
+  std::vector<Finding> out;
+  for (const Finding& f : run.findings) {
+    if (f.kind == kind) out.push_back(f);
+  }
+  return out;
+}
+
+inline bool HasReason(const Finding& f, std::string_view prefix) {
+  for (const std::string& r : f.reasons) {
+    if (r.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+inline std::string Dump(const Diagnosis& d) {
+  std::string out;
+  for (const Finding& f : d.findings)
+    out += std::string(FindingKindName(f.kind)) + " " + f.summary + "\n";
+  for (const RunDiagnosis& r : d.runs) {
+    for (const Finding& f : r.findings) {
+      out += r.run + ": " + std::string(FindingKindName(f.kind)) + " " + f.file + "@" +
+             std::to_string(f.offset) + " values=" + std::to_string(f.values) + " " + f.summary +
+             "\n";
+      for (const std::string& why : f.reasons) out += "    " + why + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace tbfault::core::testing
