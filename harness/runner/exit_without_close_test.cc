@@ -117,6 +117,22 @@ TEST_F(ExitWithoutCloseTest, ExitThenRestartJudgesEachWriterByItsEnding) {
   EXPECT_EQ(Count(o, "strict", V::kVisible), 35u);
 }
 
+// Writers used one after another: the first was closed (cleanly, as far as it said) before the
+// exit, so what it lost is judged as after a clean close — lost-silent from the mutant that
+// swallows its ENOSPC — not as the exit's allowed loss.
+TEST_F(ExitWithoutCloseTest, AWriterClosedBeforeTheExitIsJudgedByItsCleanClose) {
+  RunOutput o = Run(R"(name: "exit-after-rollover" seed: 9
+    workload { steps: 40 scalars_per_step: 2 files: 2 flush_every: 5 }
+    writer { spec: "mutant:swallow-errors" }
+    faults { rule: "ops: 'write' path: '*tfevents*' effect { error: 'ENOSPC' }"
+             at_step: 5 clear_at_step: 10 }
+    actions { kind: EXIT at_step: 40 })");
+  EXPECT_EQ(o.result.outcome, reports::Outcome::kFailed) << o.result.error;
+  EXPECT_EQ(o.verdict.ending, core::Ending::kExitWithoutClose);  // the last writer's.
+  EXPECT_GT(Count(o, "strict", V::kLostSilent), 0u) << o.verdict.summary;
+  EXPECT_EQ(Count(o, "strict", V::kLostAcked), 0u) << o.verdict.summary;
+}
+
 // The planned exit of a program that dies in its exit handlers is an error naming what happened,
 // not an exit whose losses are allowed: an adapter whose program crashes once asked to exit.
 TEST_F(ExitWithoutCloseTest, AProgramDyingAtItsExitIsAnError) {
