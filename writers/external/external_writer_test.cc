@@ -152,9 +152,10 @@ TEST_P(RealAdapterTest, KilledAdapterIsAnErrorNotAHang) {
 }
 
 // The program ends without close (the EXIT action): the adapter answers, its interpreter ends
-// normally and the library's exit handlers run. Measured for each of these (tensorboardX's atexit
-// close, TensorBoard's buffered file finalized, TF1's writer destroyed at teardown): nothing is
-// lost, though the last 3 adds were never flushed. Then the writer is done: EBADF.
+// normally and the library's exit handlers run. Measured for each of these: nothing is lost,
+// though the last 3 adds were never flushed (tensorboardX: its atexit handler closes the writer;
+// TensorBoard's EventFileWriter and TF1's FileWriter register none: what their threads had
+// written reaches the file in the interpreter's teardown). Then the writer is done: EBADF.
 TEST_P(RealAdapterTest, ExitWithoutCloseLeavesItToTheLibrarysExitHandlers) {
   TempDir dir;
   const std::string run = dir.path() + "/run";
