@@ -152,10 +152,13 @@ TEST_P(RealAdapterTest, KilledAdapterIsAnErrorNotAHang) {
 }
 
 // The program ends without close (the EXIT action): the adapter answers, its interpreter ends
-// normally and the library's exit handlers run. Measured for each of these: nothing is lost,
-// though the last 3 adds were never flushed (tensorboardX: its atexit handler closes the writer;
-// TensorBoard's EventFileWriter and TF1's FileWriter register none: what their threads had
-// written reaches the file in the interpreter's teardown). Then the writer is done: EBADF.
+// normally and the library's exit handlers run. tensorboardX's atexit handler closes the writer:
+// the 3 unflushed adds always reach the file. TensorBoard's EventFileWriter and TF1's FileWriter
+// register none, and hand events to a daemon thread: whether the 3 reach the file in the
+// interpreter's teardown is a race with that thread — all 3 on a quiet machine, none for TF1 once
+// under the load of a parallel ctest (cf. pytorch/pytorch#43085: the EventFileWriter's queue "won't
+// be automatically flushed at program exit"). The flushed 5 are there in every case. Then the
+// writer is done: EBADF.
 TEST_P(RealAdapterTest, ExitWithoutCloseLeavesItToTheLibrarysExitHandlers) {
   TempDir dir;
   const std::string run = dir.path() + "/run";
@@ -179,7 +182,12 @@ TEST_P(RealAdapterTest, ExitWithoutCloseLeavesItToTheLibrarysExitHandlers) {
   EXPECT_EQ(w->Close().error_number(), EBADF);
   int file_versions = 0;
   auto got = ReadValues(run, &file_versions);
-  EXPECT_EQ(got["loss"].size(), 8u);
+  if (GetParam() == "tensorboardx") {
+    EXPECT_EQ(got["loss"].size(), 8u);
+  } else {
+    EXPECT_GE(got["loss"].size(), 5u);
+    EXPECT_LE(got["loss"].size(), 8u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, RealAdapterTest,
