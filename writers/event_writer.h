@@ -86,6 +86,12 @@ class EventWriter {
   virtual Status Sync() = 0;
   // Flush and close. Adds after Close fail with EBADF.
   virtual Status Close() = 0;
+  // The program hosting the writer ends normally without closing it (and never destroys it).
+  // A writer living in this process has nothing to do: its owner leaks it, and what it handed to
+  // the kernel is what the file keeps. One living in another process (ExternalWriter) has that
+  // process end so, and returns once it ended. Nothing but watermarks() and counters() may be
+  // called afterwards.
+  virtual Status ExitWithoutClose() { return Status::Ok(); }
 
   virtual Watermarks watermarks() const = 0;
   virtual Counters counters() const = 0;

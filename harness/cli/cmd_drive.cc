@@ -1,8 +1,8 @@
 // tbfault drive: one writer process of a scenario, started by `tbfault run` (harness/runner/
 // drive.h); not meant for people. Its command line is runner::DrivePlan's (drive_plan.h: built by
-// ToArgs, read by ParseDrivePlan, one flag table). Exit 0 when the writers closed, 2 on a bad plan
-// or a fault rule faultfs refused (one line saying why); crash and power-cut actions end it with
-// SIGKILL.
+// ToArgs, read by ParseDrivePlan, one flag table). Exit 0 when the writers closed (or an EXIT
+// action left them open), 2 on a bad plan or a fault rule faultfs refused (one line saying why);
+// crash and power-cut actions end it with SIGKILL.
 #include <cstdio>
 #include <string>
 #include <string_view>

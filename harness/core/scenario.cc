@@ -142,6 +142,7 @@ class Validator {
       }
     }
     int64_t last = 0;
+    int exit_at = -1;  // the EXIT ending the current process, if any.
     for (int i = 0; i < s.actions_size(); ++i) {
       const auto* at = Child(root, s, "actions", i);
       const scenario::Action& a = s.actions(i);
@@ -169,6 +170,14 @@ class Validator {
         return Error(at, a, "resume_from_step", -1, path + ".resume_from_step",
                      "must be within 0..at_step");
       }
+      if (a.kind() == scenario::Action::RESTART) exit_at = -1;
+      if (exit_at >= 0) {
+        return Error(at, a, "kind", -1, path + ".kind",
+                     "comes after the EXIT of actions[" + std::to_string(exit_at) +
+                         "], which ends its process: never applied (a RESTART between starts a "
+                         "new one)");
+      }
+      if (a.kind() == scenario::Action::EXIT) exit_at = i;
     }
     for (int i = 0; i < s.expect_size(); ++i) {
       const auto* et = Child(root, s, "expect", i);

@@ -90,11 +90,23 @@ TEST(ScenarioTest, ErrorsNameFileLineAndField) {
        "actions { kind: CLEAR at_step: 5 at_op: 3 }\n",
        "actions[0].at_op: only for PROCESS_CRASH and POWER_CUT"},
       {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
+       "actions { kind: EXIT at_step: 5 }\nactions { kind: CLEAR at_step: 6 }\n",
+       "scenarios/disk_full.textproto:4:11: actions[1].kind: comes after the EXIT of actions[0], "
+       "which ends its process: never applied"},
+      {"workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
        "faults { rule: \"x\" at_step: 11 }\n",
        "scenarios/disk_full.textproto:3:20: faults[0].at_step: outside 0..workload.steps"},
   };
   cases[2] = {"workload { steps: 10 }\n", "scenarios/disk_full.textproto: writer.spec: missing"};
   ExpectErrors(cases);
+  // An EXIT ends its process; a RESTART after it starts the next one, whose actions apply.
+  scenario::Scenario s;
+  Status st = Parse(
+      "workload { steps: 10 }\nwriter { spec: \"buffered\" }\n"
+      "actions { kind: EXIT at_step: 5 }\nactions { kind: RESTART at_step: 5 }\n"
+      "actions { kind: EXIT at_step: 10 }\n",
+      &s);
+  EXPECT_TRUE(st.ok()) << st.ToString();
 }
 
 // Sizes, counts and times beyond what a machine can run are refused with file:line: each of these

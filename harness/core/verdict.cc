@@ -11,7 +11,8 @@
 namespace tbfault::core {
 namespace {
 
-constexpr Ending kEndings[] = {Ending::kCleanClose, Ending::kProcessCrash, Ending::kPowerCut};
+constexpr Ending kEndings[] = {Ending::kCleanClose, Ending::kProcessCrash, Ending::kPowerCut,
+                               Ending::kExitWithoutClose};
 
 constexpr uint32_t kNoId = UINT32_MAX;
 
@@ -234,6 +235,8 @@ std::string_view EndingName(Ending e) {
       return "process-crash";
     case Ending::kPowerCut:
       return "power-cut";
+    case Ending::kExitWithoutClose:
+      return "exit-without-close";
   }
   return "?";
 }

@@ -14,7 +14,8 @@
 //   hidden        not shown though its record is intact on disk; names the record or anomaly that
 //                 hides it (the profile's Dropped/Unreached entry).
 //   lost-unacked  not on disk, and either reported failed by the writer or never acknowledged
-//                 at the level the ending destroys (process crash: written; power cut: synced).
+//                 at the level the ending destroys (process crash, exit without close: written;
+//                 power cut: synced).
 //   lost-acked    not on disk though acknowledged at that level.
 //   lost-silent   not on disk after a clean close, and never reported failed.
 #pragma once
@@ -46,9 +47,14 @@ using reports::VerdictFromName;
 using reports::VerdictIndex;
 using reports::VerdictName;
 
-// How the writer's run ended: what the fault destroys.
-enum class Ending { kCleanClose, kProcessCrash, kPowerCut };
-std::string_view EndingName(Ending e);  // "clean-close", "process-crash", "power-cut".
+// How the writer's run ended: what the fault destroys. kExitWithoutClose: the program ended
+// normally (exit status 0) without closing its writer, which was never destroyed either (a C++
+// exit() with the writer on the heap, a Python interpreter ending with the writer referenced): as
+// after a process crash the file keeps what was written, plus what the library's own exit
+// handlers wrote; only `written` (or higher) was promised.
+enum class Ending { kCleanClose, kProcessCrash, kPowerCut, kExitWithoutClose };
+// "clean-close", "process-crash", "power-cut", "exit-without-close".
+std::string_view EndingName(Ending e);
 std::optional<Ending> EndingFromName(std::string_view name);
 
 struct EventVerdict {

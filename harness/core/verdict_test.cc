@@ -110,6 +110,32 @@ TEST(VerdictTest, ProcessCrashSplitsLostEventsByTheWrittenWatermark) {
   EXPECT_NE(Of(j.rust, 5).reason.find("synced"), std::string::npos);
 }
 
+// An exit without close is judged by what was written, as a process crash is: absent events the
+// writer never wrote are the loss window, not lost-silent as after a clean close; the reason names
+// the ending.
+TEST(VerdictTest, ExitWithoutCloseSplitsLostEventsByTheWrittenWatermark) {
+  TempLogdir dir;
+  FileBuilder b;
+  Ledger ledger;
+  b.Version();
+  for (int s = 0; s < 5; ++s) {
+    if (s < 2) b.Scalar(s, s, s == 0);
+    ledger.Scalar(s, s);
+  }
+  dir.WriteFile(".", 1, b.bytes());
+  Judged j = JudgeAll(dir.path(), ledger, {5, 3, 2, 0, {}}, Ending::kExitWithoutClose);
+  for (Profile p : kAll) {
+    const ProfileJudgement& pj = j.of(p);
+    EXPECT_EQ(pj.count(Verdict::kVisible), 2u);
+    EXPECT_EQ(Of(pj, 3).verdict, Verdict::kLostAcked) << Of(pj, 3).reason;
+    EXPECT_EQ(Of(pj, 4).verdict, Verdict::kLostUnacked);
+    EXPECT_EQ(Of(pj, 5).verdict, Verdict::kLostUnacked);
+    EXPECT_EQ(pj.count(Verdict::kLostSilent), 0u);
+    EXPECT_NE(Of(pj, 4).reason.find("before the exit-without-close"), std::string::npos)
+        << Of(pj, 4).reason;
+  }
+}
+
 TEST(VerdictTest, CleanCloseWithoutAReportIsLostSilent) {
   TempLogdir dir;
   FileBuilder b;
@@ -302,7 +328,8 @@ TEST(VerdictTest, NamesRoundTrip) {
     EXPECT_EQ(VerdictIndex(*v), i);
   }
   EXPECT_FALSE(VerdictFromName("bogus").has_value());
-  for (Ending e : {Ending::kCleanClose, Ending::kProcessCrash, Ending::kPowerCut}) {
+  for (Ending e :
+       {Ending::kCleanClose, Ending::kProcessCrash, Ending::kPowerCut, Ending::kExitWithoutClose}) {
     EXPECT_EQ(EndingFromName(EndingName(e)), e);
   }
   EXPECT_FALSE(EndingFromName("crash").has_value());

@@ -57,11 +57,13 @@ class Driver {
     if (Status s = StartTraining(); !s.ok()) return s;
     // Faults at the first step come before the writers exist (EACCES on create, say).
     if (Status s = Apply(p_.first_step); !s.ok()) return s;
+    if (exit_) return ExitWithoutClose();  // before any writer was made.
     for (int k = 0; k < parallel_; ++k) {
       if (Status s = Open(k); !s.ok()) return s;
     }
     if (Status s = WriteOpened(p_.ledger); !s.ok()) return s;  // the watchdog starts.
     if (Status s = LogSteps(); !s.ok()) return s;
+    if (exit_) return ExitWithoutClose();
     stats_.close_ns = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
             .count());
@@ -69,6 +71,7 @@ class Driver {
     return WriteStats();
   }
   bool crash_armed() const { return crash_armed_; }
+  bool exited() const { return exit_; }  // an EXIT ended the steps; Run left the writers open.
 
  private:
   Status LoadWorkload();
@@ -77,6 +80,7 @@ class Driver {
   Status StartTraining();
   Status LogSteps();
   void CloseWriters();
+  Status ExitWithoutClose();
   Status Open(int k);
   Status CloseSlot(Slot& slot);
   Status Apply(int64_t step);
@@ -103,6 +107,7 @@ class Driver {
   DriveStats stats_;
   Clock::duration logging_time_{};
   bool crash_armed_ = false;  // ArmCrashPoint wrote the ending.
+  bool exit_ = false;         // an EXIT action came: no more steps, no close.
 };
 
 Status Driver::Control(const std::string& request) {
@@ -213,6 +218,9 @@ Status Driver::Apply(int64_t step) {
       case scenario::Action::REPLACE_FILE:
         if (Status s = ReplaceFile(); !s.ok()) return s;
         break;
+      case scenario::Action::EXIT:  // the last action of this process (scenario validation).
+        exit_ = true;
+        return Status::Ok();
       default:
         break;  // RESTART: the runner ended this process's range here.
     }
@@ -363,6 +371,7 @@ Status Driver::LogSteps() {
   for (int64_t step = p_.first_step; step <= p_.end_step; ++step) {
     if (step > p_.first_step) {
       if (Status s = Apply(step); !s.ok()) return s;
+      if (exit_) return Status::Ok();  // the program returns here: no drain, no close.
     }
     if (step == p_.end_step) break;
     // The step's time includes everything the training loop waits for; in_writer only the calls
@@ -417,6 +426,21 @@ Status Driver::LogSteps() {
   return Status::Ok();
 }
 
+// The program returns without closing its writers: no flush, no close, and no writer destroyed
+// (slots_ lets go of every one, as a program that calls exit() with its writers on the heap), so
+// only what a writer already handed to the kernel reaches the file; an external writer's program
+// ends the same way first (its library's exit handlers run) and is waited for.
+Status Driver::ExitWithoutClose() {
+  Status s = Status::Ok();
+  for (Slot* slot : live_) {
+    Status e = slot->recorder->ExitWithoutClose();
+    if (!e.ok() && s.ok()) s = e;
+  }
+  Status st = WriteStats();
+  for (auto& slot : slots_) static_cast<void>(slot.release());  // leaked on purpose.
+  return s.ok() ? st : s;
+}
+
 void Driver::CloseWriters() {
   for (Slot* slot : live_) {
     if (w_.sync_at_end()) slot->recorder->Sync().Ignore();
@@ -438,6 +462,9 @@ Status Drive(const DrivePlan& plan) {
   Status s = driver.Run();
   std::error_code ec;
   if (driver.crash_armed()) std::filesystem::remove(plan.ledger + ".ending", ec);  // never fired.
+  // Named before main returns: the runner tells the planned exit from an unplanned one by it (a
+  // process that then dies in its exit handlers is still an error).
+  if (s.ok() && driver.exited()) s = WriteEnding(plan.ledger, core::Ending::kExitWithoutClose);
   return s;
 }
 

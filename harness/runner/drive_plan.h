@@ -73,7 +73,7 @@ struct DriveStats {
   static Status Read(const std::string& path, DriveStats* out);  // names the file.
 };
 
-// "<ledger>.ending": how the process meant to end (a crash or power-cut action).
+// "<ledger>.ending": how the process meant to end (a crash, power-cut or exit action).
 Status WriteEnding(const std::string& ledger_prefix, core::Ending ending);
 // Absent file: nullopt (the process did not end itself). Unknown content: an error.
 Status ReadEnding(const std::string& ledger_prefix, std::optional<core::Ending>* ending);

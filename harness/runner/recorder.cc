@@ -115,6 +115,12 @@ Status Recorder::Sync() {
   return s;
 }
 
+Status Recorder::ExitWithoutClose() {
+  Status s = writer_->ExitWithoutClose();
+  Publish();
+  return s;
+}
+
 Status Recorder::Close() {
   Status s = writer_->Close();
   Publish();

@@ -39,6 +39,9 @@ class Recorder {
   Status Flush();
   Status Sync();
   Status Close();  // marks the ledger closed cleanly when the writer's Close() returned OK.
+  // The program ends without closing the writer (EventWriter::ExitWithoutClose); the ledger keeps
+  // the watermarks it reached, and is not marked closed.
+  Status ExitWithoutClose();
 
   uint64_t adds() const { return adds_; }
   uint64_t add_errors() const { return add_errors_; }

@@ -248,6 +248,10 @@ MaybeError ScenarioRun::RunProcess(size_t k, const Process& p) {
     for (auto& g : segments_) g.ending = core::Ending::kPowerCut;
   }
   if (MaybeError e = MergeLedgers(plan.ledger, ending); e) return e;
+  if (ending != core::Ending::kCleanClose) {
+    out_->notes += "writer process " + std::to_string(k) +
+                   " ended as planned: " + std::string(core::EndingName(ending)) + "\n";
+  }
   DriveStats stats;
   if (Status st = DriveStats::Read(plan.stats, &stats); st.ok()) {
     // "While the writer ran": until its final close began, or the process ended.
@@ -299,9 +303,10 @@ Waited ScenarioRun::Wait(pid_t pid, const std::string& ledger, int* status) {
   return Waited::kExited;
 }
 
-// How process k ended: as it meant to (a crash or power-cut action, "<ledger>.ending"), cleanly
-// (refined per writer by its ledger), or as an error — a non-zero exit, or a signal the scenario
-// did not plan (only the planned crash action may end a writer by a signal).
+// How process k ended: as it meant to (a crash, power-cut or exit action, "<ledger>.ending"),
+// cleanly (refined per writer by its ledger), or as an error — a non-zero exit, or a signal the
+// scenario did not plan (only the planned crash action may end a writer by a signal; a planned
+// exit must end with status 0).
 MaybeError ScenarioRun::HowItEnded(size_t k, int status, const std::string& prefix,
                                    const std::string& log, core::Ending* ending) {
   std::optional<core::Ending> meant;
@@ -309,6 +314,17 @@ MaybeError ScenarioRun::HowItEnded(size_t k, int status, const std::string& pref
     return RunError{RunFailure::kUnreadable, st.ToString()};
   }
   const std::string which = "writer process " + std::to_string(k);
+  const bool exited_zero = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (meant == core::Ending::kExitWithoutClose && !exited_zero) {
+    // It named its exit, then died on the way out (in a library's exit handlers, say).
+    const std::string why = LastLine(log);
+    const bool sig = WIFSIGNALED(status);
+    return RunError{sig ? RunFailure::kWriterSignalled : RunFailure::kWriterFailed,
+                    which + " was to exit without closing its writer (status 0) but " +
+                        (sig ? "died of signal " + std::to_string(WTERMSIG(status))
+                             : "exited with status " + std::to_string(WEXITSTATUS(status))) +
+                        "; its log: " + log + (why.empty() ? "" : " (" + why + ")")};
+  }
   if (meant) {
     *ending = *meant;
   } else if (WIFSIGNALED(status)) {
@@ -355,6 +371,10 @@ MaybeError ScenarioRun::MergeLedgers(const std::string& prefix, core::Ending end
       g.acks.failed.push_back({f.first_seq + offset, f.last_seq + offset, f.err});
     }
     g.ending = ending == core::Ending::kCleanClose ? core::NaturalEnding(c) : ending;
+    // A writer closed before the exit (an earlier file of a rollover) ended cleanly.
+    if (ending == core::Ending::kExitWithoutClose && c.closed_cleanly) {
+      g.ending = core::Ending::kCleanClose;
+    }
     for (auto& e : c.events) {
       e.seq += offset;
       events_.push_back(std::move(e));

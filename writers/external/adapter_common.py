@@ -7,7 +7,10 @@ optionally a staticmethod errno_of(exc) -> errno or None for the library's own e
 serve(ThatClass). serve never dies on an exception from the writer: it answers an error carrying
 the errno of an OSError (EINVAL for input the adapter refuses, EIO for anything else) and goes on.
 At EOF on stdin (the harness is gone) it exits at once with os._exit, flushing nothing: the
-adapter dies as the training process that hosts the writer would.
+adapter dies as the training process that hosts the writer would. On `exit` it answers, then
+returns from serve with the writer still referenced from this module (as a training script's
+global holds it): the interpreter ends normally, running the library's atexit handlers and
+finalizers, which is what the exit-without-close scenarios measure.
 """
 
 import argparse
@@ -97,6 +100,10 @@ def _errno_of(exc, writer=None):
     return errno.EIO
 
 
+# The writer an `exit` request leaves behind, referenced until the interpreter's end.
+_kept = None
+
+
 class _Marks:
     def __init__(self):
         self.accepted = self.written = self.flushed = self.synced = 0
@@ -109,6 +116,7 @@ class _Marks:
 
 
 def serve(adapter_class):
+    global _kept
     parser = argparse.ArgumentParser()
     parser.add_argument("--logdir", required=True)
     parser.add_argument("--options", default="")
@@ -151,6 +159,8 @@ def serve(adapter_class):
             if kind in ("scalar", "histogram", "image", "text"):
                 getattr(writer, kind)(getattr(request, kind))
                 marks.accepted += 1
+            elif kind == "exit":
+                pass  # nothing is called: the program just ends (below).
             elif kind in ("flush", "sync", "close"):
                 getattr(writer, "close" if kind == "close" else "flush")()
                 marks.written = marks.flushed = marks.accepted
@@ -165,6 +175,10 @@ def serve(adapter_class):
             resp.error.message = "%s: %s: %s" % (kind or "request", type(exc).__name__, exc)
         marks.fill(resp)
         _write_frame(responses, resp)
+        if kind == "exit":
+            _kept = writer
+            sys.stderr.flush()
+            return 0
         if kind == "close":
             # Exit without atexit handlers: a writer that failed to close would retry (and could
             # hang) in them; one that closed has nothing left to do.

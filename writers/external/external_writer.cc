@@ -346,6 +346,37 @@ Status ExternalWriter::Close() {
   return s;
 }
 
+// The adapter answers, then its program ends normally without close (adapter.proto): what its
+// library's exit handlers write lands before the process is gone, so the file is measured after.
+Status ExternalWriter::ExitWithoutClose() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status::FromErrno(EBADF, "exit: writer closed");
+  closed_ = true;  // the destructor, should it run, closes nothing.
+  adapter::Request r;
+  r.mutable_exit();
+  Status s = Exchange(r, "exit", false);
+  if (!s.ok() || !process_ || !process_->running()) return s;
+  const auto deadline = AdapterProcess::Clock::now() + options_.request_timeout;
+  const bool clean = process_->WaitExit(deadline);
+  const bool hung = !clean && AdapterProcess::Clock::now() >= deadline;
+  {
+    std::lock_guard<std::mutex> marks_lock(marks_mu_);
+    struct stat st;  // what the file holds once the program ended.
+    if (!file_.empty() && ::stat(file_.c_str(), &st) == 0) {
+      counters_.bytes_written = static_cast<uint64_t>(st.st_size);
+    }
+  }
+  if (clean) return Status::Ok();
+  std::string tail = process_->stderr_tail();
+  while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+  if (size_t nl = tail.rfind('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
+  return Error(Status::FromErrno(
+      hung ? ETIMEDOUT : EPIPE,
+      "exit (" + writer_name_ + "): the adapter's program " +
+          (hung ? "did not end in time, killed" : "ended with " + process_->exit_description()) +
+          (tail.empty() ? "" : ": " + tail)));
+}
+
 Status ExternalWriter::Exchange(const adapter::Request& request, std::string_view what,
                                 bool is_add) {
   if (!dead_.ok()) return dead_;
@@ -364,11 +395,11 @@ Status ExternalWriter::Exchange(const adapter::Request& request, std::string_vie
   if (!response.ParseFromString(data)) {
     return Die(Status::FromErrno(EPROTO, std::string(what) + ": unreadable response"));
   }
-  return Apply(response, what, is_add);
+  return Apply(response, what, is_add, request.kind_case() != adapter::Request::kExit);
 }
 
-Status ExternalWriter::Apply(const adapter::Response& response, std::string_view what,
-                             bool is_add) {
+Status ExternalWriter::Apply(const adapter::Response& response, std::string_view what, bool is_add,
+                             bool flushes) {
   {
     std::lock_guard<std::mutex> lock(marks_mu_);
     Watermarks& m = marks_;
@@ -382,7 +413,7 @@ Status ExternalWriter::Apply(const adapter::Response& response, std::string_view
     m.written = std::min(accepted, std::max(m.written, response.written()));
     m.flushed = std::min(accepted, std::max(m.flushed, response.flushed()));
     m.synced = std::min(accepted, std::max(m.synced, response.synced()));
-    if (response.has_ok() && !is_add) {
+    if (response.has_ok() && !is_add && flushes) {
       ++counters_.flushes;
       // What the file holds once the writer says it flushed (the adapter cannot say per event).
       struct stat st;

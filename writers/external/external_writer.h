@@ -76,6 +76,11 @@ class ExternalWriter final : public EventWriter {
   Status Flush() override;
   Status Sync() override;
   Status Close() override;
+  // Sends `exit`: the adapter answers, then its program ends normally without closing the writer
+  // (adapter.proto). Waits for it to end (killed at the request timeout); one that did not end
+  // with status 0 (it hung or crashed in its exit handlers) is an error (EPIPE) quoting its
+  // stderr. Later calls fail with EBADF.
+  Status ExitWithoutClose() override;
 
   Watermarks watermarks() const override;
   Counters counters() const override;
@@ -94,7 +99,8 @@ class ExternalWriter final : public EventWriter {
   Status Add(TagId tag, adapter::Request& request);  // the request's tag is set here.
   // Sends `request`, waits for the answer, applies its watermarks; `what` names the call.
   Status Exchange(const adapter::Request& request, std::string_view what, bool is_add);
-  Status Apply(const adapter::Response& response, std::string_view what, bool is_add);
+  // `flushes`: an ok answer is a flush (counted, and the file's size taken).
+  Status Apply(const adapter::Response& response, std::string_view what, bool is_add, bool flushes);
   Status Die(Status cause);  // Kills the adapter, reports the unflushed events failed.
   Status Error(Status s);    // Counts and reports an error, returns it.
 

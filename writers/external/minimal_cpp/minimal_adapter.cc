@@ -12,7 +12,8 @@
 // the log directory is not writable yet, at the first flush that can; a file deleted under it is
 // replaced by a new one. A failed write truncates the file back to its last whole record and
 // reports the adds it held as failed, with the errno. At EOF on stdin (tbfault is gone) it exits
-// at once, flushing nothing, as the training process hosting a writer would die. Options: none
+// at once, flushing nothing, as the training process hosting a writer would die; on `exit` it
+// answers and returns from main without closing (the records it held are lost). Options: none
 // (any is refused).
 #include <fcntl.h>
 #include <google/protobuf/text_format.h>
@@ -437,6 +438,13 @@ int main(int argc, char** argv) {
     pb::Response response;
     if (!request.ParseFromString(frame)) {
       SetError(&response, EINVAL, "request: not an adapter.Request");
+    } else if (request.kind_case() == pb::Request::kExit) {
+      // The program ends without closing its writer: main returns, and the records it held in
+      // memory go with it (the writer has no destructor that writes them).
+      response.mutable_ok();
+      marks.Fill(&response);
+      WriteFrame(out, response);
+      return 0;
     } else if (request.kind_case() == pb::Request::kFlush ||
                request.kind_case() == pb::Request::kSync ||
                request.kind_case() == pb::Request::kClose) {
