@@ -36,12 +36,39 @@ uint64_t DefaultSamples(Profile profile, Kind kind) {
   }
 }
 
+uint64_t ChartSamples(Profile profile, Kind kind, const SamplesSpec& spec) {
+  if (profile == Profile::kStrict) return 0;
+  if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) return it->second;
+  return DefaultSamples(profile, kind);
+}
+
 uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
                       const std::map<std::string, uint64_t, std::less<>>& spec) {
-  if (profile == Profile::kStrict) return points;
-  uint64_t k = DefaultSamples(profile, kind);
-  if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) k = it->second;
+  const uint64_t k = ChartSamples(profile, kind, spec);
   return k == 0 ? points : std::min(points, k);
+}
+
+std::optional<uint64_t> ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec) {
+  if (profile == Profile::kStrict) return std::nullopt;
+  if (profile == Profile::kTbRust) {
+    // rustboard's capacities: where its route shows the whole reservoir, the chart's count
+    // (scalars measured, FINDINGS.md D2; images 10 and 10). Its other routes downsample again
+    // (rand::seq::index::sample), which is not reproduced.
+    if (kind != Kind::kScalar && kind != Kind::kImage) return std::nullopt;
+    if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) return it->second;
+    return DefaultSamples(profile, kind);
+  }
+  if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) return it->second;
+  switch (kind) {
+    case Kind::kScalar:
+      return 1000;
+    case Kind::kHistogram:
+      return 500;
+    case Kind::kImage:
+      return 10;
+    default:
+      return 10;  // size_guidance[TENSORS], text among them.
+  }
 }
 
 Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out) {

@@ -8,11 +8,14 @@
 //   image       10                            10
 //   text        100                           10
 // With --samples_per_plugin PLUGIN=K both show K. The profiles show every point; this rule says
-// how many a chart keeps (the counts, not the reservoir's exact choice).
+// how many a chart keeps. Which ones: a loader keeps a reservoir per tag (ReservoirSize), and the
+// chart's route then asks for SamplesShown of what it holds (downsample_reservoir.h replays both;
+// sampled_judge.h says where the choice is exact).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,9 +38,18 @@ using SamplesSpec = std::map<std::string, uint64_t, std::less<>>;
 // offending pair.
 Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out);
 
+// The points a chart of `kind` shows at most under `profile`, the --samples_per_plugin values in
+// `spec` overriding the defaults (0: every point).
+uint64_t ChartSamples(Profile profile, Kind kind, const SamplesSpec& spec = {});
+
 // Points shown of a series of `points` under `profile`, with the --samples_per_plugin values in
 // `spec` (plugin -> K) overriding the defaults.
 uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
                       const std::map<std::string, uint64_t, std::less<>>& spec = {});
+
+// The capacity of the reservoir a loader keeps per tag of `kind`, `spec` overriding (0 keeps every
+// point): tb-python, data_ingester's DEFAULT_TENSOR_SIZE_GUIDANCE (10 for other plugins); tb-rust
+// only for scalars and images, whose routes show all the reservoir holds; nullopt otherwise.
+std::optional<uint64_t> ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec = {});
 
 }  // namespace tbfault::core

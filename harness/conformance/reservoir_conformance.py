@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Which points a chart keeps: our judge's downsampled verdicts against real
+TensorBoard's HTTP API, step for step (FINDINGS.md D2).
+
+Usage: reservoir_conformance.py --chart BIN --venv DIR [--venv DIR...]
+                                --work DIR --profile tb-python|tb-rust
+
+Writes one logdir under WORK (runs of 5000 and 1500 scalars, a SessionLog.START
+restart and a step regression without file_version, each longer than the
+chart keeps), then, with TensorBoard's default samples and with
+--samples_per_plugin scalars=100, compares the steps real TensorBoard serves
+(tensorboard --load_fast=true|false, /data/plugin/scalars/scalars) with the
+visible steps BIN (chart_verdicts) leaves once JudgeDownsampling has run.
+Exit 0 all equal, 1 any differs, 77 (skip) without the venv or BIN.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from conformance_test import find_python, skip  # noqa: E402
+
+WRITE = r"""
+import os, sys
+sys.path.insert(0, %r)
+from probes import F1, file_version, frame, scalar, scalars, session_start, write
+lg = sys.argv[1]
+write(os.path.join(lg, "long", F1), [frame(file_version())] + scalars("loss", range(5000)) +
+      scalars("acc", range(1500)))
+# A restart: a session from 0 to 1499, then one from 700 to 1199 (other values), each opened by
+# a SessionLog.START (the Python loader purges at the second: the first only starts the run).
+again = [frame(scalar("r", s, s + 0.25)) for s in range(700, 1200)]
+write(os.path.join(lg, "restart", F1), [frame(file_version()), frame(session_start(0))] +
+      scalars("r", range(1500)) + [frame(session_start(700))] + again)
+# The same without file_version: tb-python purges by the tag's step regression.
+write(os.path.join(lg, "regress", F1), scalars("r", range(1500)) +
+      [frame(scalar("r", s, s + 0.25)) for s in range(700, 1200)])
+"""
+
+SERVE = r"""
+import json, os, subprocess, sys, tempfile
+sys.path.insert(0, %r)
+import tb_series as t
+logdir, load_fast, spec = sys.argv[1:4]
+srv = t.Server.__new__(t.Server)
+srv.port = t.free_port()
+srv.base = "http://127.0.0.1:%%d" %% srv.port
+srv.timeout = 60
+srv.log = tempfile.TemporaryFile()
+exe = os.path.join(os.path.dirname(sys.executable), "tensorboard")
+args = [exe, "--logdir", logdir, "--load_fast=" + load_fast, "--host", "127.0.0.1",
+        "--port", str(srv.port), "--reload_interval", "1"]
+if spec:
+    args += ["--samples_per_plugin", spec]
+srv.proc = subprocess.Popen(args, stdout=srv.log, stderr=srv.log, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+try:
+    srv.wait_ready()
+    doc = t.settled(srv, 60, 2, "x")
+    print(json.dumps({run: {tag: [p[0] for p in s["points"]] for tag, s in tags.items()}
+                      for run, tags in doc["runs"].items()}))
+finally:
+    srv.stop()
+""" % HERE
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--chart", required=True)
+    ap.add_argument("--venv", action="append", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--profile", required=True, choices=["tb-python", "tb-rust"])
+    a = ap.parse_args()
+    py = find_python(a.venv)
+    if not os.access(a.chart, os.X_OK):
+        skip("%s not built" % a.chart)
+    logdir = os.path.join(a.work, "logdir")
+    subprocess.run(["rm", "-rf", logdir], check=True)
+    os.makedirs(logdir)
+    subprocess.run([py, "-c", WRITE % HERE, logdir], check=True)
+    load_fast = "true" if a.profile == "tb-rust" else "false"
+    failed = 0
+    for spec in ("", "scalars=100"):
+        label = "%s %s" % (a.profile, spec or "default samples")
+        args = [a.chart, "--profile", a.profile] + (["--samples_per_plugin", spec] if spec else [])
+        ours = json.loads(subprocess.run(args + [logdir], check=True, capture_output=True,
+                                         text=True).stdout)
+        r = subprocess.run([py, "-c", SERVE, logdir, load_fast, spec], capture_output=True,
+                           text=True)
+        if r.returncode != 0:
+            print("%s: the server did not answer: %s" % (label, r.stderr.strip()[-300:]))
+            failed += 1
+            continue
+        real = json.loads(r.stdout)
+        name = "%s.%s.real.json" % (a.profile, spec.replace("=", "") or "default")
+        with open(os.path.join(a.work, name), "w") as f:
+            json.dump(real, f)
+        for run in sorted(real):
+            for tag in sorted(real[run]):
+                got = sorted(real[run][tag])
+                said = ours.get(run, {}).get(tag)
+                if said is None:
+                    print("%s %s/%s: TensorBoard shows it, the judge has no such series"
+                          % (label, run, tag))
+                    failed += 1
+                    continue
+                want = sorted(said["visible"])
+                if got == want:
+                    print("%s %s/%s: %d shown, %d downsampled: the same steps" % (
+                        label, run, tag, len(got), said["downsampled"]))
+                    continue
+                only_real = sorted(set(got) - set(want))[:8]
+                only_ours = sorted(set(want) - set(got))[:8]
+                print("%s %s/%s: TensorBoard shows %d, the judge leaves %d visible; only "
+                      "TensorBoard: %s, only ours: %s" % (label, run, tag, len(got), len(want),
+                                                           only_real, only_ours))
+                failed += 1
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
