@@ -163,9 +163,8 @@ void BM_Series(benchmark::State& state) {
 }
 
 // The judge's downsampling (harness/core/sampled_judge.h) of the logdir's verdicts, every record
-// taken as logged: mode 0 counts (no view: the earliest beyond K, the algorithm before the
-// reservoirs were replayed), 1 replays tb-rust's reservoir, 2 tb-python's. Reading and matching
-// are set up once; each iteration judges a copy of the judgement (the copy is not timed).
+// taken as logged, replaying tb-rust's reservoirs (profile 1) or tb-python's (2). Reading and
+// matching are set up once; each iteration judges a copy of the judgement (the copy is not timed).
 void BM_JudgeDownsampling(benchmark::State& state) {
   const std::string dir = Logdir(state.range(0), state.range(1), false);
   core::ProfileView views[3];
@@ -183,16 +182,14 @@ void BM_JudgeDownsampling(benchmark::State& state) {
   }
   core::Segment all;
   all.acks.accepted = all.acks.written = all.acks.flushed = all.acks.synced = events.size();
-  const int mode = static_cast<int>(state.range(2));
-  const core::ProfileView& view = views[mode == 1 ? 1 : 2];
-  const core::ProfileView none;
+  const core::ProfileView& view = views[state.range(2) == 1 ? 1 : 2];
   const core::ProfileJudgement judged = core::Judge(events, {all}, views[0], view);
   uint64_t downsampled = 0;
   for (auto _ : state) {
     state.PauseTiming();
     core::ProfileJudgement j = judged;
     state.ResumeTiming();
-    core::JudgeDownsampling(events, mode == 0 ? none : view, {}, &j);
+    core::JudgeDownsampling(events, view, {}, &j);
     downsampled = j.count(core::Verdict::kDownsampled);
   }
   state.counters["downsampled"] = static_cast<double>(downsampled);
@@ -292,8 +289,8 @@ void Sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Doctor)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
 BENCHMARK(BM_Series)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
 BENCHMARK(BM_JudgeDownsampling)
-    ->ArgNames({"events", "tags", "mode"})
-    ->ArgsProduct({{100000, 1000000}, {10}, {0, 1, 2}})
+    ->ArgNames({"events", "tags", "profile"})
+    ->ArgsProduct({{100000, 1000000}, {10}, {1, 2}})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TbRustServer)->Apply(Sizes)->UseManualTime()->Iterations(1);
 // 1e7: minutes a run, so once.

@@ -5,11 +5,11 @@ TensorBoard's HTTP API, step for step (FINDINGS.md D2).
 Usage: reservoir_conformance.py --chart BIN --venv DIR [--venv DIR...]
                                 --work DIR --profile tb-python|tb-rust
 
-Writes one logdir under WORK (runs of 5000 and 1500 scalars, a SessionLog.START
-restart and a step regression without file_version, each longer than the
-chart keeps), then, with TensorBoard's default samples and with
---samples_per_plugin scalars=100, compares the steps real TensorBoard serves
-(tensorboard --load_fast=true|false, /data/plugin/scalars/scalars) with the
+Writes one logdir under WORK (series of 5000 and 1500 scalars, 600 histograms,
+40 images and 300 texts; a SessionLog.START restart and a step regression without
+file_version; each longer than the chart keeps), then, with TensorBoard's default samples and with
+--samples_per_plugin scalars=100,histograms=30,images=5,text=20, compares the steps real TensorBoard serves
+(tensorboard --load_fast=true|false, over its HTTP API) with the
 visible steps BIN (chart_verdicts) leaves once JudgeDownsampling has run.
 Exit 0 all equal, 1 any differs, 77 (skip) without the venv or BIN.
 """
@@ -28,10 +28,14 @@ from conformance_test import find_python, skip  # noqa: E402
 WRITE = r"""
 import os, sys
 sys.path.insert(0, %r)
-from probes import F1, file_version, frame, scalar, scalars, session_start, write
+from probes import (F1, file_version, frame, histogram, image, scalar, scalars, session_start,
+                    text, write)
 lg = sys.argv[1]
 write(os.path.join(lg, "long", F1), [frame(file_version())] + scalars("loss", range(5000)) +
-      scalars("acc", range(1500)))
+      scalars("acc", range(1500)) +
+      [frame(histogram("h", s, [1, s %% 7 + 1])) for s in range(600)] +
+      [frame(image("img", s, 2 + s %% 5, 3)) for s in range(40)] +
+      [frame(text("txt", s, "t%%d" %% s)) for s in range(300)])
 # A restart: a session from 0 to 1499, then one from 700 to 1199 (other values), each opened by
 # a SessionLog.START (the Python loader purges at the second: the first only starts the run).
 again = [frame(scalar("r", s, s + 0.25)) for s in range(700, 1200)]
@@ -62,8 +66,8 @@ srv.proc = subprocess.Popen(args, stdout=srv.log, stderr=srv.log, stdin=subproce
 try:
     srv.wait_ready()
     doc = t.settled(srv, 60, 2, "x")
-    print(json.dumps({run: {tag: [p[0] for p in s["points"]] for tag, s in tags.items()}
-                      for run, tags in doc["runs"].items()}))
+    print(json.dumps({run: {tag: [s["kind"], [p[0] for p in s["points"]]]
+                            for tag, s in tags.items()} for run, tags in doc["runs"].items()}))
 finally:
     srv.stop()
 """ % HERE
@@ -85,7 +89,7 @@ def main():
     subprocess.run([py, "-c", WRITE % HERE, logdir], check=True)
     load_fast = "true" if a.profile == "tb-rust" else "false"
     failed = 0
-    for spec in ("", "scalars=100"):
+    for spec in ("", "scalars=100,histograms=30,images=5,text=20"):
         label = "%s %s" % (a.profile, spec or "default samples")
         args = [a.chart, "--profile", a.profile] + (["--samples_per_plugin", spec] if spec else [])
         ours = json.loads(subprocess.run(args + [logdir], check=True, capture_output=True,
@@ -97,28 +101,28 @@ def main():
             failed += 1
             continue
         real = json.loads(r.stdout)
-        name = "%s.%s.real.json" % (a.profile, spec.replace("=", "") or "default")
+        name = "%s.%s.real.json" % (a.profile, "spec" if spec else "default")
         with open(os.path.join(a.work, name), "w") as f:
             json.dump(real, f)
         for run in sorted(real):
             for tag in sorted(real[run]):
-                got = sorted(real[run][tag])
+                kind, got = real[run][tag][0], sorted(real[run][tag][1])
+                where = "%s %s/%s (%s)" % (label, run, tag, kind)
                 said = ours.get(run, {}).get(tag)
                 if said is None:
-                    print("%s %s/%s: TensorBoard shows it, the judge has no such series"
-                          % (label, run, tag))
+                    print("%s: TensorBoard shows it, the judge has no such series" % where)
                     failed += 1
                     continue
                 want = sorted(said["visible"])
                 if got == want:
-                    print("%s %s/%s: %d shown, %d downsampled: the same steps" % (
-                        label, run, tag, len(got), said["downsampled"]))
+                    print("%s: %d shown, %d downsampled: the same steps" % (
+                        where, len(got), said["downsampled"]))
                     continue
                 only_real = sorted(set(got) - set(want))[:8]
                 only_ours = sorted(set(want) - set(got))[:8]
-                print("%s %s/%s: TensorBoard shows %d, the judge leaves %d visible; only "
-                      "TensorBoard: %s, only ours: %s" % (label, run, tag, len(got), len(want),
-                                                           only_real, only_ours))
+                print("%s: TensorBoard shows %d, the judge leaves %d visible; only "
+                      "TensorBoard: %s, only ours: %s" % (where, len(got), len(want), only_real,
+                                                           only_ours))
                 failed += 1
     sys.exit(1 if failed else 0)
 

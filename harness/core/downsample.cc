@@ -38,8 +38,11 @@ uint64_t DefaultSamples(Profile profile, Kind kind) {
 
 uint64_t ChartSamples(Profile profile, Kind kind, const SamplesSpec& spec) {
   if (profile == Profile::kStrict) return 0;
-  if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) return it->second;
-  return DefaultSamples(profile, kind);
+  auto it = spec.find(PluginOfKind(kind));
+  if (it == spec.end()) return DefaultSamples(profile, kind);
+  // The histograms route asks for at most 51 (histograms_plugin.SAMPLE_SIZE) whatever the
+  // reservoir holds.
+  return kind == Kind::kHistogram && it->second > 51 ? 51 : it->second;
 }
 
 uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
@@ -48,26 +51,18 @@ uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
   return k == 0 ? points : std::min(points, k);
 }
 
-std::optional<uint64_t> ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec) {
-  if (profile == Profile::kStrict) return std::nullopt;
-  if (profile == Profile::kTbRust) {
-    // rustboard's capacities: where its route shows the whole reservoir, the chart's count
-    // (scalars measured, FINDINGS.md D2; images 10 and 10). Its other routes downsample again
-    // (rand::seq::index::sample), which is not reproduced.
-    if (kind != Kind::kScalar && kind != Kind::kImage) return std::nullopt;
-    if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) return it->second;
-    return DefaultSamples(profile, kind);
-  }
+uint64_t ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec) {
+  if (profile == Profile::kStrict || PluginOfKind(kind).empty()) return 0;
   if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) return it->second;
   switch (kind) {
     case Kind::kScalar:
       return 1000;
-    case Kind::kHistogram:
-      return 500;
-    case Kind::kImage:
+    case Kind::kHistogram:  // rustboard: a tensor series; tb-python: the guidance's 500.
+      return profile == Profile::kTbRust ? 100 : 500;
+    case Kind::kImage:  // rustboard: a blob sequence.
       return 10;
-    default:
-      return 10;  // size_guidance[TENSORS], text among them.
+    default:  // text. rustboard: a tensor series; tb-python: size_guidance[TENSORS].
+      return profile == Profile::kTbRust ? 100 : 10;
   }
 }
 

@@ -9,13 +9,12 @@
 //   text        100                           10
 // With --samples_per_plugin PLUGIN=K both show K. The profiles show every point; this rule says
 // how many a chart keeps. Which ones: a loader keeps a reservoir per tag (ReservoirSize), and the
-// chart's route then asks for SamplesShown of what it holds (downsample_reservoir.h replays both;
-// sampled_judge.h says where the choice is exact).
+// chart's route then asks for ChartSamples of what it holds (downsample_reservoir.h replays both,
+// sampled_judge.h uses them).
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,8 +47,9 @@ uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
                       const std::map<std::string, uint64_t, std::less<>>& spec = {});
 
 // The capacity of the reservoir a loader keeps per tag of `kind`, `spec` overriding (0 keeps every
-// point): tb-python, data_ingester's DEFAULT_TENSOR_SIZE_GUIDANCE (10 for other plugins); tb-rust
-// only for scalars and images, whose routes show all the reservoir holds; nullopt otherwise.
-std::optional<uint64_t> ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec = {});
+// point). tb-python: data_ingester's DEFAULT_TENSOR_SIZE_GUIDANCE (scalars 1000, histograms 500,
+// images 10) and size_guidance[TENSORS] (10) for the rest; tb-rust by data class: scalars 1000,
+// tensors (histograms, text) 100, blob sequences (images) 10 (FINDINGS.md D2 measured them).
+uint64_t ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec = {});
 
 }  // namespace tbfault::core

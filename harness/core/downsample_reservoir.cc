@@ -97,3 +97,69 @@ std::vector<uint64_t> PythonDownsample(uint64_t n, uint64_t k) {
 }
 
 }  // namespace tbfault::core
+
+namespace tbfault::core {
+namespace {
+
+// rand 0.7.3 seq::index::sample(rng, length, amount) over u32 (the set drawn; the order, which
+// Floyd's shuffle and the swaps give, does not matter once sorted).
+std::vector<uint64_t> RandIndexSample(RustChaCha20& rng, uint32_t length, uint32_t amount) {
+  std::vector<uint64_t> out;
+  auto inplace = [&] {
+    std::vector<uint32_t> idx(length);
+    for (uint32_t i = 0; i < length; ++i) idx[i] = i;
+    for (uint32_t i = 0; i < amount; ++i) std::swap(idx[i], idx[rng.GenRange(i, length)]);
+    out.assign(idx.begin(), idx.begin() + amount);
+  };
+  auto floyd = [&] {
+    for (uint32_t j = length - amount; j < length; ++j) {
+      const uint32_t t = rng.GenRange(0, j + 1);
+      out.push_back(std::find(out.begin(), out.end(), t) != out.end() ? j : t);
+    }
+  };
+  auto rejection = [&] {
+    std::unordered_set<uint32_t> seen;
+    for (uint32_t i = 0; i < amount; ++i) {
+      uint32_t pos = rng.UniformU32(length);
+      while (!seen.insert(pos).second) pos = rng.UniformU32(length);
+      out.push_back(pos);
+    }
+  };
+  const int j = length < 500000 ? 0 : 1;
+  if (amount < 163) {
+    const float c0[2] = {1.6f, 8.0f / 45.0f}, c1[2] = {10.0f, 70.0f / 9.0f};
+    const float amount_fp = static_cast<float>(amount);
+    const float m4 = c0[j] * amount_fp;
+    if (amount > 11 && static_cast<float>(length) < (c1[j] + m4) * amount_fp) {
+      inplace();
+    } else {
+      floyd();
+    }
+  } else {
+    const float c[2] = {270.0f, 330.0f / 9.0f};
+    if (static_cast<float>(length) < c[j] * static_cast<float>(amount)) {
+      inplace();
+    } else {
+      rejection();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<uint64_t> RustDownsample(uint64_t n, uint64_t k) {
+  std::vector<uint64_t> out;
+  if (k >= n) {
+    for (uint64_t i = 0; i < n; ++i) out.push_back(i);
+    return out;
+  }
+  if (k == 0) return out;
+  RustChaCha20 rng(0);
+  out = RandIndexSample(rng, static_cast<uint32_t>(n - 1), static_cast<uint32_t>(k - 1));
+  std::sort(out.begin(), out.end());
+  out.push_back(n - 1);
+  return out;
+}
+
+}  // namespace tbfault::core

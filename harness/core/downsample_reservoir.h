@@ -12,6 +12,7 @@
 //                    appended.
 //   PythonDownsample tb-python's data_provider._downsample(xs, k): the indices kept when a route
 //                    asks for k of n (random.Random(0).sample of n - 1, sorted, and the last).
+//   RustDownsample   rustboard's downsample.rs, the same with rand::seq::index::sample.
 // Each add is O(1) amortised (an eviction moves up to capacity ids, with probability
 // capacity / seen).
 #pragma once
@@ -60,5 +61,10 @@ class RustReservoir {
 
 // The indices of xs that data_provider._downsample(xs, k) returns, ascending (n = len(xs)).
 std::vector<uint64_t> PythonDownsample(uint64_t n, uint64_t k);
+
+// The same for rustboard's downsample(xs, k) (downsample.rs): a fresh ChaCha20Rng of seed 0,
+// rand 0.7.3's seq::index::sample of k - 1 among n - 1 (Floyd's, in-place or rejection, chosen
+// as it chooses), sorted, and the last.
+std::vector<uint64_t> RustDownsample(uint64_t n, uint64_t k);
 
 }  // namespace tbfault::core

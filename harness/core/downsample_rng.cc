@@ -124,13 +124,46 @@ void RustChaCha20::Refill() {
   next_ = 0;
 }
 
-uint64_t RustChaCha20::NextU64() {
-  // BlockRng::next_u64 over rand_chacha's 64-word buffer: two words, the low one first (only
-  // u64s are drawn here, so a pair never straddles a refill).
+uint32_t RustChaCha20::NextU32() {
   if (next_ >= words_.size()) Refill();
-  const uint64_t low = words_[next_], high = words_[next_ + 1];
-  next_ += 2;
-  return high << 32 | low;
+  return words_[next_++];
+}
+
+uint64_t RustChaCha20::NextU64() {
+  // BlockRng::next_u64 over rand_chacha's 64-word buffer: two words, the low one first; a pair
+  // that straddles a refill takes the last word of the old buffer and the first of the new.
+  if (next_ + 1 < words_.size()) {
+    const uint64_t low = words_[next_], high = words_[next_ + 1];
+    next_ += 2;
+    return high << 32 | low;
+  }
+  if (next_ >= words_.size()) {
+    Refill();
+    next_ = 2;
+    return uint64_t{words_[1]} << 32 | words_[0];
+  }
+  const uint64_t low = words_[next_];
+  Refill();
+  next_ = 1;
+  return uint64_t{words_[0]} << 32 | low;
+}
+
+uint32_t RustChaCha20::UniformU32(uint32_t n) {
+  const uint32_t zone = UINT32_MAX - (0u - n) % n;  // UniformInt::<u32>::new(0, n).sample
+  for (;;) {
+    const uint64_t m = uint64_t{NextU32()} * n;
+    if (static_cast<uint32_t>(m) <= zone) return static_cast<uint32_t>(m >> 32);
+  }
+}
+
+uint32_t RustChaCha20::GenRange(uint32_t low, uint32_t high) {
+  // UniformInt::<u32>::sample_single: the zone is a conservative approximation here.
+  const uint32_t range = high - low;
+  const uint32_t zone = (range << std::countl_zero(range)) - 1;
+  for (;;) {
+    const uint64_t m = uint64_t{NextU32()} * range;
+    if (static_cast<uint32_t>(m) <= zone) return low + static_cast<uint32_t>(m >> 32);
+  }
 }
 
 uint64_t RustChaCha20::UniformBelow(uint64_t n) {

@@ -3,7 +3,9 @@
 //   PyRandom        CPython's random.Random(seed) (tb-python's reservoir and _downsample): the
 //                   Mersenne Twister seeded by init_by_array, getrandbits and _randbelow.
 //   RustChaCha20    rand_chacha 0.2's ChaCha20Rng::seed_from_u64 (rand_core 0.5's PCG32 fill)
-//                   and rand 0.7's Uniform::from(0..n) over usize (rustboard's StageReservoir).
+//                   and rand 0.7.3's uniform integers: Uniform over usize (rustboard's
+//                   StageReservoir), over u32 and gen_range (rand::seq::index::sample, its
+//                   downsample).
 // Both are small value types (copy one to restart the same sequence); nothing allocates.
 #pragma once
 
@@ -29,8 +31,11 @@ class RustChaCha20 {
  public:
   explicit RustChaCha20(uint64_t seed);  // ChaCha20Rng::seed_from_u64(seed).
 
+  uint32_t NextU32();
   uint64_t NextU64();
-  uint64_t UniformBelow(uint64_t n);  // Uniform::from(0..n).sample(rng), n > 0.
+  uint64_t UniformBelow(uint64_t n);  // Uniform::from(0..n).sample(rng) over usize, n > 0.
+  uint32_t UniformU32(uint32_t n);    // Uniform::new(0, n).sample(rng) over u32, n > 0.
+  uint32_t GenRange(uint32_t low, uint32_t high);  // rng.gen_range(low, high) over u32.
 
  private:
   void Refill();

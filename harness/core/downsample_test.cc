@@ -1,6 +1,7 @@
 // The loaders' generators and reservoirs against numbers their own code printed: CPython 3.11's
 // random (the venv's python) and tensorboard 2.21's reservoir.py / data_provider._downsample;
-// rustboard's (tensorboard_data_server 0.7.2) through what its HTTP API kept (FINDINGS.md D2).
+// rustboard's (tensorboard_data_server 0.7.2: rand_chacha 0.2.2, rand 0.7.3) through what its
+// HTTP API served (FINDINGS.md D2).
 #include <gtest/gtest.h>
 
 #include <numeric>
@@ -89,6 +90,26 @@ TEST(DownsampleReservoirTest, RustReservoirKeepsWhatRustboardServed) {
   for (int64_t s = 700; s < 1200; ++s) restart.Offer(s, uint32_t(s));
   ASSERT_EQ(restart.items().size(), 959u);
   EXPECT_EQ(std::accumulate(restart.items().begin(), restart.items().end(), uint64_t{0}), 625153u);
+}
+
+TEST(DownsampleReservoirTest, RustDownsampleAsRustboardsRoutes) {
+  // Its text route (100 of a 100-capacity reservoir over 300 texts: no second sampling) and its
+  // histograms route (51 of 100 over 600: rand::seq::index::sample's in-place branch).
+  for (auto [n, route, head, sum] :
+       {std::tuple<uint32_t, uint64_t, std::vector<uint32_t>, uint64_t>{
+            300, 100, {8, 9, 13, 14, 17, 18, 21, 24, 25, 30, 35, 36}, 14380},
+        {600, 51, {25, 30, 42, 55, 76, 82, 94, 107, 116, 133, 158, 164}, 17115}}) {
+    RustReservoir r(100);
+    for (uint32_t i = 0; i < n; ++i) r.Offer(i, i);
+    std::vector<uint32_t> kept;
+    for (uint64_t i : RustDownsample(r.items().size(), route)) kept.push_back(r.items()[i]);
+    ASSERT_EQ(kept.size(), route);
+    EXPECT_EQ(std::vector<uint32_t>(kept.begin(), kept.begin() + 12), head) << n;
+    EXPECT_EQ(std::accumulate(kept.begin(), kept.end(), uint64_t{0}), sum) << n;
+    EXPECT_EQ(kept.back(), n - 1);
+  }
+  EXPECT_EQ(RustDownsample(5, 9).size(), 5u);
+  EXPECT_TRUE(RustDownsample(5, 0).empty());
 }
 
 TEST(DownsampleReservoirTest, RustReservoirKeepsTheLastAndPreempts) {

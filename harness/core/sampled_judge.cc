@@ -72,11 +72,12 @@ std::vector<Key> Chosen(Profile profile, const Series& series,
     std::stable_sort(reads.begin(), reads.end(), by_key);
   }
 
-  std::vector<uint32_t> kept;
+  // The reservoir, then the route's downsampling of what it holds (in the order it holds them).
+  std::vector<uint32_t> held;
   if (profile == Profile::kTbRust) {
     RustReservoir reservoir(capacity);
     for (size_t i = 0; i < reads.size(); ++i) reservoir.Offer(reads[i].step, uint32_t(i));
-    kept = reservoir.items();
+    held = reservoir.items();
   } else {
     PythonReservoir reservoir(capacity);
     size_t next_purge = 0;
@@ -91,10 +92,12 @@ std::vector<Key> Chosen(Profile profile, const Series& series,
       reservoir.Add(static_cast<uint32_t>(i));
     }
     purge_until({kNone, UINT64_MAX});
-    // The route's _downsample of what the reservoir holds (in the order added).
-    for (uint64_t i : PythonDownsample(reservoir.items().size(), route)) {
-      kept.push_back(reservoir.items()[i]);
-    }
+    held = reservoir.items();
+  }
+  std::vector<uint32_t> kept;
+  for (uint64_t i : profile == Profile::kTbRust ? RustDownsample(held.size(), route)
+                                                : PythonDownsample(held.size(), route)) {
+    kept.push_back(held[i]);
   }
   std::vector<Key> shown;
   for (uint32_t id : kept) {
@@ -108,8 +111,8 @@ struct SeriesChoice {
   Kind kind = Kind::kUnknown;
   uint64_t shown = 0;                      // points shown before the chart's limit.
   uint64_t limit = 0;                      // the chart's count (0: every point).
-  std::optional<std::vector<Key>> chosen;  // the records the chart shows, where reproduced.
-  std::vector<size_t> visible;             // counted: indices into j->verdicts, in seq order.
+  std::optional<std::vector<Key>> chosen;  // the records the chart shows; none: all of them.
+  std::vector<size_t> visible;             // indices into j->verdicts, in seq order.
   const std::unordered_map<std::string_view, uint32_t>* files = nullptr;
 };
 
@@ -139,14 +142,14 @@ void JudgeDownsampling(const std::vector<LoggedEvent>& events, const ProfileView
       SeriesChoice& c = it->second;
       c.files = &files;
       c.limit = ChartSamples(profile, s.kind, spec);
-      const std::optional<uint64_t> capacity = ReservoirSize(profile, s.kind, spec);
-      if (!capacity || c.limit == 0) continue;
+      if (c.limit == 0) continue;
+      const uint64_t capacity = ReservoirSize(profile, s.kind, spec);
       auto d = drops.find(tag);
       static const std::vector<const Dropped*> kNoDrops;
       const auto& series_drops = d == drops.end() ? kNoDrops : d->second;
       const uint64_t reads = s.points.size() + series_drops.size();
-      if (reads <= c.limit && (*capacity == 0 || reads <= *capacity)) continue;  // all kept.
-      c.chosen = Chosen(profile, s, series_drops, files, *capacity, c.limit);
+      if (reads <= c.limit && (capacity == 0 || reads <= capacity)) continue;  // all kept.
+      c.chosen = Chosen(profile, s, series_drops, files, capacity, c.limit);
     }
   }
   for (size_t i = 0; i < j->verdicts.size(); ++i) {
@@ -163,33 +166,25 @@ void JudgeDownsampling(const std::vector<LoggedEvent>& events, const ProfileView
   }
   uint64_t total = 0;
   for (auto& [key, s] : series) {
-    if (s.visible.empty()) continue;
-    const std::string plugin(PluginOfKind(s.kind));
-    if (s.chosen) {
-      const std::string reason = "not among the points the " + plugin + " chart shows (" +
-                                 std::string(ProfileName(profile)) + "'s seeded reservoir keeps " +
-                                 std::to_string(s.limit) + " of " + std::to_string(s.shown) + ")";
-      for (size_t i : s.visible) {
-        EventVerdict& v = j->verdicts[i];
+    if (s.visible.empty() || !s.chosen) continue;
+    const std::string reason =
+        "not among the points the " + std::string(PluginOfKind(s.kind)) + " chart shows (" +
+        std::string(ProfileName(profile)) + "'s seeded reservoir and route keep " +
+        std::to_string(std::min(s.limit, s.shown)) + " of " + std::to_string(s.shown) + ")";
+    const std::string* last_file = nullptr;  // verdicts of a series mostly share one file.
+    uint32_t file = kNone;
+    for (size_t i : s.visible) {
+      EventVerdict& v = j->verdicts[i];
+      if (last_file == nullptr || v.file != *last_file) {
         auto f = s.files->find(v.file);
-        const Key k{f == s.files->end() ? kNone : f->second, v.offset};
-        if (std::binary_search(s.chosen->begin(), s.chosen->end(), k)) continue;
-        v.verdict = Verdict::kDownsampled;
-        v.reason = reason;
-        ++total;
+        file = f == s.files->end() ? kNone : f->second;
+        last_file = &v.file;
       }
-      continue;
-    }
-    const uint64_t kept = SamplesShown(profile, s.kind, s.shown, spec);
-    // Counted: visible events in seq order, the last logged stays (the last point is kept).
-    const uint64_t n = std::min<uint64_t>(s.shown - kept, s.visible.size() - 1);
-    for (uint64_t k = 0; k < n; ++k) {
-      EventVerdict& v = j->verdicts[s.visible[k]];
+      if (std::binary_search(s.chosen->begin(), s.chosen->end(), Key{file, v.offset})) continue;
       v.verdict = Verdict::kDownsampled;
-      v.reason = "not among the " + std::to_string(kept) + " of " + std::to_string(s.shown) +
-                 " points the " + plugin + " reservoir keeps";
+      v.reason = reason;
+      ++total;
     }
-    total += n;
   }
   j->counts[VerdictIndex(Verdict::kVisible)] -= total;
   j->counts[VerdictIndex(Verdict::kDownsampled)] += total;

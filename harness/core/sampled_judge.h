@@ -5,10 +5,8 @@
 // Which points: each series' records are replayed, in the order its loader read them (the points
 // the profile shows and those it read and then purged or evicted; tb-python's purges at their
 // purging record), through that loader's seeded reservoir and the route's own downsampling
-// (downsample_reservoir.h), so the downsampled events are exactly those real TensorBoard drops —
-// for every kind under tb-python, for scalars and images under tb-rust. Where the choice is not
-// reproduced (tb-rust's histograms and text: its routes sample again with rand::seq::index) the
-// counts are: max(0, M - K) of the series' visible events, the earliest logged, never the last.
+// (downsample_reservoir.h), so the downsampled events are exactly those real TensorBoard drops
+// (FINDINGS.md D2: every kind, both loaders, step for step).
 #pragma once
 
 #include <vector>

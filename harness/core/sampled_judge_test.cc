@@ -125,18 +125,23 @@ TEST(SampledJudgeTest, DefaultsByProfileAndStrictKeepsEverything) {
   }
 }
 
-TEST(SampledJudgeTest, UnreproducedKindsAreCountedEarliestFirst) {
-  // tb-rust's histogram route samples again (rand::seq::index): counted, the earliest logged.
+TEST(SampledJudgeTest, TbRustHistogramsThroughItsReservoirAndRoute) {
+  // 600 histograms: rustboard's 100-capacity tensor reservoir, then its route's downsample to 51;
+  // tensorboard --load_fast=true served 51 steps summing to 17115 (reservoir_conformance.py).
   std::vector<LoggedEvent> events;
   ProfileView view;
   ProfileJudgement j;
-  Make(Profile::kTbRust, 60, 0, &events, &view, &j);
+  Make(Profile::kTbRust, 600, 0, &events, &view, &j);
   for (LoggedEvent& e : events) e.value.kind = Kind::kHistogram;
   view.runs["run"].tags["loss"].kind = Kind::kHistogram;
   JudgeDownsampling(events, view, {}, &j);
-  EXPECT_EQ(j.count(Verdict::kDownsampled), 9u);  // 60 - 51
-  EXPECT_EQ(j.verdicts[8].verdict, Verdict::kDownsampled);
-  EXPECT_EQ(j.verdicts[9].verdict, Verdict::kVisible);
+  EXPECT_EQ(j.count(Verdict::kDownsampled), 549u);
+  const std::vector<int64_t> kept = VisibleSteps(j, "loss");
+  ASSERT_EQ(kept.size(), 51u);
+  EXPECT_EQ(std::vector<int64_t>(kept.begin(), kept.begin() + 5),
+            (std::vector<int64_t>{25, 30, 42, 55, 76}));
+  EXPECT_EQ(std::accumulate(kept.begin(), kept.end(), int64_t{0}), 17115);
+  EXPECT_EQ(kept.back(), 599);
 }
 
 TEST(SampledJudgeTest, ParsesTensorBoardsSyntax) {
