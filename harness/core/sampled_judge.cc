@@ -22,10 +22,11 @@ struct Key {  // a record: its file (index into RunView::files) and offset.
 
 constexpr uint32_t kNone = UINT32_MAX;
 
-// A record of the series as its loader read it; `purge`: the purge (index) that drops it.
+// A record of the series as its loader read it: shown, or dropped (tb-python: by purge `purge`).
 struct Read {
   Key key;
   int64_t step;
+  bool shown;
   uint32_t purge;
 };
 
@@ -47,10 +48,10 @@ std::vector<Key> Chosen(Profile profile, const Series& series,
   };
   std::vector<Read> reads;
   reads.reserve(series.points.size() + drops.size());
-  for (const Point& p : series.points) reads.push_back({{p.file, p.offset}, p.step, kNone});
+  for (const Point& p : series.points) reads.push_back({{p.file, p.offset}, p.step, true, kNone});
   std::vector<Key> purges;  // tb-python: the purging records, each a filter of the reservoir.
   for (const Dropped* d : drops) {
-    reads.push_back({{index_of(d->file), d->offset}, d->step, kNone});
+    reads.push_back({{index_of(d->file), d->offset}, d->step, false, kNone});
     if (profile == Profile::kTbPython) purges.push_back({index_of(d->cause_file), d->cause_offset});
   }
   std::sort(purges.begin(), purges.end());
@@ -101,7 +102,7 @@ std::vector<Key> Chosen(Profile profile, const Series& series,
   }
   std::vector<Key> shown;
   for (uint32_t id : kept) {
-    if (reads[id].purge == kNone) shown.push_back(reads[id].key);
+    if (reads[id].shown) shown.push_back(reads[id].key);
   }
   std::sort(shown.begin(), shown.end());
   return shown;
@@ -141,6 +142,7 @@ void JudgeDownsampling(const std::vector<LoggedEvent>& events, const ProfileView
       if (it == series.end()) continue;
       SeriesChoice& c = it->second;
       c.files = &files;
+      c.kind = s.kind;
       c.limit = ChartSamples(profile, s.kind, spec);
       if (c.limit == 0) continue;
       const uint64_t capacity = ReservoirSize(profile, s.kind, spec);
@@ -170,7 +172,7 @@ void JudgeDownsampling(const std::vector<LoggedEvent>& events, const ProfileView
     const std::string reason =
         "not among the points the " + std::string(PluginOfKind(s.kind)) + " chart shows (" +
         std::string(ProfileName(profile)) + "'s seeded reservoir and route keep " +
-        std::to_string(std::min(s.limit, s.shown)) + " of " + std::to_string(s.shown) + ")";
+        std::to_string(s.chosen->size()) + " of " + std::to_string(s.shown) + ")";
     const std::string* last_file = nullptr;  // verdicts of a series mostly share one file.
     uint32_t file = kNone;
     for (size_t i : s.visible) {

@@ -6,7 +6,9 @@
 // the profile shows and those it read and then purged or evicted; tb-python's purges at their
 // purging record), through that loader's seeded reservoir and the route's own downsampling
 // (downsample_reservoir.h), so the downsampled events are exactly those real TensorBoard drops
-// (FINDINGS.md D2: every kind, both loaders, step for step).
+// (FINDINGS.md D2: every kind, both loaders, step for step). Not replayed: values a loader takes
+// into its reservoir but does not show (a tb-rust profile drop such as DT_DOUBLE), which would
+// hold a slot there.
 #pragma once
 
 #include <vector>
