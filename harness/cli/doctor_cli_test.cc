@@ -112,8 +112,8 @@ TEST_F(DoctorCliTest, EachKindOfDamageIsReportedWithOffsetAndCount) {
   std::string old_path = logs.WriteFile("abandoned", 1, old_file.bytes());
   logs.WriteFile("abandoned", 2, new_file.bytes());
 
-  FileBuilder before, after;  // a restart from step 6 with a SessionLog.START.
-  before.Version();
+  FileBuilder before, after;  // a restart from step 6 with a SessionLog.START (after the first's).
+  before.Version().Add(tbfault::format::SessionLogEvent(10, 0, tensorboard::SessionLog::START));
   for (int s = 0; s < 10; ++s) before.Scalar(s, s, s == 0);
   after.Version().Add(tbfault::format::SessionLogEvent(20, 6, tensorboard::SessionLog::START));
   for (int s = 6; s < 9; ++s) after.Scalar(s, s, s == 6);

@@ -153,11 +153,12 @@ TEST(DoctorTest, OlderFileAbandonedByPython) {
   EXPECT_EQ(run.python_values, 3u);
 }
 
-// A restart from a checkpoint at step 5 in a new file with a SessionLog.START.
+// A restart from a checkpoint at step 5 in a new file with a SessionLog.START (each session starts
+// with one; the run's first only starts it).
 TEST(DoctorTest, RestartPurgesAndEvicts) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version();
+  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
   for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
   b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
   for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);

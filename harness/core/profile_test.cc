@@ -169,11 +169,12 @@ TEST(ProfileTest, DoubleScalarsAreDroppedByRustOnly) {
   }
 }
 
-// Restart from a checkpoint at step 5, in a second file with a SessionLog.START.
+// Restart from a checkpoint at step 5, in a second file with a SessionLog.START (each session
+// starts with one; the run's first only starts it).
 TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version();
+  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
   for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
   b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
   for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
@@ -185,7 +186,7 @@ TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
     EXPECT_EQ(Steps(v, "loss"), (Steps_{0, 1, 2, 3, 4, 5, 6, 7})) << ProfileName(p);
     std::string cf;
     uint64_t co = 0;
-    std::string why = v.WhyNotShown(".", "loss", fa, a.offset(8), &cf, &co);  // step 7 of file 1.
+    std::string why = v.WhyNotShown(".", "loss", fa, a.offset(9), &cf, &co);  // step 7 of file 1.
     EXPECT_FALSE(why.empty());
     EXPECT_EQ(cf, fb);
     if (p == Profile::kTbPython) {
@@ -196,6 +197,22 @@ TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
       EXPECT_EQ(co, b.offset(2));  // the value at step 5 of file 2.
     }
   }
+}
+
+// The run's first SessionLog.START only starts it: a lone START in mid-stream purges nothing in
+// tb-python (measured, FINDINGS.md D2); tb-rust evicts by the steps alone.
+TEST(ProfileTest, TheFirstSessionStartDoesNotPurgeInPython) {
+  TempLogdir dir;
+  FileBuilder a;
+  a.Version();
+  for (int s = 0; s < 4; ++s) a.Scalar(s, s, s == 0);
+  a.Add(format::SessionLogEvent(2.0, 2, tensorboard::SessionLog::START)).Scalar(2, 20);
+  dir.WriteFile(".", 1, a.bytes());
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1, 2, 3, 2}));
+  EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "loss"), (Steps_{0, 1, 2}));
+  a.Add(format::SessionLogEvent(3.0, 1, tensorboard::SessionLog::START)).Scalar(1, 10);
+  dir.WriteFile(".", 1, a.bytes());  // the second START purges.
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1}));
 }
 
 // Restart without SessionLog.START: with a file_version, tb-python does not purge (steps repeat);

@@ -143,7 +143,7 @@ TEST(RunReaderTest, PythonAbandonsAnOlderFileForGood) {
 TEST(RunReaderTest, PurgeAcrossCycles) {
   TempLogdir dir;
   FileBuilder a, b;
-  a.Version();
+  a.Version().Add(format::SessionLogEvent(1, 0, tensorboard::SessionLog::START));  // 1st session
   for (int s = 0; s < 6; ++s) a.Scalar(s, s, s == 0);
   std::string fa = dir.WriteFile(".", 1, a.bytes());
   RunReader r({Profile::kTbPython});

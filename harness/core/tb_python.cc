@@ -8,7 +8,8 @@
 //   header or data that is not an Event all stop the file at that frame (modelled alike; the
 //   loader's exact reaction to an unparsable frame is left to the conformance test);
 // - the run's file_version is taken from file_version events; with version >= 2 ("brain.Event:2") a
-//   SessionLog.START at step s purges, on all tags, the values with step >= s; without a
+//   SessionLog.START at step s purges, on all tags, the values with step >= s, except the run's
+//   first START seen with that version, which only starts the run; without a
 //   file_version a summary event whose step is below the most recent step purges, on the tags it
 //   carries, the values with step >= its step; every summary event then becomes the most recent
 //   step, the purging one too, so a regression purges only the tags of its first event (as in
@@ -27,6 +28,7 @@
 // purge drops them as purged, as the loader would; they are reported when a cycle ends.
 #include <algorithm>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "harness/core/profile_reader.h"
@@ -80,7 +82,10 @@ class TbPythonReader : public ProfileReader {
     const tensorboard::Event& e = *event;
     if (e.has_file_version()) file_version_ = ParseFileVersion(e.file_version());
     if (file_version_ >= 2) {
-      if (e.has_session_log() && e.session_log().status() == tensorboard::SessionLog::START) {
+      // The run's first SessionLog.START only starts it (_seen_session_start); later ones purge
+      // (FINDINGS.md D2: a lone START in mid-stream purged nothing).
+      if (e.has_session_log() && e.session_log().status() == tensorboard::SessionLog::START &&
+          std::exchange(seen_session_start_, true)) {
         const std::string reason = "purged by SessionLog.START at step " + std::to_string(e.step());
         for (uint32_t tag : SeenInNameOrder([](const TagState&) { return true; })) {
           Purge(tag_states_[tag], tags_->name(tag), e.step(), DropCause::kPurgedByStart, reason,
@@ -347,6 +352,7 @@ class TbPythonReader : public ProfileReader {
   std::vector<FileState> files_;  // by RunView::files index.
   uint32_t cur_ = kNone;          // the file being read.
   int file_version_ = 0;
+  bool seen_session_start_ = false;
   int64_t most_recent_step_ = -1;
   size_t permanent_drops_ = 0;        // view_.dropped before what EndCycle adds.
   std::vector<TagState> tag_states_;  // by TagIds id.

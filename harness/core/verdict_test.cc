@@ -244,7 +244,7 @@ TEST(VerdictTest, RestartPurgeIsHiddenAndCanBeExpected) {
   TempLogdir dir;
   FileBuilder a, b;
   Ledger ledger;
-  a.Version();
+  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));  // 1st session
   for (int s = 0; s < 10; ++s) {
     a.Scalar(s, s, s == 0);
     ledger.Scalar(s, s);
