@@ -6,8 +6,8 @@ Usage: reservoir_conformance.py --chart BIN --venv DIR [--venv DIR...]
                                 --work DIR --profile tb-python|tb-rust
 
 Writes one logdir under WORK (series of 5000 and 1500 scalars, 600 histograms,
-40 images and 300 texts; a SessionLog.START restart and a step regression without
-file_version; each longer than the chart keeps), then, with TensorBoard's default samples and with
+40 images and 300 texts; a SessionLog.START restart, a lone START and a step
+regression without file_version; each longer than the chart keeps), then, with TensorBoard's default samples and with
 --samples_per_plugin scalars=100,histograms=30,images=5,text=20, compares the steps real TensorBoard serves
 (tensorboard --load_fast=true|false, over its HTTP API) with the
 visible steps BIN (chart_verdicts) leaves once JudgeDownsampling has run.
@@ -41,6 +41,9 @@ write(os.path.join(lg, "long", F1), [frame(file_version())] + scalars("loss", ra
 again = [frame(scalar("r", s, s + 0.25)) for s in range(700, 1200)]
 write(os.path.join(lg, "restart", F1), [frame(file_version()), frame(session_start(0))] +
       scalars("r", range(1500)) + [frame(session_start(700))] + again)
+# A lone START in mid-stream: the run's first, it purges nothing in tb-python (FINDINGS D2).
+write(os.path.join(lg, "lone_start", F1), [frame(file_version())] + scalars("r", range(1500)) +
+      [frame(session_start(700))] + again)
 # The same without file_version: tb-python purges by the tag's step regression.
 write(os.path.join(lg, "regress", F1), scalars("r", range(1500)) +
       [frame(scalar("r", s, s + 0.25)) for s in range(700, 1200)])
