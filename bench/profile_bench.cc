@@ -28,6 +28,8 @@
 #include "format/png.h"
 #include "harness/core/doctor.h"
 #include "harness/core/profile.h"
+#include "harness/core/sampled_judge.h"
+#include "harness/core/verdict.h"
 
 namespace {
 
@@ -160,6 +162,42 @@ void BM_Series(benchmark::State& state) {
   });
 }
 
+// The judge's downsampling (harness/core/sampled_judge.h) of the logdir's verdicts, every record
+// taken as logged, replaying tb-rust's reservoirs (profile 1) or tb-python's (2). Reading and
+// matching are set up once; each iteration judges a copy of the judgement (the copy is not timed).
+void BM_JudgeDownsampling(benchmark::State& state) {
+  const std::string dir = Logdir(state.range(0), state.range(1), false);
+  core::ProfileView views[3];
+  if (Status s = core::ReadProfiles(dir, views); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  std::vector<core::LoggedEvent> events;
+  for (const auto& [run, rv] : views[0].runs) {
+    for (const auto& [tag, series] : rv.tags) {
+      for (size_t i = 0; i < series.points.size(); ++i) {
+        events.push_back({events.size() + 1, run, tag, series.points[i].step, series.value(i)});
+      }
+    }
+  }
+  core::Segment all;
+  all.acks.accepted = all.acks.written = all.acks.flushed = all.acks.synced = events.size();
+  const core::ProfileView& view = views[state.range(2) == 1 ? 1 : 2];
+  const core::ProfileJudgement judged = core::Judge(events, {all}, views[0], view);
+  uint64_t downsampled = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    core::ProfileJudgement j = judged;
+    state.ResumeTiming();
+    core::JudgeDownsampling(events, view, {}, &j);
+    downsampled = j.count(core::Verdict::kDownsampled);
+  }
+  state.counters["downsampled"] = static_cast<double>(downsampled);
+  state.counters["ns_per_event"] = benchmark::Counter(
+      static_cast<double>(events.size()) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 std::string VenvPython(benchmark::State& state) {
   const char* venv = std::getenv("TBFAULT_VENV");
   const std::string python = std::string(venv != nullptr ? venv : "build/venv") + "/bin/python";
@@ -250,6 +288,10 @@ void Sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Doctor)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
 BENCHMARK(BM_Series)->Apply(Sizes)->Args({10000000, 10, 0})->Iterations(1);
+BENCHMARK(BM_JudgeDownsampling)
+    ->ArgNames({"events", "tags", "profile"})
+    ->ArgsProduct({{100000, 1000000}, {10}, {1, 2}})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TbRustServer)->Apply(Sizes)->UseManualTime()->Iterations(1);
 // 1e7: minutes a run, so once.
 BENCHMARK(BM_TbRustServer)

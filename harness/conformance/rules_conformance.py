@@ -118,19 +118,10 @@ def default_counts(py, mode, logdir):
     """Points per tag the real server shows with its default --samples_per_plugin,
     and whether the last step is among them: {tag: [count, last_kept]}."""
     code = r"""
-import json, os, subprocess, sys, tempfile, time
+import json, sys
 sys.path.insert(0, %r)
 import tb_series as t
-srv = t.Server.__new__(t.Server)
-srv.port = t.free_port()
-srv.base = "http://127.0.0.1:%%d" %% srv.port
-srv.timeout = 60
-srv.log = tempfile.TemporaryFile()
-exe = os.path.join(os.path.dirname(sys.executable), "tensorboard")
-srv.proc = subprocess.Popen([exe, "--logdir", %r, "--load_fast=%s", "--host", "127.0.0.1",
-                             "--port", str(srv.port), "--reload_interval", "1"],
-                            stdout=srv.log, stderr=srv.log, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+srv = t.Server(%r, 60, "%s", samples="")
 try:
     srv.wait_ready()
     doc = t.settled(srv, 60, 3, "x")

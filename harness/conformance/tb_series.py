@@ -186,16 +186,21 @@ def free_port():
 
 
 class Server:
-    def __init__(self, logdir, timeout, load_fast="true"):
+    """samples: the --samples_per_plugin value; None keeps every point, "" is
+    TensorBoard's defaults (no flag)."""
+
+    def __init__(self, logdir, timeout, load_fast="true", samples=None):
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         exe = os.path.join(os.path.dirname(sys.executable), "tensorboard")
         if not os.path.exists(exe):
             fail("no tensorboard executable beside %s" % sys.executable)
-        spec = ",".join("%s=%d" % (p, KEEP) for p in PLUGINS)
+        if samples is None:
+            samples = ",".join("%s=%d" % (p, KEEP) for p in PLUGINS)
         self.args = [exe, "--logdir", logdir, "--load_fast=" + load_fast,
-                     "--host", "127.0.0.1", "--port", str(self.port),
-                     "--samples_per_plugin", spec, "--reload_interval", "1"]
+                     "--host", "127.0.0.1", "--port", str(self.port), "--reload_interval", "1"]
+        if samples:
+            self.args += ["--samples_per_plugin", samples]
         # tensorboard's log goes to a file (a pipe nobody reads could fill and
         # stall it); TB_SERIES_LOG=PATH keeps it.
         self.logpath = os.environ.get("TB_SERIES_LOG")

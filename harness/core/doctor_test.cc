@@ -121,7 +121,8 @@ TEST(DoctorTest, OlderFileAbandonedByPython) {
   EXPECT_EQ(run.python_values, 3u);
 }
 
-// A restart from a checkpoint at step 5 in a new file with a SessionLog.START.
+// A restart from a checkpoint at step 5 in a new file with a SessionLog.START (each session starts
+// with one; the run's first only starts it).
 TEST(DoctorTest, RestartPurgesAndEvicts) {
   TempLogdir dir;
   FileBuilder a, b;

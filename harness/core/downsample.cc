@@ -36,12 +36,34 @@ uint64_t DefaultSamples(Profile profile, Kind kind) {
   }
 }
 
+uint64_t ChartSamples(Profile profile, Kind kind, const SamplesSpec& spec) {
+  if (profile == Profile::kStrict) return 0;
+  auto it = spec.find(PluginOfKind(kind));
+  if (it == spec.end()) return DefaultSamples(profile, kind);
+  // The histograms route asks for at most 51 (histograms_plugin.SAMPLE_SIZE) whatever the
+  // reservoir holds.
+  return kind == Kind::kHistogram && it->second > 51 ? 51 : it->second;
+}
+
 uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
                       const std::map<std::string, uint64_t, std::less<>>& spec) {
-  if (profile == Profile::kStrict) return points;
-  uint64_t k = DefaultSamples(profile, kind);
-  if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) k = it->second;
+  const uint64_t k = ChartSamples(profile, kind, spec);
   return k == 0 ? points : std::min(points, k);
+}
+
+uint64_t ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec) {
+  if (profile == Profile::kStrict || PluginOfKind(kind).empty()) return 0;
+  if (auto it = spec.find(PluginOfKind(kind)); it != spec.end()) return it->second;
+  switch (kind) {
+    case Kind::kScalar:
+      return 1000;
+    case Kind::kHistogram:  // rustboard: a tensor series; tb-python: the guidance's 500.
+      return profile == Profile::kTbRust ? 100 : 500;
+    case Kind::kImage:  // rustboard: a blob sequence.
+      return 10;
+    default:  // text. rustboard: a tensor series; tb-python: size_guidance[TENSORS].
+      return profile == Profile::kTbRust ? 100 : 10;
+  }
 }
 
 Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out) {

@@ -8,7 +8,9 @@
 //   image       10                            10
 //   text        100                           10
 // With --samples_per_plugin PLUGIN=K both show K. The profiles show every point; this rule says
-// how many a chart keeps (the counts, not the reservoir's exact choice).
+// how many a chart keeps. Which ones: a loader keeps a reservoir per tag (ReservoirSize), and the
+// chart's route then asks for ChartSamples of what it holds (downsample_reservoir.h replays both,
+// sampled_judge.h uses them).
 #pragma once
 
 #include <cstdint>
@@ -35,9 +37,19 @@ using SamplesSpec = std::map<std::string, uint64_t, std::less<>>;
 // offending pair.
 Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out);
 
+// The points a chart of `kind` shows at most under `profile`, the --samples_per_plugin values in
+// `spec` overriding the defaults (0: every point).
+uint64_t ChartSamples(Profile profile, Kind kind, const SamplesSpec& spec = {});
+
 // Points shown of a series of `points` under `profile`, with the --samples_per_plugin values in
 // `spec` (plugin -> K) overriding the defaults.
 uint64_t SamplesShown(Profile profile, Kind kind, uint64_t points,
                       const std::map<std::string, uint64_t, std::less<>>& spec = {});
+
+// The capacity of the reservoir a loader keeps per tag of `kind`, `spec` overriding (0 keeps every
+// point). tb-python: data_ingester's DEFAULT_TENSOR_SIZE_GUIDANCE (scalars 1000, histograms 500,
+// images 10) and size_guidance[TENSORS] (10) for the rest; tb-rust by data class: scalars 1000,
+// tensors (histograms, text) 100, blob sequences (images) 10 (FINDINGS.md D2 measured them).
+uint64_t ReservoirSize(Profile profile, Kind kind, const SamplesSpec& spec = {});
 
 }  // namespace tbfault::core

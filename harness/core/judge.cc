@@ -27,7 +27,8 @@ Status JudgeLogdir(const std::string& logdir, const std::vector<LoggedEvent>& ev
   for (const ProfileView& view : views) {
     const Profile p = view.profile;
     ProfileJudgement j = Judge(events, segments, strict, view);
-    JudgeDownsampling(events, scenario != nullptr ? SamplesSpecOf(*scenario) : SamplesSpec(), &j);
+    JudgeDownsampling(events, view, scenario != nullptr ? SamplesSpecOf(*scenario) : SamplesSpec(),
+                      &j);
     Expectation expected = scenario != nullptr ? ExpectationFor(*scenario, p) : Expectation();
     std::string why;
     if (!MeetsExpectation(j, expected, &why)) {

@@ -169,7 +169,8 @@ TEST(ProfileTest, DoubleScalarsAreDroppedByRustOnly) {
   }
 }
 
-// Restart from a checkpoint at step 5, in a second file with a SessionLog.START.
+// Restart from a checkpoint at step 5, in a second file with a SessionLog.START (each session
+// starts with one; the run's first only starts it).
 TEST(ProfileTest, RestartWithSessionStartPurgesInBothTensorBoardProfiles) {
   TempLogdir dir;
   FileBuilder a, b;
@@ -225,6 +226,22 @@ TEST(ProfileTest, TheFirstSessionStartOfARunNeverPurgesInPython) {
   EXPECT_EQ(py.runs.at(".").dropped.size(), 14u);              // 8 of loss, 6 of acc.
   EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "acc"), (Steps_{0, 1, 2, 3, 4, 5}));
   (void)fb;
+}
+
+// The run's first SessionLog.START only starts it: a lone START in mid-stream purges nothing in
+// tb-python (measured, FINDINGS.md D2); tb-rust evicts by the steps alone.
+TEST(ProfileTest, TheFirstSessionStartDoesNotPurgeInPython) {
+  TempLogdir dir;
+  FileBuilder a;
+  a.Version();
+  for (int s = 0; s < 4; ++s) a.Scalar(s, s, s == 0);
+  a.Add(format::SessionLogEvent(2.0, 2, tensorboard::SessionLog::START)).Scalar(2, 20);
+  dir.WriteFile(".", 1, a.bytes());
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1, 2, 3, 2}));
+  EXPECT_EQ(Steps(Read(Profile::kTbRust, dir.path()), "loss"), (Steps_{0, 1, 2}));
+  a.Add(format::SessionLogEvent(3.0, 1, tensorboard::SessionLog::START)).Scalar(1, 10);
+  dir.WriteFile(".", 1, a.bytes());  // the second START purges.
+  EXPECT_EQ(Steps(Read(Profile::kTbPython, dir.path()), "loss"), (Steps_{0, 1}));
 }
 
 // Restart without SessionLog.START: with a file_version, tb-python does not purge (steps repeat);
