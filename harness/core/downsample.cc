@@ -81,6 +81,11 @@ Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out) {
       return Status::Invalid("\"" + std::string(pair) +
                              "\" is not PLUGIN=K with K a non-negative integer");
     }
+    if (n == 0) {  // TensorBoard then serves no point of the plugin at all (FINDINGS.md S1).
+      return Status::Invalid("\"" + std::string(pair) +
+                             "\": K must be at least 1 (TensorBoard shows no point of a plugin "
+                             "at 0, it does not keep them all)");
+    }
     if (!out->emplace(std::string(plugin), n).second) {
       return Status::Invalid("plugin \"" + std::string(plugin) + "\" is given twice");
     }

@@ -29,12 +29,12 @@ std::string_view PluginOfKind(Kind kind);
 // The points a chart of `kind` shows by default under `profile` (strict: no limit, 0).
 uint64_t DefaultSamples(Profile profile, Kind kind);
 
-// --samples_per_plugin values: plugin -> K (0: keep every point).
+// --samples_per_plugin values: plugin -> K (K >= 1).
 using SamplesSpec = std::map<std::string, uint64_t, std::less<>>;
 
 // Parses TensorBoard's --samples_per_plugin syntax, "scalars=100,images=5" (plugin=K pairs joined
-// by commas; K a non-negative integer, 0 keeping every point); "" is no override. Errors name the
-// offending pair.
+// by commas; K a positive integer: at 0 TensorBoard serves no point of the plugin, FINDINGS.md S1,
+// which is refused rather than modelled); "" is no override. Errors name the offending pair.
 Status ParseSamplesPerPlugin(std::string_view text, SamplesSpec* out);
 
 // The points a chart of `kind` shows at most under `profile`, the --samples_per_plugin values in
