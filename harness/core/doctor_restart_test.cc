@@ -50,15 +50,9 @@ TEST(DoctorTest, ALengthThatClaimsTooMuchHidesTheRecordsAfterIt) {
 // purge-step-ignored): tb-python purges steps 0..4 too, which no restart orphaned; the doctor
 // says so. A START at the resume step (RestartPurgesAndEvicts) gets no such words.
 TEST(DoctorTest, AStartBelowTheResumeStepIsNamed) {
-  TempLogdir dir;
-  FileBuilder a, b;
-  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
-  for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
-  b.Version().Add(format::SessionLogEvent(2.0, 0, tensorboard::SessionLog::START));
-  for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
-  dir.WriteFile(".", 1, a.bytes());
-  std::string fb = dir.WriteFile(".", 2, b.bytes());
-  Diagnosis d = Diagnose(dir.path());
+  testing::RestartLogdir r(0);
+  const FileBuilder& b = r.b;
+  Diagnosis d = Diagnose(r.dir.path());
   std::vector<Finding> purges = OfKind(d.runs.at(0), FindingKind::kRestartPurge);
   ASSERT_EQ(purges.size(), 2u) << Dump(d);
   const Finding& py = purges[0].profiles[0] == Profile::kTbPython ? purges[0] : purges[1];
@@ -70,7 +64,6 @@ TEST(DoctorTest, AStartBelowTheResumeStepIsNamed) {
                                 "steps, which the restart did not orphan, are purged too; write "
                                 "the START at the step the checkpoint restored"))
       << Dump(d);
-  (void)fb;
 }
 
 }  // namespace

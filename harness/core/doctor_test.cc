@@ -124,16 +124,10 @@ TEST(DoctorTest, OlderFileAbandonedByPython) {
 // A restart from a checkpoint at step 5 in a new file with a SessionLog.START (each session starts
 // with one; the run's first only starts it).
 TEST(DoctorTest, RestartPurgesAndEvicts) {
-  TempLogdir dir;
-  FileBuilder a, b;
-  // The initial start (the run's first START never purges: FINDINGS.md Q1).
-  a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
-  for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
-  b.Version().Add(format::SessionLogEvent(2.0, 5, tensorboard::SessionLog::START));
-  for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
-  dir.WriteFile(".", 1, a.bytes());
-  std::string fb = dir.WriteFile(".", 2, b.bytes());
-  Diagnosis d = Diagnose(dir.path());
+  testing::RestartLogdir r(5);
+  const FileBuilder& b = r.b;
+  const std::string& fb = r.fb;
+  Diagnosis d = Diagnose(r.dir.path());
   std::vector<Finding> purges = OfKind(d.runs.at(0), FindingKind::kRestartPurge);
   ASSERT_EQ(purges.size(), 2u) << Dump(d);
   EXPECT_EQ(d.finding_count(), 2u) << Dump(d);

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "format/record.h"
 #include "harness/core/doctor.h"
+#include "harness/core/test_logdir.h"
 
 namespace tbfault::core::testing {
 
@@ -48,5 +50,22 @@ inline std::string Dump(const Diagnosis& d) {
   }
   return out;
 }
+
+// A restart from a checkpoint at step 5, in a second file: the first holds steps 0..9 after the
+// run's initial SessionLog.START (which never purges, FINDINGS.md Q1), the second a START at
+// `start_step` then steps 5..7 (values 105..107).
+struct RestartLogdir {
+  explicit RestartLogdir(int64_t start_step) {
+    a.Version().Add(format::SessionLogEvent(1.0, 0, tensorboard::SessionLog::START));
+    for (int s = 0; s < 10; ++s) a.Scalar(s, s, s == 0);
+    b.Version().Add(format::SessionLogEvent(2.0, start_step, tensorboard::SessionLog::START));
+    for (int s = 5; s < 8; ++s) b.Scalar(s, 100 + s, s == 5);
+    dir.WriteFile(".", 1, a.bytes());
+    fb = dir.WriteFile(".", 2, b.bytes());
+  }
+  TempLogdir dir;
+  FileBuilder a, b;
+  std::string fb;  // the second file's path.
+};
 
 }  // namespace tbfault::core::testing
