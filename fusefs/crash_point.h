@@ -14,12 +14,13 @@
 #include "fusefs/durability.h"
 #include "fusefs/ops.h"
 #include "fusefs/rules.pb.h"
+#include "fusefs/trace_line.h"
 
 namespace faultfs {
 
 class CrashPoint {
  public:
-  static constexpr uint32_t kWritePath = kWrite | kFsync | kCreate | kRename;
+  static constexpr uint32_t kWritePath = kWritePathOps;
 
   // Validates the mode; after_op 0 disarms. The count goes on from where it is.
   bool Arm(const faultfs::CrashPointSpec& spec, std::string* error);

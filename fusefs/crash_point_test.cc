@@ -54,6 +54,16 @@ TEST(CrashPoint, PowerCutAfterTheNthOpKeepsWhatWasDurableThenAndKillsTheCaller) 
   EXPECT_NE(trace.find("write /f bytes=50 result=50 crash=power-cut:plain@4"), std::string::npos)
       << trace;
   EXPECT_EQ(trace.find("bytes=25"), std::string::npos) << "an op after the crash: " << trace;
+  // Every line the mount wrote parses (trace_line.h), and the crash fell on the 4th write-path op.
+  std::istringstream lines(trace);
+  uint64_t write_path = 0, crashed_at = 0;
+  for (std::string line; std::getline(lines, line);) {
+    TraceLine t;
+    ASSERT_TRUE(ParseTraceLine(line, &t)) << line;
+    if ((t.op & kWritePathOps) != 0) ++write_path;
+    if (t.crash) crashed_at = write_path;
+  }
+  EXPECT_EQ(crashed_at, 4u) << trace;
 }
 
 TEST(CrashPoint, AfterAnFsyncItsBytesAreDurable) {

@@ -8,16 +8,13 @@
 #include <numeric>
 #include <random>
 
+#include "fusefs/trace_line.h"
 #include "reports/survival.h"
 
 namespace tbfault::runner {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool WritePath(const std::string& op) {
-  return op == "write" || op == "fsync" || op == "create" || op == "rename";
-}
 
 bool IsCrash(const scenario::Action& a) {
   return a.kind() == scenario::Action::PROCESS_CRASH || a.kind() == scenario::Action::POWER_CUT;
@@ -118,24 +115,20 @@ Status ReadTracedOps(const std::string& trace, std::vector<TracedOp>* ops,
   size_t lineno = 0;
   while (std::getline(in, line)) {
     ++lineno;
-    // "<seq> <op> <path> bytes=<n> result=<r>[ fault=...][ crash=<what>@<n>]"
-    size_t sp1 = line.find(' '), sp2 = sp1 == std::string::npos ? sp1 : line.find(' ', sp1 + 1);
-    size_t bytes_at = line.rfind(" bytes=");
-    size_t result_at = line.find(" result=", bytes_at == std::string::npos ? 0 : bytes_at);
-    if (sp2 == std::string::npos || bytes_at == std::string::npos || bytes_at < sp2 ||
-        result_at == std::string::npos) {
+    faultfs::TraceLine t;
+    if (!faultfs::ParseTraceLine(line, &t)) {
       return Status::Invalid(trace + ":" + std::to_string(lineno) + ": not a faultfs trace line");
     }
+    if ((t.op & faultfs::kWritePathOps) == 0) continue;
     TracedOp op;
-    op.op = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    if (!WritePath(op.op)) continue;
-    op.seq = std::strtoull(line.c_str(), nullptr, 10);
-    op.path = line.substr(sp2 + 1, bytes_at - sp2 - 1);
-    op.bytes = std::strtoull(line.c_str() + bytes_at + 7, nullptr, 10);
-    op.result = std::atoi(line.c_str() + result_at + 8);
+    op.op = std::string(faultfs::OpName(t.op));
+    op.seq = t.seq;
+    op.path = std::move(t.path);
+    op.bytes = t.bytes;
+    op.result = t.result;
     op.number = ops->size() + 1;
     ops->push_back(op);
-    if (line.find(" crash=") != std::string::npos) *crashed = op;
+    if (t.crash) *crashed = op;
   }
   return Status::Ok();
 }
